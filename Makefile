@@ -1,0 +1,41 @@
+# pict_repo: PGXS build of the server module, plus the client and the test,
+# demo and benchmark entry points.
+#
+#   make            build the extension (and the client, once it exists)
+#   make install    install it into the PostgreSQL found by PG_CONFIG
+#   make test       install missing packages (as root), build, install, run
+#                   every suite on a throw-away cluster, print "N passed, N failed"
+#   make installcheck   pg_regress against an already running server (PGHOST, PGPORT)
+
+EXTENSION = pict_repo
+# The version lives in pict_repo.control only; everything else reads it.
+EXTVERSION := $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
+
+MODULE_big = pict_repo
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c)))
+DATA = $(sort $(wildcard extension/pict_repo--*.sql))
+PG_CPPFLAGS = -DPICT_REPO_VERSION='"$(EXTVERSION)"' -Iextension
+PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+
+REGRESS = $(basename $(notdir $(sort $(wildcard sql/*.sql))))
+REGRESS_OPTS = --load-extension=pict_repo
+
+# Prefer the server-side pg_config of PostgreSQL 15 on Debian; any other
+# pg_config can be given with PG_CONFIG=...
+PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+
+ifneq ($(wildcard $(PGXS)),)
+include $(PGXS)
+else
+all install installcheck:
+	@echo "pg_config/PGXS not found: install postgresql-server-dev-15 (make test does it when run as root)" >&2; exit 1
+endif
+
+.PHONY: test deps
+
+deps:
+	@bash test/deps.sh
+
+test: deps
+	@bash test/run.sh

@@ -1,0 +1,282 @@
+/*-------------------------------------------------------------------------
+ *
+ * common.c
+ *		Argument checks, kept SPI plans and result helpers shared by
+ *		every SQL-callable function of pict_repo.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "pict_repo.h"
+#include "utils/builtins.h"
+#include "utils/tuplestore.h"
+
+PG_MODULE_MAGIC;
+
+/* Connect to SPI, failing loudly if it refuses. */
+void
+PrConnect(void)
+{
+	int			rc = SPI_connect();
+
+	if (rc != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
+}
+
+/* Disconnect from SPI, failing loudly if it refuses. */
+void
+PrFinish(void)
+{
+	int			rc = SPI_finish();
+
+	if (rc != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed: %s", SPI_result_code_string(rc));
+}
+
+/*
+ * Return the plan in slot, preparing and keeping it on first use.
+ *
+ * Kept plans live in the backend's cache memory until the backend exits;
+ * the plan cache revalidates them when the tables change (for example after
+ * DROP and CREATE EXTENSION in the same session).
+ */
+SPIPlanPtr
+PrPlanGet(PrPlan *slot, const char *sql, int nargs, const Oid *argtypes)
+{
+	SPIPlanPtr	plan;
+
+	if (slot->plan != NULL)
+		return slot->plan;
+	plan = SPI_prepare(sql, nargs, (Oid *) argtypes);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
+			 SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed for \"%s\"", sql);
+	slot->plan = plan;
+	return plan;
+}
+
+/*
+ * Run the kept plan of slot (preparing it first if need be) and check that
+ * SPI answered with the expected code.  Returns SPI_processed as an int.
+ */
+int
+PrExec(PrPlan *slot, const char *sql, int nargs, const Oid *argtypes,
+	   Datum *values, const char *nulls, bool read_only, long count,
+	   int expected)
+{
+	SPIPlanPtr	plan = PrPlanGet(slot, sql, nargs, argtypes);
+	int			rc;
+
+	rc = SPI_execute_plan(plan, values, nulls, read_only, count);
+	if (rc != expected)
+		elog(ERROR, "SPI_execute_plan returned %s instead of %s for \"%s\"",
+			 SPI_result_code_string(rc), SPI_result_code_string(expected), sql);
+	return (int) SPI_processed;
+}
+
+/* Fail with 22023 when argument argno is NULL. */
+void
+PrRequireArg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be null", name)));
+}
+
+/* Check the length of a text argument in characters. */
+static inline text *
+CheckTextLength(text *t, const char *name, int minchars, int maxchars)
+{
+	int			nbytes = VARSIZE_ANY_EXHDR(t);
+	int			nchars;
+
+	/* A quick bound first so huge values are not scanned character by character. */
+	if (nbytes > maxchars * pg_database_encoding_max_length())
+		nchars = maxchars + 1;
+	else
+		nchars = pg_mbstrlen_with_len(VARDATA_ANY(t), nbytes);
+	if (nchars < minchars || nchars > maxchars)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be between %d and %d characters", name,
+						minchars, maxchars),
+				 nchars > maxchars ?
+				 errdetail("The %s has more than %d characters.", name, maxchars) :
+				 errdetail("The %s has %d characters.", name, nchars)));
+	return t;
+}
+
+/* Return text argument argno, required and between minchars and maxchars long. */
+text *
+PrTextArg(FunctionCallInfo fcinfo, int argno, const char *name,
+		  int minchars, int maxchars)
+{
+	PrRequireArg(fcinfo, argno, name);
+	return CheckTextLength(PG_GETARG_TEXT_PP(argno), name, minchars, maxchars);
+}
+
+/* Like PrTextArg, but NULL is allowed and returned as NULL. */
+text *
+PrTextArgOpt(FunctionCallInfo fcinfo, int argno, const char *name,
+			 int minchars, int maxchars)
+{
+	if (PG_ARGISNULL(argno))
+		return NULL;
+	return CheckTextLength(PG_GETARG_TEXT_PP(argno), name, minchars, maxchars);
+}
+
+/* Check that a hash has 1 to PR_HASH_MAX bytes. */
+static inline bytea *
+CheckHash(bytea *h, const char *name)
+{
+	int			n = VARSIZE_ANY_EXHDR(h);
+
+	if (n < 1 || n > PR_HASH_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be between 1 and %d bytes", name, PR_HASH_MAX),
+				 errdetail("The %s has %d bytes.", name, n)));
+	return h;
+}
+
+/* Return bytea argument argno, required, 1 to PR_HASH_MAX bytes. */
+bytea *
+PrHashArg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	PrRequireArg(fcinfo, argno, name);
+	return CheckHash(PG_GETARG_BYTEA_PP(argno), name);
+}
+
+/* Like PrHashArg, but NULL is allowed and returned as NULL. */
+bytea *
+PrHashArgOpt(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		return NULL;
+	return CheckHash(PG_GETARG_BYTEA_PP(argno), name);
+}
+
+/* Return int argument argno, required and within [min, max]. */
+int32
+PrIntArg(FunctionCallInfo fcinfo, int argno, const char *name,
+		 int32 min, int32 max)
+{
+	int32		v;
+
+	PrRequireArg(fcinfo, argno, name);
+	v = PG_GETARG_INT32(argno);
+	if (v < min || v > max)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be between %d and %d", name, min, max),
+				 errdetail("The %s is %d.", name, v)));
+	return v;
+}
+
+/* Return column col (1-based) of row of the last SPI result. */
+Datum
+PrGetDatum(int row, int col, bool *isnull)
+{
+	return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col,
+						 isnull);
+}
+
+/*
+ * Return column col of row of the last SPI result, copied into the memory of
+ * the function's caller so it survives SPI_finish.
+ */
+Datum
+PrCopyResult(int row, int col, bool *isnull)
+{
+	Datum		d = PrGetDatum(row, col, isnull);
+	Form_pg_attribute att = TupleDescAttr(SPI_tuptable->tupdesc, col - 1);
+
+	if (*isnull)
+		return (Datum) 0;
+	return SPI_datumTransfer(d, att->attbyval, att->attlen);
+}
+
+/*
+ * Set up a set-returning function in materialize mode.  Unlike
+ * InitMaterializedSRF this also serves functions returning SETOF a scalar
+ * when they are called in a target list, where no expected descriptor is
+ * passed.
+ */
+void
+PrMaterialize(FunctionCallInfo fcinfo)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TupleDesc	tupdesc;
+	MemoryContext oldcontext;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	if (!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("materialize mode required, but it is not allowed in this context")));
+
+	oldcontext = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	switch (get_call_result_type(fcinfo, NULL, &tupdesc))
+	{
+		case TYPEFUNC_COMPOSITE:
+			tupdesc = CreateTupleDescCopy(tupdesc);
+			break;
+		case TYPEFUNC_SCALAR:
+			tupdesc = CreateTemplateTupleDesc(1);
+			TupleDescInitEntry(tupdesc, (AttrNumber) 1, "result",
+							   get_fn_expr_rettype(fcinfo->flinfo), -1, 0);
+			break;
+		default:
+			elog(ERROR, "unexpected result type of a set-returning function");
+	}
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = tuplestore_begin_heap(false, false, work_mem);
+	rsinfo->setDesc = tupdesc;
+	MemoryContextSwitchTo(oldcontext);
+}
+
+/* Append one row to the result set set up by PrMaterialize. */
+void
+PrPutRow(FunctionCallInfo fcinfo, Datum *values, bool *nulls)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * Append every row of the last SPI result to the result set; the SPI result
+ * must have the columns of the function's result, in order.
+ */
+void
+PrPutRows(FunctionCallInfo fcinfo)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int			natts = rsinfo->setDesc->natts;
+	Datum	   *values = palloc(sizeof(Datum) * natts);
+	bool	   *nulls = palloc(sizeof(bool) * natts);
+
+	if (SPI_tuptable->tupdesc->natts != natts)
+		elog(ERROR, "query returned %d columns, function returns %d",
+			 SPI_tuptable->tupdesc->natts, natts);
+	for (uint64 row = 0; row < SPI_processed; row++)
+	{
+		for (int col = 0; col < natts; col++)
+			values[col] = PrGetDatum((int) row, col + 1, &nulls[col]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	pfree(values);
+	pfree(nulls);
+}

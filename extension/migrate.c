@@ -1,0 +1,147 @@
+/*-------------------------------------------------------------------------
+ *
+ * migrate.c
+ *		Store migration: which identifiers were moved to a new store, and
+ *		rewriting every reference to a moved identifier at once.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "pict_repo.h"
+#include "utils/builtins.h"
+
+static PrPlan mark_plan;
+static PrPlan is_migrated_plan;
+static PrPlan continuing_plan;
+static PrPlan clear_plan;
+static PrPlan migrate_hash_plan;
+static PrPlan migrate_motion_plan;
+static PrPlan migrate_variant_plan;
+static PrPlan migrate_details_plan;
+
+static const Oid text_text[] = {TEXTOID, TEXTOID};
+static const Oid text_only[] = {TEXTOID};
+
+#define MARK_SQL \
+	"INSERT INTO " PR_SCHEMA ".store_migrations (old_identifier, new_identifier) " \
+	"VALUES ($1, $2) ON CONFLICT DO NOTHING"
+
+/* Read the old and new identifier arguments, which must differ. */
+static inline void
+GetIdentifierPair(FunctionCallInfo fcinfo, Datum *values)
+{
+	text	   *old_id = PrTextArg(fcinfo, 0, "old_identifier", 1, PR_LONG_MAX);
+	text	   *new_id = PrTextArg(fcinfo, 1, "new_identifier", 1, PR_LONG_MAX);
+
+	if (VARSIZE_ANY_EXHDR(old_id) == VARSIZE_ANY_EXHDR(new_id) &&
+		memcmp(VARDATA_ANY(old_id), VARDATA_ANY(new_id), VARSIZE_ANY_EXHDR(old_id)) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("new_identifier must differ from old_identifier")));
+	values[0] = PointerGetDatum(old_id);
+	values[1] = PointerGetDatum(new_id);
+}
+
+/*
+ * Record that old was migrated to new.  False if old is already recorded or
+ * new is already the target of another identifier.
+ */
+PG_FUNCTION_INFO_V1(pict_repo_mark_migrated);
+Datum
+pict_repo_mark_migrated(PG_FUNCTION_ARGS)
+{
+	Datum		values[2];
+	int			n;
+
+	GetIdentifierPair(fcinfo, values);
+	PrConnect();
+	n = PrExec(&mark_plan, MARK_SQL, 2, text_text, values, NULL, false, 0,
+			   SPI_OK_INSERT);
+	PrFinish();
+	PG_RETURN_BOOL(n > 0);
+}
+
+/* Return whether old was migrated. */
+PG_FUNCTION_INFO_V1(pict_repo_is_migrated);
+Datum
+pict_repo_is_migrated(PG_FUNCTION_ARGS)
+{
+	Datum		values[1];
+	int			n;
+
+	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "old_identifier", 1, PR_LONG_MAX));
+	PrConnect();
+	n = PrExec(&is_migrated_plan,
+			   "SELECT 1 FROM " PR_SCHEMA ".store_migrations WHERE old_identifier = $1",
+			   1, text_only, values, NULL, true, 1, SPI_OK_SELECT);
+	PrFinish();
+	PG_RETURN_BOOL(n > 0);
+}
+
+/* Return whether a migration was started and not cleared. */
+PG_FUNCTION_INFO_V1(pict_repo_is_continuing_migration);
+Datum
+pict_repo_is_continuing_migration(PG_FUNCTION_ARGS)
+{
+	int			n;
+
+	PrConnect();
+	n = PrExec(&continuing_plan,
+			   "SELECT 1 FROM " PR_SCHEMA ".store_migrations LIMIT 1",
+			   0, NULL, NULL, NULL, true, 1, SPI_OK_SELECT);
+	PrFinish();
+	PG_RETURN_BOOL(n > 0);
+}
+
+/* Forget every recorded migration; returns how many there were. */
+PG_FUNCTION_INFO_V1(pict_repo_clear_migrations);
+Datum
+pict_repo_clear_migrations(PG_FUNCTION_ARGS)
+{
+	int			n;
+
+	PrConnect();
+	n = PrExec(&clear_plan, "DELETE FROM " PR_SCHEMA ".store_migrations",
+			   0, NULL, NULL, NULL, false, 0, SPI_OK_DELETE);
+	PrFinish();
+	PG_RETURN_INT64((int64) n);
+}
+
+/*
+ * Rewrite every reference to old (original, motion and variant files, and
+ * details) to new, and record the migration, in one transaction.  Returns the
+ * number of rows changed.  If new already has details, old's replace them.
+ */
+PG_FUNCTION_INFO_V1(pict_repo_migrate_identifier);
+Datum
+pict_repo_migrate_identifier(PG_FUNCTION_ARGS)
+{
+	Datum		values[2];
+	int			n = 0;
+
+	GetIdentifierPair(fcinfo, values);
+	PrConnect();
+	n += PrExec(&migrate_hash_plan,
+				"UPDATE " PR_SCHEMA ".hashes SET identifier = $2 WHERE identifier = $1",
+				2, text_text, values, NULL, false, 0, SPI_OK_UPDATE);
+	n += PrExec(&migrate_motion_plan,
+				"UPDATE " PR_SCHEMA ".hashes SET motion_identifier = $2 "
+				"WHERE motion_identifier = $1",
+				2, text_text, values, NULL, false, 0, SPI_OK_UPDATE);
+	n += PrExec(&migrate_variant_plan,
+				"UPDATE " PR_SCHEMA ".variants SET identifier = $2 WHERE identifier = $1",
+				2, text_text, values, NULL, false, 0, SPI_OK_UPDATE);
+	n += PrExec(&migrate_details_plan,
+				"WITH moved AS (DELETE FROM " PR_SCHEMA ".details WHERE identifier = $1 "
+				"RETURNING details) "
+				"INSERT INTO " PR_SCHEMA ".details (identifier, details) "
+				"SELECT $2, details FROM moved "
+				"ON CONFLICT (identifier) DO UPDATE SET details = EXCLUDED.details",
+				2, text_text, values, NULL, false, 0, SPI_OK_INSERT);
+	PrExec(&mark_plan, MARK_SQL, 2, text_text, values, NULL, false, 0,
+		   SPI_OK_INSERT);
+	PrFinish();
+	PG_RETURN_INT32(n);
+}

@@ -1,0 +1,212 @@
+/* pict_repo--1.0.sql: the schema and the SQL API of pict_repo. */
+
+\echo Use "CREATE EXTENSION pict_repo" to load this file. \quit
+
+/*
+ * Conventions of this script:
+ *  - every name is qualified (@extschema@ is pict_repo, pg_catalog for
+ *    built-ins) and every function pins search_path, so a hostile schema
+ *    early in the caller's search_path cannot change what runs;
+ *  - functions are not STRICT: a NULL where a value is required is an error
+ *    (SQLSTATE 22023) raised by the C code, not a silent NULL result;
+ *  - getters are STABLE, writers VOLATILE; nothing is SECURITY DEFINER.
+ */
+
+-- ===========================================================================
+-- Types and repository tables
+-- ===========================================================================
+
+CREATE TYPE @extschema@.job_status AS ENUM ('new', 'running');
+
+CREATE TABLE @extschema@.hashes (
+    hash                bytea PRIMARY KEY
+                        CHECK (pg_catalog.octet_length(hash) BETWEEN 1 AND 128),
+    identifier          text NOT NULL UNIQUE,
+    motion_identifier   text UNIQUE,
+    blurhash            text,
+    created_at          timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+-- hash_page and hash_page_by_date walk this index in both directions.
+CREATE INDEX hashes_created_at_hash_idx ON @extschema@.hashes (created_at, hash);
+
+CREATE TABLE @extschema@.variants (
+    hash        bytea NOT NULL REFERENCES @extschema@.hashes (hash),
+    variant     text NOT NULL,
+    identifier  text NOT NULL,
+    accessed    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (hash, variant)
+);
+CREATE INDEX variants_accessed_hash_variant_idx
+    ON @extschema@.variants (accessed, hash, variant);
+-- migrate_identifier finds variant files by identifier.
+CREATE INDEX variants_identifier_idx ON @extschema@.variants (identifier);
+
+CREATE TABLE @extschema@.aliases (
+    alias       text PRIMARY KEY,
+    hash        bytea NOT NULL REFERENCES @extschema@.hashes (hash),
+    token       text NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+-- aliases_for_hash reads the aliases of one hash in alias order.
+CREATE INDEX aliases_hash_alias_idx ON @extschema@.aliases (hash, alias);
+
+CREATE TABLE @extschema@.proxies (
+    url         text PRIMARY KEY,
+    alias       text NOT NULL REFERENCES @extschema@.aliases (alias) ON DELETE CASCADE,
+    accessed    timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+CREATE INDEX proxies_alias_idx ON @extschema@.proxies (alias);
+CREATE INDEX proxies_accessed_url_idx ON @extschema@.proxies (accessed, url);
+
+CREATE TABLE @extschema@.settings (
+    key     text PRIMARY KEY,
+    value   bytea NOT NULL
+);
+
+CREATE TABLE @extschema@.details (
+    identifier  text PRIMARY KEY,
+    details     jsonb NOT NULL
+);
+
+CREATE TABLE @extschema@.store_migrations (
+    old_identifier  text PRIMARY KEY,
+    new_identifier  text NOT NULL UNIQUE
+);
+
+CREATE TABLE @extschema@.uploads (
+    id          uuid PRIMARY KEY,
+    result      jsonb,
+    created_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+-- Expiry of abandoned uploads reads the oldest first.
+CREATE INDEX uploads_created_at_idx ON @extschema@.uploads (created_at);
+
+-- Who is generating a variant right now.  A lock may exist before its
+-- variant does, so it references the hash, not the variant.
+CREATE TABLE @extschema@.variant_locks (
+    hash        bytea NOT NULL REFERENCES @extschema@.hashes (hash) ON DELETE CASCADE,
+    variant     text NOT NULL,
+    heartbeat   timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (hash, variant)
+);
+-- Expiry of dead locks reads the oldest heartbeats first.
+CREATE INDEX variant_locks_heartbeat_idx ON @extschema@.variant_locks (heartbeat);
+
+-- pg_dump keeps the rows of the tables that hold user data (one call per
+-- statement: two in one statement fail with "tuple already updated by self").
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.hashes', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.variants', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.aliases', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.proxies', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.settings', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.details', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.store_migrations', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.uploads', '');
+
+-- ===========================================================================
+-- Version
+-- ===========================================================================
+
+CREATE FUNCTION @extschema@.version() RETURNS text
+    LANGUAGE c IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_version';
+
+-- ===========================================================================
+-- Settings, details, store migration, uploads
+-- ===========================================================================
+
+CREATE FUNCTION @extschema@.set_setting(key text, value bytea) RETURNS void
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_set_setting';
+
+CREATE FUNCTION @extschema@.get_setting(key text) RETURNS bytea
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_get_setting';
+
+CREATE FUNCTION @extschema@.remove_setting(key text) RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_remove_setting';
+
+CREATE FUNCTION @extschema@.relate_details(identifier text, details jsonb) RETURNS void
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_relate_details';
+
+CREATE FUNCTION @extschema@.details(identifier text) RETURNS jsonb
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_details';
+
+CREATE FUNCTION @extschema@.cleanup_details(identifier text) RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_cleanup_details';
+
+CREATE FUNCTION @extschema@.mark_migrated(old_identifier text, new_identifier text)
+    RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_mark_migrated';
+
+CREATE FUNCTION @extschema@.is_migrated(old_identifier text) RETURNS boolean
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_is_migrated';
+
+CREATE FUNCTION @extschema@.is_continuing_migration() RETURNS boolean
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_is_continuing_migration';
+
+CREATE FUNCTION @extschema@.clear_migrations() RETURNS bigint
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_clear_migrations';
+
+CREATE FUNCTION @extschema@.migrate_identifier(old_identifier text, new_identifier text)
+    RETURNS integer
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_migrate_identifier';
+
+CREATE FUNCTION @extschema@.create_upload() RETURNS uuid
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_create_upload';
+
+CREATE FUNCTION @extschema@.complete_upload(id uuid, result jsonb) RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_complete_upload';
+
+CREATE FUNCTION @extschema@.upload_result(id uuid) RETURNS jsonb
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_upload_result';
+
+CREATE FUNCTION @extschema@.claim_upload(id uuid) RETURNS jsonb
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_claim_upload';
+
+-- ===========================================================================
+-- Hashes and variants (extension/hashes.c, extension/variants.c)
+-- ===========================================================================
+
+-- END hashes and variants
+
+-- ===========================================================================
+-- Aliases, proxies, access times (extension/aliases.c, extension/access.c)
+-- ===========================================================================
+
+-- END aliases, proxies, access times
+
+-- ===========================================================================
+-- Job queue and maintenance (extension/queue.c, extension/maintenance.c)
+-- ===========================================================================
+
+-- END job queue and maintenance

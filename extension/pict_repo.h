@@ -1,0 +1,63 @@
+/*-------------------------------------------------------------------------
+ *
+ * pict_repo.h
+ *		Shared declarations of the pict_repo server module: argument
+ *		checks, kept SPI plans and result helpers used by every file.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PICT_REPO_H
+#define PICT_REPO_H
+
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/timestamp.h"
+
+/* Every query of the module names its objects with this schema. */
+#define PR_SCHEMA "pict_repo"
+
+/* Limits of DESIGN.md, checked by the functions. */
+#define PR_NAME_MAX		256		/* alias, token, variant, setting key */
+#define PR_LONG_MAX		4096	/* identifier, URL */
+#define PR_QUEUE_MAX	64		/* queue name */
+#define PR_HASH_MAX		128		/* hash bytes */
+#define PR_LIM_MAX		10000	/* lim, max_jobs */
+
+/*
+ * A plan prepared on first use and kept for the life of the backend.  One
+ * static PrPlan per statement; PrPlanGet prepares it the first time.
+ */
+typedef struct PrPlan
+{
+	SPIPlanPtr	plan;
+} PrPlan;
+
+extern void PrConnect(void);
+extern void PrFinish(void);
+extern SPIPlanPtr PrPlanGet(PrPlan *slot, const char *sql, int nargs,
+							const Oid *argtypes);
+extern int	PrExec(PrPlan *slot, const char *sql, int nargs, const Oid *argtypes,
+				   Datum *values, const char *nulls, bool read_only,
+				   long count, int expected);
+
+/* Argument checks: each errors with SQLSTATE 22023 naming the argument. */
+extern text *PrTextArg(FunctionCallInfo fcinfo, int argno, const char *name,
+					   int minchars, int maxchars);
+extern text *PrTextArgOpt(FunctionCallInfo fcinfo, int argno, const char *name,
+						  int minchars, int maxchars);
+extern bytea *PrHashArg(FunctionCallInfo fcinfo, int argno, const char *name);
+extern bytea *PrHashArgOpt(FunctionCallInfo fcinfo, int argno, const char *name);
+extern int32 PrIntArg(FunctionCallInfo fcinfo, int argno, const char *name,
+					  int32 min, int32 max);
+extern void PrRequireArg(FunctionCallInfo fcinfo, int argno, const char *name);
+
+/* Results of the last SPI statement. */
+extern Datum PrGetDatum(int row, int col, bool *isnull);
+extern Datum PrCopyResult(int row, int col, bool *isnull);
+extern void PrMaterialize(FunctionCallInfo fcinfo);
+extern void PrPutRows(FunctionCallInfo fcinfo);
+extern void PrPutRow(FunctionCallInfo fcinfo, Datum *values, bool *nulls);
+
+#endif							/* PICT_REPO_H */

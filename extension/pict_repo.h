@@ -25,6 +25,15 @@
 #define PR_HASH_MAX		128		/* hash bytes */
 #define PR_LIM_MAX		10000	/* lim, max_jobs */
 
+/* Settings (guc.c); the intervals are in the units of their GUC_UNIT_*. */
+extern char *pict_repo_database;
+extern int	pict_repo_maintenance_interval;	/* ms */
+extern int	pict_repo_job_timeout;	/* s */
+extern int	pict_repo_upload_ttl;	/* s */
+extern int	pict_repo_lock_timeout; /* s */
+
+extern void _PG_init(void);
+
 /*
  * A plan prepared on first use and kept for the life of the backend.  One
  * static PrPlan per statement; PrPlanGet prepares it the first time.

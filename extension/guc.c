@@ -1,0 +1,82 @@
+/*-------------------------------------------------------------------------
+ *
+ * guc.c
+ *		The settings (GUCs) of pict_repo and the module's _PG_init.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "pict_repo.h"
+#include "utils/guc.h"
+
+/* pict_repo.database: where the background worker runs maintenance. */
+char	   *pict_repo_database = NULL;
+
+/* pict_repo.maintenance_interval, in milliseconds. */
+int			pict_repo_maintenance_interval = 1000;
+
+/* pict_repo.job_timeout, in seconds: a running job without heartbeat for longer is stale. */
+int			pict_repo_job_timeout = 120;
+
+/* pict_repo.upload_ttl, in seconds: uploads older than this are expired. */
+int			pict_repo_upload_ttl = 86400;
+
+/* pict_repo.lock_timeout, in seconds: a variant lock without heartbeat for longer is dead. */
+int			pict_repo_lock_timeout = 120;
+
+/*
+ * Define the settings and, when the library is preloaded, register the
+ * background worker.
+ */
+void
+_PG_init(void)
+{
+	DefineCustomStringVariable("pict_repo.database",
+							   "Database in which the pict_repo background worker runs maintenance.",
+							   NULL,
+							   &pict_repo_database,
+							   "postgres",
+							   PGC_POSTMASTER,
+							   0,
+							   NULL, NULL, NULL);
+
+	DefineCustomIntVariable("pict_repo.maintenance_interval",
+							"Time between two maintenance passes of the background worker.",
+							NULL,
+							&pict_repo_maintenance_interval,
+							1000, 10, 3600 * 1000,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("pict_repo.job_timeout",
+							"Time without heartbeat after which a running job is requeued.",
+							NULL,
+							&pict_repo_job_timeout,
+							120, 1, 7 * 86400,
+							PGC_SUSET,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("pict_repo.upload_ttl",
+							"Age after which an unclaimed upload is removed.",
+							NULL,
+							&pict_repo_upload_ttl,
+							86400, 1, 365 * 86400,
+							PGC_SUSET,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("pict_repo.lock_timeout",
+							"Time without heartbeat after which a variant processing lock is released.",
+							NULL,
+							&pict_repo_lock_timeout,
+							120, 1, 7 * 86400,
+							PGC_SUSET,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("pict_repo");
+}

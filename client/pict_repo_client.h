@@ -1,0 +1,635 @@
+/*-------------------------------------------------------------------------
+ *
+ * pict_repo_client.h
+ *		libpictrepo: the C client library of the pict_repo extension.
+ *
+ * One C function per SQL function of the extension (schema pict_repo), plus
+ * pipelined batches, LISTEN/NOTIFY waits and a worker loop.
+ *
+ * Conventions
+ * -----------
+ * Return codes.  Every call that talks to the server returns an int:
+ *		PR_OK    (0)  done: the SQL function returned true, or a value
+ *		PR_NONE  (1)  the SQL function returned false or NULL (a conflict,
+ *		              an unknown row, a job no longer held, a wait that
+ *		              timed out); out arguments are set to "nothing"
+ *		              (NULL pointer, zero length, PR_NO_TIME)
+ *		PR_ERROR (-1) an error: *err (when err is not NULL) holds the
+ *		              SQLSTATE, message, detail and hint
+ *	Predicates follow the same rule: pr_is_migrated() returns PR_OK when the
+ *	identifier was migrated and PR_NONE when it was not.
+ *
+ * Types.
+ *	- hashes are `const uint8_t *hash, size_t hash_len` (1..128 bytes, the
+ *	  server checks); results carry them in a pr_hash (inline, no free);
+ *	- timestamps are int64_t microseconds since the Unix epoch (UTC);
+ *	  PR_NO_TIME (INT64_MIN) means SQL NULL, and for an argument whose SQL
+ *	  default is now() it means "now" (the server's transaction time);
+ *	- intervals are int64_t microseconds; PR_NO_INTERVAL means NULL (use the
+ *	  server's default); intervals read from the server are converted with
+ *	  a month of 30 days and a day of 24 hours;
+ *	- uuids are a 16-byte pr_uuid (pr_uuid_format/pr_uuid_parse convert to
+ *	  and from the 36-character text form);
+ *	- jsonb is `const char *` JSON text in and a malloc'ed `char *` out;
+ *	- text in is `const char *` (NULL is SQL NULL: where the SQL function
+ *	  requires a value the server answers 22023); text out is a malloc'ed
+ *	  `char *`.
+ *
+ * Memory.  Every pointer the library hands out (strings, byte buffers,
+ * lists, batch results) is ONE allocation owned by the caller and released
+ * with pr_free() (the typed pr_*_free functions are the same thing, for
+ * readability).  Lists are { size_t n; T *rows; } with the rows inside the
+ * same block.
+ *
+ * Errors.  Server errors carry the server's SQLSTATE.  Errors found by the
+ * library itself use:
+ *		08001  cannot connect
+ *		08006  the connection broke during a call
+ *		42704  the extension pict_repo is not installed in the database
+ *		0A000  the server's pict_repo has another major version than the library
+ *		22023  invalid argument caught before reaching the server (e.g. a
+ *		       negative count, a malformed uuid string)
+ *		58000  other client-side failures (out of memory, pipeline errors)
+ *
+ * Threads.  No global state.  A pr_conn belongs to one thread at a time;
+ * use one connection per thread.
+ *
+ * Statements.  Every statement is prepared once per connection under a
+ * fixed name, on first use, and run with PQexecPrepared; all values are $n
+ * parameters, bytea, uuid and timestamps in binary; search_path is pinned
+ * to empty and fallback_application_name is "pict-repo".
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PICT_REPO_CLIENT_H
+#define PICT_REPO_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C"
+{
+#endif
+
+#define PR_OK		0
+#define PR_NONE		1
+#define PR_ERROR	(-1)
+
+#define PR_NO_TIME		INT64_MIN
+#define PR_NO_INTERVAL	INT64_MIN
+#define PR_HASH_MAX		128
+#define PR_UUID_STRLEN	37			/* 36 characters and the NUL */
+#define PR_DEFAULT_LIM	100			/* the SQL default of every lim argument */
+
+#define PR_SQLSTATE_CONNECTION			"08001"
+#define PR_SQLSTATE_CONNECTION_LOST		"08006"
+#define PR_SQLSTATE_NOT_INSTALLED		"42704"
+#define PR_SQLSTATE_VERSION_MISMATCH	"0A000"
+#define PR_SQLSTATE_INVALID_ARGUMENT	"22023"
+#define PR_SQLSTATE_CLIENT				"58000"
+
+/* An error: empty sqlstate means no error. */
+typedef struct pr_error
+{
+	char		sqlstate[6];	/* 5 characters and NUL */
+	char		message[1024];
+	char		detail[1024];
+	char		hint[512];
+} pr_error;
+
+typedef struct pr_uuid
+{
+	uint8_t		bytes[16];
+} pr_uuid;
+
+typedef struct pr_hash
+{
+	size_t		len;
+	uint8_t		data[PR_HASH_MAX];
+} pr_hash;
+
+typedef struct pr_conn pr_conn;
+
+/* Opaque libpq connection type (PGconn is struct pg_conn). */
+struct pg_conn;
+
+/* ---- library, errors, helpers ------------------------------------------ */
+
+/* The version of pict_repo.control the library was built from, e.g. "1.0". */
+const char *pr_library_version(void);
+void		pr_error_clear(pr_error *err);
+/* "SQLSTATE: message" (plus " (detail)") into buf; returns buf. */
+const char *pr_error_format(const pr_error *err, char *buf, size_t buflen);
+void		pr_free(void *p);
+
+void		pr_uuid_format(const pr_uuid *id, char out[PR_UUID_STRLEN]);
+int			pr_uuid_parse(const char *text, pr_uuid *id);	/* 0 or -1 */
+bool		pr_uuid_is_nil(const pr_uuid *id);
+int			pr_uuid_random(pr_uuid *id);	/* version 4, 0 or -1 */
+int64_t		pr_now(void);		/* client clock, microseconds since the epoch */
+
+/* ---- connection ---------------------------------------------------------- */
+
+/*
+ * Connect.  conninfo is a libpq connection string or URI; NULL or "" uses
+ * the libpq environment (PGHOST, PGDATABASE, ...).  Checks that the
+ * extension is installed (42704 otherwise) and that pict_repo.version() has
+ * the library's major version (0A000 otherwise).  NULL on error.
+ */
+pr_conn    *pr_connect(const char *conninfo, pr_error *err);
+void		pr_finish(pr_conn *conn);
+/* The server's pict_repo.version(), as read at connect. */
+const char *pr_server_version(const pr_conn *conn);
+/* The underlying libpq connection (for the caller's own queries). */
+struct pg_conn *pr_pgconn(pr_conn *conn);
+
+/* ---- version ------------------------------------------------------------- */
+
+int			pr_version(pr_conn *conn, char **version, pr_error *err);
+
+/* ---- hashes and variants ------------------------------------------------- */
+
+typedef struct pr_strings
+{
+	size_t		n;
+	char	  **items;
+} pr_strings;
+
+typedef struct pr_hash_row
+{
+	pr_hash		hash;
+	int64_t		created_at;
+} pr_hash_row;
+
+typedef struct pr_hash_list
+{
+	size_t		n;
+	pr_hash_row *rows;
+} pr_hash_list;
+
+typedef struct pr_variant_row
+{
+	char	   *variant;
+	char	   *identifier;
+} pr_variant_row;
+
+typedef struct pr_variant_list
+{
+	size_t		n;
+	pr_variant_row *rows;
+} pr_variant_list;
+
+typedef struct pr_ingest_result
+{
+	char	   *alias;
+	char	   *token;
+	char	   *stored_identifier;
+	bool		hash_created;
+} pr_ingest_result;
+
+/* PR_OK created, PR_NONE the hash exists; 23505 identifier of another hash. */
+int			pr_create_hash(pr_conn *conn, const uint8_t *hash, size_t hash_len,
+						   const char *identifier, const char *motion_identifier,
+						   int64_t created_at, pr_error *err);
+/* One upload in one transaction; *result freed with pr_free. */
+int			pr_ingest(pr_conn *conn, const uint8_t *hash, size_t hash_len,
+					  const char *identifier, const char *details_json,
+					  const char *extension, const char *declared_alias,
+					  const char *declared_token, pr_ingest_result **result,
+					  pr_error *err);
+int			pr_hash_identifier(pr_conn *conn, const uint8_t *hash, size_t hash_len,
+							   char **identifier, pr_error *err);
+int			pr_update_identifier(pr_conn *conn, const uint8_t *hash, size_t hash_len,
+								 const char *identifier, pr_error *err);
+int			pr_relate_motion_identifier(pr_conn *conn, const uint8_t *hash,
+										size_t hash_len, const char *motion_identifier,
+										pr_error *err);
+int			pr_motion_identifier(pr_conn *conn, const uint8_t *hash, size_t hash_len,
+								 char **motion_identifier, pr_error *err);
+int			pr_relate_blurhash(pr_conn *conn, const uint8_t *hash, size_t hash_len,
+							   const char *blurhash, pr_error *err);
+int			pr_blurhash(pr_conn *conn, const uint8_t *hash, size_t hash_len,
+						char **blurhash, pr_error *err);
+int			pr_hash_count(pr_conn *conn, int64_t *count, pr_error *err);
+/* Newest first after (after_created, after_hash); PR_NO_TIME/NULL: from the newest. */
+int			pr_hash_page(pr_conn *conn, int lim, int64_t after_created,
+						 const uint8_t *after_hash, size_t after_hash_len,
+						 pr_hash_list **page, pr_error *err);
+int			pr_hash_page_by_date(pr_conn *conn, int64_t before, int lim,
+								 pr_hash_list **page, pr_error *err);
+int			pr_relate_variant(pr_conn *conn, const uint8_t *hash, size_t hash_len,
+							  const char *variant, const char *identifier,
+							  pr_error *err);
+int			pr_variant_identifier(pr_conn *conn, const uint8_t *hash, size_t hash_len,
+								  const char *variant, char **identifier,
+								  pr_error *err);
+int			pr_variants(pr_conn *conn, const uint8_t *hash, size_t hash_len,
+						pr_variant_list **variants, pr_error *err);
+/* PR_OK with the identifier to delete from storage, PR_NONE unknown. */
+int			pr_remove_variant(pr_conn *conn, const uint8_t *hash, size_t hash_len,
+							  const char *variant, char **identifier, pr_error *err);
+int			pr_claim_variant_processing(pr_conn *conn, const uint8_t *hash,
+										size_t hash_len, const char *variant,
+										pr_error *err);
+int			pr_variant_heartbeat(pr_conn *conn, const uint8_t *hash, size_t hash_len,
+								 const char *variant, pr_error *err);
+int			pr_release_variant_processing(pr_conn *conn, const uint8_t *hash,
+										  size_t hash_len, const char *variant,
+										  pr_error *err);
+/* PR_OK with the identifiers to delete (possibly none); 55006 if aliases remain. */
+int			pr_cleanup_hash(pr_conn *conn, const uint8_t *hash, size_t hash_len,
+							bool force, pr_strings **identifiers, pr_error *err);
+
+/* ---- aliases, proxies, access times -------------------------------------- */
+
+typedef struct pr_alias_access_row
+{
+	char	   *alias;
+	char	   *url;
+	int64_t		accessed;
+} pr_alias_access_row;
+
+typedef struct pr_alias_access_list
+{
+	size_t		n;
+	pr_alias_access_row *rows;
+} pr_alias_access_list;
+
+typedef struct pr_variant_access_row
+{
+	pr_hash		hash;
+	char	   *variant;
+	int64_t		accessed;
+} pr_variant_access_row;
+
+typedef struct pr_variant_access_list
+{
+	size_t		n;
+	pr_variant_access_row *rows;
+} pr_variant_access_list;
+
+/* PR_OK with the delete token (token NULL: a new one), PR_NONE taken; 23503 unknown hash. */
+int			pr_create_alias_with_token(pr_conn *conn, const char *alias,
+									   const uint8_t *hash, size_t hash_len,
+									   const char *token, char **token_out,
+									   pr_error *err);
+int			pr_alias_hash(pr_conn *conn, const char *alias, pr_hash *hash,
+						  pr_error *err);
+int			pr_alias_token(pr_conn *conn, const char *alias, char **token,
+						   pr_error *err);
+int			pr_aliases_for_hash(pr_conn *conn, const uint8_t *hash, size_t hash_len,
+								pr_strings **aliases, pr_error *err);
+/* PR_OK deleted (hash and orphaned set), PR_NONE unknown alias; 28000 wrong token. */
+int			pr_delete_alias(pr_conn *conn, const char *alias, const char *token,
+							pr_hash *hash, bool *orphaned, pr_error *err);
+int			pr_cleanup_alias(pr_conn *conn, const char *alias, pr_hash *hash,
+							 bool *orphaned, pr_error *err);
+int			pr_relate_url(pr_conn *conn, const char *url, const char *alias,
+						  pr_error *err);
+int			pr_related(pr_conn *conn, const char *url, char **alias, pr_error *err);
+int			pr_remove_relation(pr_conn *conn, const char *alias, pr_error *err);
+int			pr_touch_alias(pr_conn *conn, const char *alias, int64_t at,
+						   pr_error *err);
+int			pr_alias_accessed_at(pr_conn *conn, const char *alias, int64_t *at,
+								 pr_error *err);
+int			pr_older_aliases(pr_conn *conn, int64_t before, int lim,
+							 int64_t after_accessed, const char *after_url,
+							 pr_alias_access_list **rows, pr_error *err);
+int			pr_touch_variant(pr_conn *conn, const uint8_t *hash, size_t hash_len,
+							 const char *variant, int64_t at, pr_error *err);
+int			pr_variant_accessed_at(pr_conn *conn, const uint8_t *hash,
+								   size_t hash_len, const char *variant,
+								   int64_t *at, pr_error *err);
+int			pr_older_variants(pr_conn *conn, int64_t before, int lim,
+							  int64_t after_accessed, const uint8_t *after_hash,
+							  size_t after_hash_len, const char *after_variant,
+							  pr_variant_access_list **rows, pr_error *err);
+
+/* ---- settings, details, store migration, uploads -------------------------- */
+
+int			pr_set_setting(pr_conn *conn, const char *key, const uint8_t *value,
+						   size_t value_len, pr_error *err);
+/* *value freed with pr_free. */
+int			pr_get_setting(pr_conn *conn, const char *key, uint8_t **value,
+						   size_t *value_len, pr_error *err);
+int			pr_remove_setting(pr_conn *conn, const char *key, pr_error *err);
+
+int			pr_relate_details(pr_conn *conn, const char *identifier,
+							  const char *details_json, pr_error *err);
+int			pr_details(pr_conn *conn, const char *identifier, char **details_json,
+					   pr_error *err);
+int			pr_cleanup_details(pr_conn *conn, const char *identifier, pr_error *err);
+
+int			pr_mark_migrated(pr_conn *conn, const char *old_identifier,
+							 const char *new_identifier, pr_error *err);
+int			pr_is_migrated(pr_conn *conn, const char *old_identifier, pr_error *err);
+int			pr_is_continuing_migration(pr_conn *conn, pr_error *err);
+int			pr_clear_migrations(pr_conn *conn, int64_t *cleared, pr_error *err);
+int			pr_migrate_identifier(pr_conn *conn, const char *old_identifier,
+								  const char *new_identifier, int32_t *changed,
+								  pr_error *err);
+
+int			pr_create_upload(pr_conn *conn, pr_uuid *id, pr_error *err);
+int			pr_complete_upload(pr_conn *conn, const pr_uuid *id,
+							   const char *result_json, pr_error *err);
+/* PR_OK with the result, PR_NONE still pending; P0002 unknown or claimed. */
+int			pr_upload_result(pr_conn *conn, const pr_uuid *id, char **result_json,
+							 pr_error *err);
+/* PR_OK with the result (the row is deleted), PR_NONE pending or unknown. */
+int			pr_claim_upload(pr_conn *conn, const pr_uuid *id, char **result_json,
+							pr_error *err);
+
+/*
+ * Wait up to timeout_ms (negative: forever) for the upload's result: LISTEN
+ * pict_repo_upload, then read upload_result(), then wait on the socket for
+ * the NOTIFY whose payload is the id.  PR_OK with the result (not claimed:
+ * call pr_claim_upload), PR_NONE on timeout; P0002 for an unknown upload.
+ */
+int			pr_wait_for_upload(pr_conn *conn, const pr_uuid *id, int timeout_ms,
+							   char **result_json, pr_error *err);
+
+/* ---- job queue ------------------------------------------------------------ */
+
+typedef struct pr_job
+{
+	pr_uuid		id;
+	char	   *job;			/* JSON text */
+	int32_t		attempt;
+} pr_job;
+
+typedef struct pr_job_list
+{
+	size_t		n;
+	pr_job	   *rows;
+} pr_job_list;
+
+typedef struct pr_uuid_list
+{
+	size_t		n;
+	pr_uuid    *ids;
+} pr_uuid_list;
+
+/*
+ * Options of push_job; NULL means all defaults.  Zero-initialised fields
+ * mean the SQL defaults: unique_key NULL, priority 0, run_at 0 or
+ * PR_NO_TIME = runnable now, max_attempts 0 = 5.
+ */
+typedef struct pr_push_options
+{
+	const char *unique_key;
+	int32_t		priority;
+	int64_t		run_at;
+	int32_t		max_attempts;
+} pr_push_options;
+
+typedef enum pr_fail_outcome
+{
+	PR_FAIL_NOT_HELD = 0,		/* the SQL returned NULL (PR_NONE) */
+	PR_FAIL_RETRY = 1,
+	PR_FAIL_DEAD = 2
+} pr_fail_outcome;
+
+typedef struct pr_queue_stats_row
+{
+	char	   *queue;
+	int64_t		pending;
+	int64_t		scheduled;
+	int64_t		running;
+	int64_t		dead;
+	int64_t		completed;
+	int64_t		failed;
+	int64_t		avg_wait;		/* microseconds, PR_NO_INTERVAL if NULL */
+	int64_t		avg_run;		/* microseconds, PR_NO_INTERVAL if NULL */
+} pr_queue_stats_row;
+
+typedef struct pr_queue_stats_list
+{
+	size_t		n;
+	pr_queue_stats_row *rows;
+} pr_queue_stats_list;
+
+/* PR_OK with *id, PR_NONE: a job with this unique_key is still queued. */
+int			pr_push_job(pr_conn *conn, const char *queue, const char *job_json,
+						const pr_push_options *opts, pr_uuid *id, pr_error *err);
+/* push_jobs(queue, jsonb[]) in one statement. */
+int			pr_push_jobs(pr_conn *conn, const char *queue,
+						 const char *const *jobs_json, size_t n_jobs,
+						 pr_uuid_list **ids, pr_error *err);
+/* PR_OK even when no job was runnable ((*jobs)->n == 0). */
+int			pr_claim_job(pr_conn *conn, const char *queue, const pr_uuid *worker,
+						 int max_jobs, pr_job_list **jobs, pr_error *err);
+/* PR_OK still held, PR_NONE no longer ours: stop working on it. */
+int			pr_heartbeat_job(pr_conn *conn, const pr_uuid *id, const pr_uuid *worker,
+							 pr_error *err);
+int			pr_complete_job(pr_conn *conn, const pr_uuid *id, const pr_uuid *worker,
+							pr_error *err);
+int			pr_complete_and_claim_job(pr_conn *conn, const pr_uuid *done,
+									  const pr_uuid *worker, const char *queue,
+									  int max_jobs, pr_job_list **jobs,
+									  pr_error *err);
+/* error may be NULL; retry_in PR_NO_INTERVAL: exponential backoff. */
+int			pr_fail_job(pr_conn *conn, const pr_uuid *id, const pr_uuid *worker,
+						const char *error, int64_t retry_in,
+						pr_fail_outcome *outcome, pr_error *err);
+/* timeout PR_NO_INTERVAL: the pict_repo.job_timeout setting. */
+int			pr_requeue_stale(pr_conn *conn, int64_t timeout, int32_t *requeued,
+							 pr_error *err);
+int			pr_retry_dead_job(pr_conn *conn, const pr_uuid *id, pr_error *err);
+int			pr_cancel_job(pr_conn *conn, const pr_uuid *id, pr_error *err);
+/* queue NULL: every queue. */
+int			pr_queue_length(pr_conn *conn, const char *queue, int64_t *length,
+							pr_error *err);
+int			pr_queue_stats(pr_conn *conn, pr_queue_stats_list **stats, pr_error *err);
+/* PR_NONE when the SQL returns NULL (nothing completed in the range). */
+int			pr_average_time_to_completion(pr_conn *conn, const char *queue,
+										  int64_t since, int64_t until,
+										  int64_t *average, pr_error *err);
+
+/*
+ * Wait up to timeout_ms (negative: forever) for jobs of a queue and claim
+ * them: LISTEN pict_repo_queue, claim_job() right after (so a job pushed
+ * before the LISTEN is not missed), then poll() the socket until a NOTIFY
+ * names this queue, claim again, and so on until the deadline.  PR_OK with
+ * (*jobs)->n >= 1, PR_NONE on timeout or when stop was requested (*jobs is
+ * NULL then).  stop may be NULL.  The connection keeps listening afterwards.
+ */
+typedef struct pr_stop pr_stop;
+
+int			pr_wait_for_job(pr_conn *conn, const char *queue, const pr_uuid *worker,
+							int max_jobs, int timeout_ms, pr_stop *stop,
+							pr_job_list **jobs, pr_error *err);
+
+/* ---- batches through libpq pipeline mode ---------------------------------- */
+
+/*
+ * Each item is sent as its own statement followed by a sync, all in one
+ * pipeline: one network round trip for the batch, and an error in one item
+ * (it rolls back only that item) does not stop the others.  The call
+ * returns PR_OK when every item ran without an error (an item may still be
+ * PR_NONE), PR_ERROR when some item failed (err holds the first item error;
+ * each item carries its own rc, sqlstate and message) or the connection
+ * failed (every unfinished item is PR_ERROR then).  *results is one block
+ * freed with pr_free.
+ */
+typedef struct pr_push_item
+{
+	const char *queue;
+	const char *job_json;
+	pr_push_options opts;		/* zero: defaults */
+} pr_push_item;
+
+typedef struct pr_push_item_result
+{
+	int			rc;				/* PR_OK, PR_NONE (duplicate unique_key), PR_ERROR */
+	pr_uuid		id;
+	char		sqlstate[6];
+	char	   *message;		/* NULL unless rc is PR_ERROR */
+} pr_push_item_result;
+
+typedef struct pr_push_results
+{
+	size_t		n;
+	pr_push_item_result *items;
+} pr_push_results;
+
+int			pr_push_jobs_pipelined(pr_conn *conn, const pr_push_item *items,
+								   size_t n_items, pr_push_results **results,
+								   pr_error *err);
+
+/* One upload of a batch: the arguments of ingest(). */
+typedef struct pr_ingest_item
+{
+	const uint8_t *hash;
+	size_t		hash_len;
+	const char *identifier;
+	const char *details_json;
+	const char *extension;
+	const char *declared_alias;	/* NULL: a new <uuid>.<extension> */
+	const char *declared_token;	/* NULL: a new token */
+} pr_ingest_item;
+
+typedef struct pr_ingest_item_result
+{
+	int			rc;				/* PR_OK or PR_ERROR (e.g. 23505 alias taken) */
+	char		sqlstate[6];
+	char	   *message;		/* NULL unless rc is PR_ERROR */
+	char	   *alias;
+	char	   *token;
+	char	   *stored_identifier;
+	bool		hash_created;
+} pr_ingest_item_result;
+
+typedef struct pr_ingest_results
+{
+	size_t		n;
+	pr_ingest_item_result *items;
+} pr_ingest_results;
+
+int			pr_ingest_batch(pr_conn *conn, const pr_ingest_item *items,
+							size_t n_items, pr_ingest_results **results,
+							pr_error *err);
+
+/* ---- maintenance ---------------------------------------------------------- */
+
+typedef struct pr_maintenance_result
+{
+	int32_t		requeued;
+	int32_t		dead;
+	int32_t		expired_uploads;
+	int32_t		expired_locks;
+	int32_t		due_notified;
+} pr_maintenance_result;
+
+int			pr_run_maintenance(pr_conn *conn, pr_maintenance_result *result,
+							   pr_error *err);
+
+/* ---- stop signal ---------------------------------------------------------- */
+
+/*
+ * A stop request that wakes up waits and worker loops (a self-pipe, so a
+ * poll() sees it at once).  pr_worker_stop() is thread-safe and
+ * async-signal-safe (call it from a SIGTERM handler); one pr_stop may be
+ * shared by several threads' workers.  It stays set until pr_stop_reset().
+ */
+pr_stop    *pr_stop_new(pr_error *err);
+void		pr_worker_stop(pr_stop *stop);
+bool		pr_stop_requested(const pr_stop *stop);
+void		pr_stop_reset(pr_stop *stop);
+void		pr_stop_free(pr_stop *stop);
+
+/* ---- worker loop ------------------------------------------------------------ */
+
+/*
+ * pr_worker_run() claims jobs (claim_job, then complete_and_claim_job after
+ * the last job of a batch), calls the handler for each job in the calling
+ * thread, and completes the job when the handler returns 0 or fails it with
+ * the handler's error text (pr_job_set_error) otherwise.  When the queue is
+ * empty it waits with pr_wait_for_job (LISTEN/NOTIFY, no polling).
+ *
+ * Heartbeats: while the handler runs, a helper thread with its own
+ * connection (same conninfo as conn) calls heartbeat_job for every job of
+ * the current batch that is not finished, every heartbeat_interval_ms.  If
+ * heartbeat_job says the job is no longer ours, pr_job_lost(ctx) turns true
+ * and the worker neither completes nor fails it.  With
+ * heartbeat_interval_ms < 0 no thread is started; the handler may then call
+ * pr_job_heartbeat(ctx) itself (it uses conn, which is idle while the
+ * handler runs).
+ *
+ * Stopping: pr_worker_stop(opts->stop) makes the loop return PR_OK as soon
+ * as the current job is finished; claimed jobs of the batch that were not
+ * started are handed back with fail_job(retry_in 0).  Also returns after
+ * max_jobs jobs (when > 0), or, with exit_when_idle, as soon as the queue
+ * is empty.  PR_ERROR on a connection or SQL error.
+ */
+typedef struct pr_job_ctx pr_job_ctx;
+
+/* Return 0 to complete the job, anything else to fail it. */
+typedef int (*pr_job_handler) (pr_job_ctx *ctx, const pr_job *job, void *user_data);
+
+typedef struct pr_worker_options
+{
+	int			batch_size;		/* max_jobs per claim; 0: 1 */
+	int			heartbeat_interval_ms;	/* 0: 30000; < 0: no heartbeat thread */
+	pr_job_handler handler;
+	void	   *user_data;
+	pr_stop    *stop;			/* may be NULL */
+	pr_uuid		worker;			/* nil: a random worker id */
+	int64_t		max_jobs;		/* > 0: return after this many jobs */
+	bool		exit_when_idle; /* return when no job is runnable */
+	int64_t		retry_in;		/* for failed jobs; 0 or PR_NO_INTERVAL: backoff */
+} pr_worker_options;
+
+int			pr_worker_run(pr_conn *conn, const char *queue,
+						  const pr_worker_options *opts, pr_error *err);
+
+/* For the handler. */
+void		pr_job_set_error(pr_job_ctx *ctx, const char *fmt,...)
+			__attribute__((format(printf, 2, 3)));
+void		pr_job_set_retry_in(pr_job_ctx *ctx, int64_t retry_in);
+bool		pr_job_lost(pr_job_ctx *ctx);
+bool		pr_job_stop_requested(pr_job_ctx *ctx);
+int			pr_job_heartbeat(pr_job_ctx *ctx, pr_error *err);
+pr_conn    *pr_job_conn(pr_job_ctx *ctx);
+const pr_uuid *pr_job_worker(pr_job_ctx *ctx);
+
+/* ---- typed free functions (all the same as pr_free) ---------------------- */
+
+void		pr_strings_free(pr_strings *p);
+void		pr_hash_list_free(pr_hash_list *p);
+void		pr_variant_list_free(pr_variant_list *p);
+void		pr_ingest_result_free(pr_ingest_result *p);
+void		pr_alias_access_list_free(pr_alias_access_list *p);
+void		pr_variant_access_list_free(pr_variant_access_list *p);
+void		pr_job_list_free(pr_job_list *p);
+void		pr_uuid_list_free(pr_uuid_list *p);
+void		pr_queue_stats_list_free(pr_queue_stats_list *p);
+void		pr_push_results_free(pr_push_results *p);
+void		pr_ingest_results_free(pr_ingest_results *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif							/* PICT_REPO_CLIENT_H */

@@ -140,6 +140,11 @@ int64_t		pr_now(void);		/* client clock, microseconds since the epoch */
  */
 pr_conn    *pr_connect(const char *conninfo, pr_error *err);
 void		pr_finish(pr_conn *conn);
+/*
+ * Check a server version string against the library's: PR_OK when the
+ * major versions match, PR_ERROR (0A000) otherwise.  pr_connect() calls it.
+ */
+int			pr_check_version_compat(const char *server_version, pr_error *err);
 /* The server's pict_repo.version(), as read at connect. */
 const char *pr_server_version(const pr_conn *conn);
 /* The underlying libpq connection (for the caller's own queries). */

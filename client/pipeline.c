@@ -1,0 +1,364 @@
+/*-------------------------------------------------------------------------
+ *
+ * pipeline.c
+ *		libpictrepo: batches through libpq pipeline mode.
+ *
+ * Each item is one prepared statement followed by a sync point, so each is
+ * its own transaction and an error stops only its own item.  Items are sent
+ * in chunks, and each chunk's results are read before the next is sent, so
+ * neither side can block on a full socket buffer.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pr_internal.h"
+
+#define CHUNK 128
+
+/* Send one item's statement: fills p and sends it. */
+typedef void (*ParamsFn) (PrParams *p, const void *items, size_t i);
+
+/*
+ * Run n items of stmt in pipeline mode; results[i] receives the item's
+ * PGresult (TUPLES_OK or an error), or NULL when the connection failed
+ * before the item ran.  PR_ERROR only when the pipeline itself could not
+ * be used (err filled).
+ */
+static int
+run_pipeline(pr_conn *conn, const PrStmt *stmt, const void *items, size_t n,
+			 ParamsFn params, PGresult **results, pr_error *err)
+{
+	PGconn	   *pg;
+	bool		broken = false;
+
+	if (!conn || !conn->pg)
+	{
+		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT, "connection is NULL");
+		return PR_ERROR;
+	}
+	pg = conn->pg;
+	/* Prepare outside the pipeline, where errors are simple to read. */
+	if (pri_prepare(conn, stmt, err) != PR_OK)
+		return PR_ERROR;
+	if (!PQenterPipelineMode(pg))
+	{
+		pri_set_result_error(err, NULL, pg);
+		return PR_ERROR;
+	}
+	for (size_t start = 0; start < n && !broken; start += CHUNK)
+	{
+		size_t		end = start + CHUNK < n ? start + CHUNK : n;
+		size_t		sent = start;
+
+		for (size_t i = start; i < end; i++)
+		{
+			PrParams	p;
+			int			ok;
+
+			params(&p, items, i);
+			ok = PQsendQueryPrepared(pg, stmt->name, p.n, p.values, p.lengths,
+									 p.formats, 1);
+			pri_params_free(&p);
+			if (!ok || !PQpipelineSync(pg))
+			{
+				broken = true;
+				break;
+			}
+			sent = i + 1;
+		}
+		if (!broken && PQflush(pg) < 0)
+			broken = true;
+
+		/* Per item: its result, NULL, then the sync's result. */
+		for (size_t i = start; i < sent; i++)
+		{
+			PGresult   *res = PQgetResult(pg);
+			PGresult   *extra;
+
+			if (!res)
+			{
+				broken = true;
+				break;
+			}
+			results[i] = res;
+			if (PQresultStatus(res) == PGRES_PIPELINE_SYNC)
+			{
+				/* Cannot happen for a well-formed exchange. */
+				broken = true;
+				break;
+			}
+			while ((extra = PQgetResult(pg)) != NULL)
+			{
+				ExecStatusType st = PQresultStatus(extra);
+
+				PQclear(extra);
+				if (st == PGRES_PIPELINE_SYNC)
+					break;
+			}
+			if (PQstatus(pg) == CONNECTION_BAD)
+			{
+				broken = true;
+				break;
+			}
+			/* After the NULL comes the sync. */
+			extra = PQgetResult(pg);
+			if (extra)
+			{
+				ExecStatusType st = PQresultStatus(extra);
+
+				PQclear(extra);
+				if (st != PGRES_PIPELINE_SYNC)
+				{
+					broken = true;
+					break;
+				}
+			}
+		}
+	}
+	if (!broken)
+		PQexitPipelineMode(pg);
+	else if (PQstatus(pg) != CONNECTION_BAD)
+	{
+		/* Drain what is left so the connection is usable again. */
+		PGresult   *r;
+		int			idle = 0;
+
+		while (idle < 2 && PQpipelineStatus(pg) != PQ_PIPELINE_OFF)
+		{
+			if ((r = PQgetResult(pg)) == NULL)
+			{
+				if (PQexitPipelineMode(pg))
+					break;
+				idle++;
+				continue;
+			}
+			idle = 0;
+			PQclear(r);
+		}
+	}
+	return PR_OK;
+}
+
+/* The error of one item, as sqlstate and message, into the caller's fields. */
+static void
+item_error(PGresult *res, PGconn *pg, char sqlstate[6], pr_error *e)
+{
+	pri_set_result_error(e, res, pg);
+	memcpy(sqlstate, e->sqlstate, 6);
+}
+
+static bool
+item_ok(PGresult *res)
+{
+	return res && PQresultStatus(res) == PGRES_TUPLES_OK;
+}
+
+/* ---- pushing jobs ---------------------------------------------------------------- */
+
+static void
+push_item_params(PrParams *p, const void *items, size_t i)
+{
+	const pr_push_item *it = (const pr_push_item *) items + i;
+
+	pri_push_params(p, it->queue, it->job_json, &it->opts);
+}
+
+/* Push many jobs (each with its own queue and options) in one round trip. */
+int
+pr_push_jobs_pipelined(pr_conn *conn, const pr_push_item *items, size_t n_items,
+					   pr_push_results **out, pr_error *err)
+{
+	PGresult  **results;
+	pr_error   *errs;
+	pr_push_results *list;
+	PrPack		pk;
+	void	   *rows;
+	size_t		extra = 0;
+	int			rc = PR_OK;
+	bool		first = true;
+
+	if (out)
+		*out = NULL;
+	pr_error_clear(err);
+	if (n_items > 0 && !items)
+	{
+		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT, "items must not be NULL");
+		return PR_ERROR;
+	}
+	results = calloc(n_items ? n_items : 1, sizeof(*results));
+	errs = calloc(n_items ? n_items : 1, sizeof(*errs));
+	if (!results || !errs)
+	{
+		free(results);
+		free(errs);
+		pri_set_error(err, PR_SQLSTATE_CLIENT, "out of memory");
+		return PR_ERROR;
+	}
+	if (run_pipeline(conn, pri_push_stmt(), items, n_items, push_item_params,
+					 results, err) != PR_OK)
+	{
+		free(results);
+		free(errs);
+		return PR_ERROR;
+	}
+	for (size_t i = 0; i < n_items; i++)
+		if (!item_ok(results[i]))
+		{
+			char		state[6];
+
+			item_error(results[i], conn->pg, state, &errs[i]);
+			extra += strlen(errs[i].message) + 1;
+		}
+	list = pri_pack_begin(&pk, sizeof(*list), sizeof(pr_push_item_result), n_items,
+						 extra, NULL, NULL, 0, &rows, err);
+	if (list)
+	{
+		list->n = n_items;
+		list->items = rows;
+		for (size_t i = 0; i < n_items; i++)
+		{
+			pr_push_item_result *r = &list->items[i];
+
+			if (item_ok(results[i]))
+			{
+				r->rc = PR_NONE;
+				if (PQnfields(results[i]) == 1 && PQntuples(results[i]) >= 1 &&
+					!PQgetisnull(results[i], 0, 0))
+				{
+					r->rc = PR_OK;
+					pri_get_uuid(results[i], 0, 0, &r->id);
+				}
+				continue;
+			}
+			r->rc = PR_ERROR;
+			memcpy(r->sqlstate, errs[i].sqlstate, 6);
+			r->message = pri_pack_cstr(&pk, errs[i].message);
+			if (first && err)
+				*err = errs[i];
+			first = false;
+			rc = PR_ERROR;
+		}
+	}
+	else
+		rc = PR_ERROR;
+	for (size_t i = 0; i < n_items; i++)
+		PQclear(results[i]);
+	free(results);
+	free(errs);
+	if (out)
+		*out = list;
+	else
+		free(list);
+	return rc;
+}
+
+/* ---- ingesting uploads --------------------------------------------------------------- */
+
+static void
+ingest_item_params(PrParams *p, const void *items, size_t i)
+{
+	pri_ingest_params(p, (const pr_ingest_item *) items + i);
+}
+
+/* Ingest many uploads (ingest() each) in one round trip. */
+int
+pr_ingest_batch(pr_conn *conn, const pr_ingest_item *items, size_t n_items,
+				pr_ingest_results **out, pr_error *err)
+{
+	PGresult  **results;
+	pr_error   *errs;
+	pr_ingest_results *list;
+	PrPack		pk;
+	void	   *rows;
+	size_t		extra = 0;
+	int			rc = PR_OK;
+	bool		first = true;
+
+	if (out)
+		*out = NULL;
+	pr_error_clear(err);
+	if (n_items > 0 && !items)
+	{
+		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT, "items must not be NULL");
+		return PR_ERROR;
+	}
+	results = calloc(n_items ? n_items : 1, sizeof(*results));
+	errs = calloc(n_items ? n_items : 1, sizeof(*errs));
+	if (!results || !errs)
+	{
+		free(results);
+		free(errs);
+		pri_set_error(err, PR_SQLSTATE_CLIENT, "out of memory");
+		return PR_ERROR;
+	}
+	if (run_pipeline(conn, pri_ingest_stmt(), items, n_items, ingest_item_params,
+					 results, err) != PR_OK)
+	{
+		free(results);
+		free(errs);
+		return PR_ERROR;
+	}
+	for (size_t i = 0; i < n_items; i++)
+	{
+		if (!item_ok(results[i]) || PQnfields(results[i]) != 4)
+		{
+			char		state[6];
+
+			if (item_ok(results[i]))
+				pri_set_error(&errs[i], PR_SQLSTATE_CLIENT, "unexpected result of ingest()");
+			else
+				item_error(results[i], conn->pg, state, &errs[i]);
+			extra += strlen(errs[i].message) + 1;
+		}
+		else if (PQntuples(results[i]) >= 1)
+			for (int c = 0; c < 3; c++)
+				extra += (size_t) PQgetlength(results[i], 0, c) + 1;
+	}
+	list = pri_pack_begin(&pk, sizeof(*list), sizeof(pr_ingest_item_result), n_items,
+						 extra, NULL, NULL, 0, &rows, err);
+	if (list)
+	{
+		list->n = n_items;
+		list->items = rows;
+		for (size_t i = 0; i < n_items; i++)
+		{
+			pr_ingest_item_result *r = &list->items[i];
+			PGresult   *res = results[i];
+
+			if (errs[i].sqlstate[0] == '\0')
+			{
+				if (PQntuples(res) < 1)
+				{
+					r->rc = PR_NONE;
+					continue;
+				}
+				r->rc = PR_OK;
+				r->alias = pri_pack_str(&pk, res, 0, 0);
+				r->token = pri_pack_str(&pk, res, 0, 1);
+				r->stored_identifier = pri_pack_str(&pk, res, 0, 2);
+				r->hash_created = pri_get_bool(res, 0, 3);
+				continue;
+			}
+			r->rc = PR_ERROR;
+			memcpy(r->sqlstate, errs[i].sqlstate, 6);
+			r->message = pri_pack_cstr(&pk, errs[i].message);
+			if (first && err)
+				*err = errs[i];
+			first = false;
+			rc = PR_ERROR;
+		}
+	}
+	else
+		rc = PR_ERROR;
+	for (size_t i = 0; i < n_items; i++)
+		PQclear(results[i]);
+	free(results);
+	free(errs);
+	if (out)
+		*out = list;
+	else
+		free(list);
+	return rc;
+}

@@ -1,0 +1,401 @@
+/*-------------------------------------------------------------------------
+ *
+ * queue.c
+ *		libpictrepo: the job queue and maintenance.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pr_internal.h"
+
+#define T PR_TEXTOID
+#define J PR_JSONBOID
+#define JA PR_JSONBARRAYOID
+#define U PR_UUIDOID
+#define I4 PR_INT4OID
+#define TS PR_TIMESTAMPTZOID
+#define IV PR_INTERVALOID
+
+#define JOB_COLUMNS "id::uuid, job::text, attempt::integer"
+
+static const PrStmt st_push_job = {"pr_push_job",
+"SELECT pict_repo.push_job($1, $2, $3, $4, $5, $6)::uuid", 6, {T, J, T, I4, TS, I4}};
+static const PrStmt st_push_jobs = {"pr_push_jobs",
+"SELECT j::uuid FROM pict_repo.push_jobs($1, $2) AS j", 2, {T, JA}};
+static const PrStmt st_claim_job = {"pr_claim_job",
+"SELECT " JOB_COLUMNS " FROM pict_repo.claim_job($1, $2, $3)", 3, {T, U, I4}};
+static const PrStmt st_heartbeat_job = {"pr_heartbeat_job",
+"SELECT pict_repo.heartbeat_job($1, $2)", 2, {U, U}};
+static const PrStmt st_complete_job = {"pr_complete_job",
+"SELECT pict_repo.complete_job($1, $2)", 2, {U, U}};
+static const PrStmt st_complete_and_claim = {"pr_complete_and_claim_job",
+	"SELECT " JOB_COLUMNS " FROM pict_repo.complete_and_claim_job($1, $2, $3, $4)",
+4, {U, U, T, I4}};
+static const PrStmt st_fail_job = {"pr_fail_job",
+"SELECT pict_repo.fail_job($1, $2, $3, $4)::text", 4, {U, U, T, IV}};
+static const PrStmt st_requeue_stale = {"pr_requeue_stale",
+"SELECT pict_repo.requeue_stale($1)::integer", 1, {IV}};
+static const PrStmt st_retry_dead_job = {"pr_retry_dead_job",
+"SELECT pict_repo.retry_dead_job($1)", 1, {U}};
+static const PrStmt st_cancel_job = {"pr_cancel_job",
+"SELECT pict_repo.cancel_job($1)", 1, {U}};
+static const PrStmt st_queue_length = {"pr_queue_length",
+"SELECT pict_repo.queue_length($1)::bigint", 1, {T}};
+static const PrStmt st_queue_stats = {"pr_queue_stats",
+	"SELECT queue::text, pending::bigint, scheduled::bigint, running::bigint, "
+	"dead::bigint, completed::bigint, failed::bigint, "
+	"(pg_catalog.extract(epoch FROM avg_wait) * 1000000)::bigint, "
+	"(pg_catalog.extract(epoch FROM avg_run) * 1000000)::bigint "
+	"FROM pict_repo.queue_stats()",
+0, {0}};
+static const PrStmt st_average_time = {"pr_average_time_to_completion",
+	"SELECT (pg_catalog.extract(epoch FROM "
+	"pict_repo.average_time_to_completion($1, $2, $3)) * 1000000)::bigint",
+3, {T, TS, TS}};
+static const PrStmt st_run_maintenance = {"pr_run_maintenance",
+	"SELECT requeued::integer, dead::integer, expired_uploads::integer, "
+	"expired_locks::integer, due_notified::integer FROM pict_repo.run_maintenance()",
+0, {0}};
+
+/* Fill the parameters of push_job from the options (the SQL defaults for zeros). */
+void
+pri_push_params(PrParams *p, const char *queue, const char *job_json,
+			   const pr_push_options *opts)
+{
+	pri_params_init(p);
+	pri_pp_text(p, queue);
+	pri_pp_text(p, job_json);
+	pri_pp_text(p, opts ? opts->unique_key : NULL);
+	pri_pp_int4(p, opts ? opts->priority : 0);
+	pri_pp_ts(p, (!opts || opts->run_at == 0) ? PR_NO_TIME : opts->run_at);
+	pri_pp_int4(p, (!opts || opts->max_attempts == 0) ? 5 : opts->max_attempts);
+}
+
+/* The push_job statement, for the pipelined batch. */
+const PrStmt *
+pri_push_stmt(void)
+{
+	return &st_push_job;
+}
+
+int
+pr_push_job(pr_conn *conn, const char *queue, const char *job_json,
+			const pr_push_options *opts, pr_uuid *id, pr_error *err)
+{
+	PrParams	p;
+	PGresult   *res;
+	int			rc = PR_NONE;
+
+	if (id)
+		memset(id, 0, sizeof(*id));
+	pri_push_params(&p, queue, job_json, opts);
+	res = pri_exec(conn, &st_push_job, &p, 1, err);
+	if (!res)
+		return PR_ERROR;
+	if (PQntuples(res) >= 1 && !PQgetisnull(res, 0, 0))
+	{
+		rc = PR_OK;
+		if (id)
+			pri_get_uuid(res, 0, 0, id);
+	}
+	PQclear(res);
+	return rc;
+}
+
+int
+pr_push_jobs(pr_conn *conn, const char *queue, const char *const *jobs_json,
+			 size_t n_jobs, pr_uuid_list **ids, pr_error *err)
+{
+	PrParams	p;
+	PGresult   *res;
+	PrPack		pk;
+	pr_uuid_list *list;
+	void	   *rows;
+	int			n;
+
+	if (ids)
+		*ids = NULL;
+	if (n_jobs > 0 && !jobs_json)
+	{
+		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT, "jobs must not be NULL");
+		return PR_ERROR;
+	}
+	pri_params_init(&p);
+	pri_pp_text(&p, queue);
+	if (pri_pp_jsonb_array(&p, jobs_json, n_jobs) != 0)
+	{
+		pri_params_free(&p);
+		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT,
+					 "jobs must be non-NULL JSON texts");
+		return PR_ERROR;
+	}
+	res = pri_exec(conn, &st_push_jobs, &p, 1, err);
+	if (!res)
+		return PR_ERROR;
+	n = PQntuples(res);
+	list = pri_pack_begin(&pk, sizeof(*list), sizeof(pr_uuid), (size_t) n, 0, NULL,
+						 NULL, 0, &rows, err);
+	if (!list)
+	{
+		PQclear(res);
+		return PR_ERROR;
+	}
+	list->n = (size_t) n;
+	list->ids = rows;
+	for (int i = 0; i < n; i++)
+		pri_get_uuid(res, i, 0, &list->ids[i]);
+	PQclear(res);
+	if (ids)
+		*ids = list;
+	else
+		free(list);
+	return PR_OK;
+}
+
+/* Pack (id, job, attempt) rows into a pr_job_list. */
+static int
+job_rows(pr_conn *conn, const PrStmt *stmt, PrParams *p, pr_job_list **jobs,
+		 pr_error *err)
+{
+	static const int strcols[] = {1};
+	PGresult   *res;
+	PrPack		pk;
+	pr_job_list *list;
+	void	   *rows;
+	int			n;
+
+	if (jobs)
+		*jobs = NULL;
+	res = pri_exec(conn, stmt, p, 3, err);
+	if (!res)
+		return PR_ERROR;
+	n = PQntuples(res);
+	list = pri_pack_begin(&pk, sizeof(*list), sizeof(pr_job), (size_t) n, 0, res,
+						 strcols, 1, &rows, err);
+	if (!list)
+	{
+		PQclear(res);
+		return PR_ERROR;
+	}
+	list->n = (size_t) n;
+	list->rows = rows;
+	for (int i = 0; i < n; i++)
+	{
+		pri_get_uuid(res, i, 0, &list->rows[i].id);
+		list->rows[i].job = pri_pack_str(&pk, res, i, 1);
+		list->rows[i].attempt = pri_get_int4(res, i, 2);
+	}
+	PQclear(res);
+	if (jobs)
+		*jobs = list;
+	else
+		free(list);
+	return PR_OK;
+}
+
+int
+pr_claim_job(pr_conn *conn, const char *queue, const pr_uuid *worker, int max_jobs,
+			 pr_job_list **jobs, pr_error *err)
+{
+	PrParams	p;
+
+	pri_params_init(&p);
+	pri_pp_text(&p, queue);
+	pri_pp_uuid(&p, worker);
+	pri_pp_int4(&p, max_jobs);
+	return job_rows(conn, &st_claim_job, &p, jobs, err);
+}
+
+int
+pr_heartbeat_job(pr_conn *conn, const pr_uuid *id, const pr_uuid *worker,
+				 pr_error *err)
+{
+	PrParams	p;
+
+	pri_params_init(&p);
+	pri_pp_uuid(&p, id);
+	pri_pp_uuid(&p, worker);
+	return pri_exec_bool(conn, &st_heartbeat_job, &p, err);
+}
+
+int
+pr_complete_job(pr_conn *conn, const pr_uuid *id, const pr_uuid *worker,
+				pr_error *err)
+{
+	PrParams	p;
+
+	pri_params_init(&p);
+	pri_pp_uuid(&p, id);
+	pri_pp_uuid(&p, worker);
+	return pri_exec_bool(conn, &st_complete_job, &p, err);
+}
+
+int
+pr_complete_and_claim_job(pr_conn *conn, const pr_uuid *done, const pr_uuid *worker,
+						  const char *queue, int max_jobs, pr_job_list **jobs,
+						  pr_error *err)
+{
+	PrParams	p;
+
+	pri_params_init(&p);
+	pri_pp_uuid(&p, done);
+	pri_pp_uuid(&p, worker);
+	pri_pp_text(&p, queue);
+	pri_pp_int4(&p, max_jobs);
+	return job_rows(conn, &st_complete_and_claim, &p, jobs, err);
+}
+
+int
+pr_fail_job(pr_conn *conn, const pr_uuid *id, const pr_uuid *worker,
+			const char *error, int64_t retry_in, pr_fail_outcome *outcome,
+			pr_error *err)
+{
+	PrParams	p;
+	char	   *text = NULL;
+	int			rc;
+
+	if (outcome)
+		*outcome = PR_FAIL_NOT_HELD;
+	pri_params_init(&p);
+	pri_pp_uuid(&p, id);
+	pri_pp_uuid(&p, worker);
+	pri_pp_text(&p, error);
+	pri_pp_interval(&p, retry_in);
+	rc = pri_exec_text(conn, &st_fail_job, &p, &text, err);
+	if (rc == PR_OK && outcome)
+		*outcome = strcmp(text, "dead") == 0 ? PR_FAIL_DEAD : PR_FAIL_RETRY;
+	free(text);
+	return rc;
+}
+
+int
+pr_requeue_stale(pr_conn *conn, int64_t timeout, int32_t *requeued, pr_error *err)
+{
+	PrParams	p;
+
+	pri_params_init(&p);
+	pri_pp_interval(&p, timeout);
+	return pri_exec_int4(conn, &st_requeue_stale, &p, requeued, err);
+}
+
+int
+pr_retry_dead_job(pr_conn *conn, const pr_uuid *id, pr_error *err)
+{
+	PrParams	p;
+
+	pri_params_init(&p);
+	pri_pp_uuid(&p, id);
+	return pri_exec_bool(conn, &st_retry_dead_job, &p, err);
+}
+
+int
+pr_cancel_job(pr_conn *conn, const pr_uuid *id, pr_error *err)
+{
+	PrParams	p;
+
+	pri_params_init(&p);
+	pri_pp_uuid(&p, id);
+	return pri_exec_bool(conn, &st_cancel_job, &p, err);
+}
+
+int
+pr_queue_length(pr_conn *conn, const char *queue, int64_t *length, pr_error *err)
+{
+	PrParams	p;
+
+	pri_params_init(&p);
+	pri_pp_text(&p, queue);
+	return pri_exec_int8(conn, &st_queue_length, &p, length, err);
+}
+
+int
+pr_queue_stats(pr_conn *conn, pr_queue_stats_list **stats, pr_error *err)
+{
+	static const int strcols[] = {0};
+	PrParams	p;
+	PGresult   *res;
+	PrPack		pk;
+	pr_queue_stats_list *list;
+	void	   *rows;
+	int			n;
+
+	if (stats)
+		*stats = NULL;
+	pri_params_init(&p);
+	res = pri_exec(conn, &st_queue_stats, &p, 9, err);
+	if (!res)
+		return PR_ERROR;
+	n = PQntuples(res);
+	list = pri_pack_begin(&pk, sizeof(*list), sizeof(pr_queue_stats_row), (size_t) n,
+						 0, res, strcols, 1, &rows, err);
+	if (!list)
+	{
+		PQclear(res);
+		return PR_ERROR;
+	}
+	list->n = (size_t) n;
+	list->rows = rows;
+	for (int i = 0; i < n; i++)
+	{
+		pr_queue_stats_row *r = &list->rows[i];
+
+		r->queue = pri_pack_str(&pk, res, i, 0);
+		r->pending = pri_get_int8(res, i, 1);
+		r->scheduled = pri_get_int8(res, i, 2);
+		r->running = pri_get_int8(res, i, 3);
+		r->dead = pri_get_int8(res, i, 4);
+		r->completed = pri_get_int8(res, i, 5);
+		r->failed = pri_get_int8(res, i, 6);
+		r->avg_wait = pri_isnull(res, i, 7) ? PR_NO_INTERVAL : pri_get_int8(res, i, 7);
+		r->avg_run = pri_isnull(res, i, 8) ? PR_NO_INTERVAL : pri_get_int8(res, i, 8);
+	}
+	PQclear(res);
+	if (stats)
+		*stats = list;
+	else
+		free(list);
+	return PR_OK;
+}
+
+int
+pr_average_time_to_completion(pr_conn *conn, const char *queue, int64_t since,
+							  int64_t until, int64_t *average, pr_error *err)
+{
+	PrParams	p;
+	int			rc;
+
+	pri_params_init(&p);
+	pri_pp_text(&p, queue);
+	pri_pp_ts(&p, since);
+	pri_pp_ts(&p, until);
+	rc = pri_exec_int8(conn, &st_average_time, &p, average, err);
+	if (rc != PR_OK && average)
+		*average = PR_NO_INTERVAL;
+	return rc;
+}
+
+int
+pr_run_maintenance(pr_conn *conn, pr_maintenance_result *result, pr_error *err)
+{
+	PrParams	p;
+	PGresult   *res;
+
+	if (result)
+		memset(result, 0, sizeof(*result));
+	pri_params_init(&p);
+	res = pri_exec(conn, &st_run_maintenance, &p, 5, err);
+	if (!res)
+		return PR_ERROR;
+	if (PQntuples(res) >= 1 && result)
+	{
+		result->requeued = pri_get_int4(res, 0, 0);
+		result->dead = pri_get_int4(res, 0, 1);
+		result->expired_uploads = pri_get_int4(res, 0, 2);
+		result->expired_locks = pri_get_int4(res, 0, 3);
+		result->due_notified = pri_get_int4(res, 0, 4);
+	}
+	PQclear(res);
+	return PR_OK;
+}

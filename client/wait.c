@@ -1,0 +1,298 @@
+/*-------------------------------------------------------------------------
+ *
+ * wait.c
+ *		libpictrepo: waiting for jobs and upload results with LISTEN/NOTIFY,
+ *		and the stop signal that interrupts a wait.
+ *
+ * Every wait follows the same order so that no notification is lost:
+ * LISTEN first (once per connection), then drop what is already queued,
+ * then look at the table (claim_job / upload_result), and only then sleep in
+ * poll() on the connection's socket until a matching NOTIFY, the deadline or
+ * a stop request.  A NOTIFY sent before the LISTEN is covered by the look
+ * at the table; one sent after it is either read while that query runs
+ * (libpq keeps it in its queue, which is checked before every poll) or
+ * wakes the poll.
+ *
+ *-------------------------------------------------------------------------
+ */
+#define _GNU_SOURCE				/* pipe2 */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pr_internal.h"
+
+#define QUEUE_CHANNEL	"pict_repo_queue"
+#define UPLOAD_CHANNEL	"pict_repo_upload"
+
+static const PrStmt st_listen_queue = {"pr_listen_queue", "LISTEN " QUEUE_CHANNEL, 0, {0}};
+static const PrStmt st_listen_upload = {"pr_listen_upload", "LISTEN " UPLOAD_CHANNEL, 0, {0}};
+
+/* ---- the stop signal ----------------------------------------------------------- */
+
+struct pr_stop
+{
+	int			fds[2];			/* a self-pipe: readable once stop was requested */
+	volatile sig_atomic_t requested;
+};
+
+/* Make a stop signal. */
+pr_stop *
+pr_stop_new(pr_error *err)
+{
+	pr_stop    *stop = calloc(1, sizeof(*stop));
+
+	if (!stop)
+	{
+		pri_set_error(err, PR_SQLSTATE_CLIENT, "out of memory");
+		return NULL;
+	}
+	if (pipe2(stop->fds, O_CLOEXEC | O_NONBLOCK) != 0)
+	{
+		pri_set_error(err, PR_SQLSTATE_CLIENT, "cannot create a pipe: %s",
+					 strerror(errno));
+		free(stop);
+		return NULL;
+	}
+	return stop;
+}
+
+/* Ask every wait and worker loop using this signal to stop (async-signal-safe). */
+void
+pr_worker_stop(pr_stop *stop)
+{
+	int			saved = errno;
+	ssize_t		n;
+
+	if (!stop)
+		return;
+	stop->requested = 1;
+	do
+		n = write(stop->fds[1], "x", 1);
+	while (n < 0 && errno == EINTR);
+	errno = saved;
+}
+
+bool
+pr_stop_requested(const pr_stop *stop)
+{
+	return stop && stop->requested;
+}
+
+/* Clear a stop request. */
+void
+pr_stop_reset(pr_stop *stop)
+{
+	char		buf[64];
+
+	if (!stop)
+		return;
+	while (read(stop->fds[0], buf, sizeof(buf)) > 0)
+		;
+	stop->requested = 0;
+}
+
+void
+pr_stop_free(pr_stop *stop)
+{
+	if (!stop)
+		return;
+	close(stop->fds[0]);
+	close(stop->fds[1]);
+	free(stop);
+}
+
+int
+pri_stop_fd(const pr_stop *stop)
+{
+	return stop ? stop->fds[0] : -1;
+}
+
+/* ---- LISTEN and waiting ---------------------------------------------------------- */
+
+/* LISTEN on the queue or the upload channel, once per connection. */
+int
+pri_listen(pr_conn *conn, bool upload, pr_error *err)
+{
+	PrParams	p;
+	PGresult   *res;
+	bool	   *done = upload ? &conn->listen_upload : &conn->listen_queue;
+
+	if (*done)
+		return PR_OK;
+	pri_params_init(&p);
+	res = pri_exec(conn, upload ? &st_listen_upload : &st_listen_queue, &p, -1, err);
+	if (!res)
+		return PR_ERROR;
+	PQclear(res);
+	*done = true;
+	return PR_OK;
+}
+
+static int64_t
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Drop the notifications libpq has already read. */
+static void
+drop_notifications(pr_conn *conn)
+{
+	PGnotify   *n;
+
+	PQconsumeInput(conn->pg);
+	while ((n = PQnotifies(conn->pg)) != NULL)
+		PQfreemem(n);
+}
+
+/*
+ * Wait for a NOTIFY on channel with this payload until deadline (a
+ * monotonic time in ms, or -1 for none).  PR_OK when it came, PR_NONE on
+ * timeout or stop, PR_ERROR when the connection failed.
+ */
+static int
+wait_notify(pr_conn *conn, const char *channel, const char *payload,
+			int64_t deadline, pr_stop *stop, pr_error *err)
+{
+	for (;;)
+	{
+		PGnotify   *n;
+		bool		found = false;
+		struct pollfd fds[2];
+		int			nfds = 1;
+		int			timeout;
+		int			rc;
+
+		if (!PQconsumeInput(conn->pg))
+		{
+			pri_set_result_error(err, NULL, conn->pg);
+			return PR_ERROR;
+		}
+		while ((n = PQnotifies(conn->pg)) != NULL)
+		{
+			if (strcmp(n->relname, channel) == 0 &&
+				(!payload || strcmp(n->extra, payload) == 0))
+				found = true;
+			PQfreemem(n);
+		}
+		if (found)
+			return PR_OK;
+		if (pr_stop_requested(stop))
+			return PR_NONE;
+		if (deadline < 0)
+			timeout = -1;
+		else
+		{
+			int64_t		left = deadline - monotonic_ms();
+
+			if (left <= 0)
+				return PR_NONE;
+			timeout = left > 86400000 ? 86400000 : (int) left;
+		}
+		fds[0].fd = PQsocket(conn->pg);
+		fds[0].events = POLLIN;
+		fds[0].revents = 0;
+		if (fds[0].fd < 0)
+		{
+			pri_set_error(err, PR_SQLSTATE_CONNECTION_LOST, "connection has no socket");
+			return PR_ERROR;
+		}
+		if (stop)
+		{
+			fds[1].fd = pri_stop_fd(stop);
+			fds[1].events = POLLIN;
+			fds[1].revents = 0;
+			nfds = 2;
+		}
+		rc = poll(fds, (nfds_t) nfds, timeout);
+		if (rc < 0 && errno != EINTR)
+		{
+			pri_set_error(err, PR_SQLSTATE_CLIENT, "poll failed: %s", strerror(errno));
+			return PR_ERROR;
+		}
+	}
+}
+
+/* Wait for runnable jobs of a queue and claim them. */
+int
+pr_wait_for_job(pr_conn *conn, const char *queue, const pr_uuid *worker,
+				int max_jobs, int timeout_ms, pr_stop *stop, pr_job_list **jobs,
+				pr_error *err)
+{
+	int64_t		deadline = timeout_ms < 0 ? -1 : monotonic_ms() + timeout_ms;
+	pr_job_list *got = NULL;
+
+	if (jobs)
+		*jobs = NULL;
+	if (!conn || !conn->pg)
+	{
+		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT, "connection is NULL");
+		return PR_ERROR;
+	}
+	if (pri_listen(conn, false, err) != PR_OK)
+		return PR_ERROR;
+	for (;;)
+	{
+		int			rc;
+
+		/* Whatever was announced so far is covered by the claim below. */
+		drop_notifications(conn);
+		if (pr_claim_job(conn, queue, worker, max_jobs, &got, err) != PR_OK)
+			return PR_ERROR;
+		if (got->n > 0)
+		{
+			if (jobs)
+				*jobs = got;
+			else
+				free(got);
+			return PR_OK;
+		}
+		free(got);
+		got = NULL;
+		rc = wait_notify(conn, QUEUE_CHANNEL, queue, deadline, stop, err);
+		if (rc != PR_OK)
+			return rc;
+	}
+}
+
+/* Wait for the result of an upload (without claiming it). */
+int
+pr_wait_for_upload(pr_conn *conn, const pr_uuid *id, int timeout_ms,
+				   char **result_json, pr_error *err)
+{
+	int64_t		deadline = timeout_ms < 0 ? -1 : monotonic_ms() + timeout_ms;
+	char		payload[PR_UUID_STRLEN];
+
+	if (result_json)
+		*result_json = NULL;
+	if (!conn || !conn->pg)
+	{
+		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT, "connection is NULL");
+		return PR_ERROR;
+	}
+	if (id)
+		pr_uuid_format(id, payload);
+	if (pri_listen(conn, true, err) != PR_OK)
+		return PR_ERROR;
+	for (;;)
+	{
+		int			rc;
+
+		drop_notifications(conn);
+		rc = pr_upload_result(conn, id, result_json, err);
+		if (rc != PR_NONE)
+			return rc;
+		rc = wait_notify(conn, UPLOAD_CHANNEL, id ? payload : NULL, deadline, NULL, err);
+		if (rc != PR_OK)
+			return rc;
+	}
+}

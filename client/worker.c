@@ -1,0 +1,481 @@
+/*-------------------------------------------------------------------------
+ *
+ * worker.c
+ *		libpictrepo: the worker loop (claim, run the handler, heartbeat,
+ *		complete or fail, wait with LISTEN when idle).
+ *
+ * The handler runs in the caller's thread on the caller's connection.
+ * Heartbeats come from a helper thread with a second connection (opened
+ * with the same conninfo) that wakes every heartbeat interval and calls
+ * heartbeat_job for each job of the current batch not yet finished; the
+ * job list is shared under a mutex, and the thread waits on a condition
+ * variable, so stopping it is immediate.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pr_internal.h"
+
+#define DEFAULT_HEARTBEAT_MS 30000
+
+/* A job of the current batch as the heartbeat thread sees it. */
+typedef struct HbJob
+{
+	pr_uuid		id;
+	bool		active;			/* claimed and not yet finished */
+	bool		lost;			/* heartbeat_job said it is no longer ours */
+} HbJob;
+
+typedef struct Heartbeat
+{
+	pthread_t	thread;
+	pthread_mutex_t mutex;
+	pthread_cond_t cond;
+	bool		quit;
+	pr_conn    *conn;			/* the thread's own connection */
+	int			interval_ms;
+	pr_uuid		worker;
+	HbJob	   *jobs;
+	size_t		njobs;
+	size_t		maxjobs;
+	int			failures;		/* heartbeat calls that failed with an error */
+} Heartbeat;
+
+struct pr_job_ctx
+{
+	pr_conn    *conn;
+	Heartbeat  *hb;				/* NULL without a heartbeat thread */
+	size_t		slot;			/* this job's index in hb->jobs */
+	const pr_job *job;
+	pr_uuid		worker;
+	pr_stop    *stop;
+	bool		lost;			/* set by pr_job_heartbeat */
+	char		error[2048];
+	int64_t		retry_in;
+};
+
+/* ---- the heartbeat thread ---------------------------------------------------------- */
+
+static void *
+heartbeat_main(void *arg)
+{
+	Heartbeat  *hb = arg;
+	pr_uuid    *ids = NULL;
+	size_t	   *slots = NULL;
+	size_t		cap = 0;
+
+	pthread_mutex_lock(&hb->mutex);
+	while (!hb->quit)
+	{
+		struct timespec until;
+		size_t		n = 0;
+		int			rc = 0;
+
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += hb->interval_ms / 1000;
+		until.tv_nsec += (long) (hb->interval_ms % 1000) * 1000000;
+		if (until.tv_nsec >= 1000000000)
+		{
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		while (!hb->quit && rc != ETIMEDOUT)
+			rc = pthread_cond_timedwait(&hb->cond, &hb->mutex, &until);
+		if (hb->quit)
+			break;
+
+		/* Copy the live jobs, then heartbeat without holding the lock. */
+		if (cap < hb->njobs)
+		{
+			pr_uuid    *ni = realloc(ids, hb->njobs * sizeof(*ids));
+			size_t	   *ns;
+
+			if (ni)
+				ids = ni;
+			ns = realloc(slots, hb->njobs * sizeof(*slots));
+			if (ns)
+				slots = ns;
+			if (ni && ns)
+				cap = hb->njobs;
+		}
+		for (size_t i = 0; i < hb->njobs && i < cap; i++)
+			if (hb->jobs[i].active && !hb->jobs[i].lost)
+			{
+				ids[n] = hb->jobs[i].id;
+				slots[n++] = i;
+			}
+		pthread_mutex_unlock(&hb->mutex);
+		for (size_t i = 0; i < n; i++)
+		{
+			pr_error	e;
+			int			r = pr_heartbeat_job(hb->conn, &ids[i], &hb->worker, &e);
+
+			pthread_mutex_lock(&hb->mutex);
+			if (r == PR_NONE && slots[i] < hb->njobs &&
+				memcmp(&hb->jobs[slots[i]].id, &ids[i], sizeof(pr_uuid)) == 0)
+				hb->jobs[slots[i]].lost = true;
+			if (r == PR_ERROR)
+				hb->failures++;
+			pthread_mutex_unlock(&hb->mutex);
+		}
+		pthread_mutex_lock(&hb->mutex);
+	}
+	pthread_mutex_unlock(&hb->mutex);
+	free(ids);
+	free(slots);
+	return NULL;
+}
+
+static Heartbeat *
+heartbeat_start(pr_conn *conn, const pr_uuid *worker, int interval_ms, pr_error *err)
+{
+	Heartbeat  *hb = calloc(1, sizeof(*hb));
+	pthread_condattr_t attr;
+
+	if (!hb)
+	{
+		pri_set_error(err, PR_SQLSTATE_CLIENT, "out of memory");
+		return NULL;
+	}
+	hb->conn = pr_connect(conn->conninfo, err);
+	if (!hb->conn)
+	{
+		free(hb);
+		return NULL;
+	}
+	hb->interval_ms = interval_ms;
+	hb->worker = *worker;
+	pthread_mutex_init(&hb->mutex, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&hb->cond, &attr);
+	pthread_condattr_destroy(&attr);
+	if (pthread_create(&hb->thread, NULL, heartbeat_main, hb) != 0)
+	{
+		pri_set_error(err, PR_SQLSTATE_CLIENT, "cannot start the heartbeat thread");
+		pthread_cond_destroy(&hb->cond);
+		pthread_mutex_destroy(&hb->mutex);
+		pr_finish(hb->conn);
+		free(hb);
+		return NULL;
+	}
+	return hb;
+}
+
+static void
+heartbeat_stop(Heartbeat *hb)
+{
+	if (!hb)
+		return;
+	pthread_mutex_lock(&hb->mutex);
+	hb->quit = true;
+	pthread_cond_signal(&hb->cond);
+	pthread_mutex_unlock(&hb->mutex);
+	pthread_join(hb->thread, NULL);
+	pthread_cond_destroy(&hb->cond);
+	pthread_mutex_destroy(&hb->mutex);
+	pr_finish(hb->conn);
+	free(hb->jobs);
+	free(hb);
+}
+
+/* Give the heartbeat thread a new batch: every job active. */
+static int
+heartbeat_set_batch(Heartbeat *hb, const pr_job_list *jobs, pr_error *err)
+{
+	int			rc = PR_OK;
+
+	if (!hb)
+		return PR_OK;
+	pthread_mutex_lock(&hb->mutex);
+	if (hb->maxjobs < jobs->n)
+	{
+		HbJob	   *n = realloc(hb->jobs, jobs->n * sizeof(*n));
+
+		if (!n)
+		{
+			pri_set_error(err, PR_SQLSTATE_CLIENT, "out of memory");
+			rc = PR_ERROR;
+		}
+		else
+		{
+			hb->jobs = n;
+			hb->maxjobs = jobs->n;
+		}
+	}
+	if (rc == PR_OK)
+	{
+		for (size_t i = 0; i < jobs->n; i++)
+		{
+			hb->jobs[i].id = jobs->rows[i].id;
+			hb->jobs[i].active = true;
+			hb->jobs[i].lost = false;
+		}
+		hb->njobs = jobs->n;
+	}
+	pthread_mutex_unlock(&hb->mutex);
+	return rc;
+}
+
+/* Mark a job finished; returns whether a heartbeat found it lost. */
+static bool
+heartbeat_finish(Heartbeat *hb, size_t slot)
+{
+	bool		lost = false;
+
+	if (!hb)
+		return false;
+	pthread_mutex_lock(&hb->mutex);
+	if (slot < hb->njobs)
+	{
+		hb->jobs[slot].active = false;
+		lost = hb->jobs[slot].lost;
+	}
+	pthread_mutex_unlock(&hb->mutex);
+	return lost;
+}
+
+/* ---- for the handler ---------------------------------------------------------------- */
+
+/* Set the error text fail_job will record. */
+void
+pr_job_set_error(pr_job_ctx *ctx, const char *fmt,...)
+{
+	va_list		ap;
+
+	if (!ctx)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(ctx->error, sizeof(ctx->error), fmt, ap);
+	va_end(ap);
+}
+
+void
+pr_job_set_retry_in(pr_job_ctx *ctx, int64_t retry_in)
+{
+	if (ctx)
+		ctx->retry_in = retry_in;
+}
+
+/* True once a heartbeat found that the job is no longer held by this worker. */
+bool
+pr_job_lost(pr_job_ctx *ctx)
+{
+	bool		lost;
+
+	if (!ctx)
+		return false;
+	lost = ctx->lost;
+	if (ctx->hb)
+	{
+		pthread_mutex_lock(&ctx->hb->mutex);
+		if (ctx->slot < ctx->hb->njobs && ctx->hb->jobs[ctx->slot].lost)
+			lost = true;
+		pthread_mutex_unlock(&ctx->hb->mutex);
+	}
+	return lost;
+}
+
+bool
+pr_job_stop_requested(pr_job_ctx *ctx)
+{
+	return ctx && pr_stop_requested(ctx->stop);
+}
+
+/* Heartbeat the job from the handler, on the worker's connection. */
+int
+pr_job_heartbeat(pr_job_ctx *ctx, pr_error *err)
+{
+	int			rc;
+
+	if (!ctx)
+	{
+		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT, "job context is NULL");
+		return PR_ERROR;
+	}
+	rc = pr_heartbeat_job(ctx->conn, &ctx->job->id, &ctx->worker, err);
+	if (rc == PR_NONE)
+		ctx->lost = true;
+	return rc;
+}
+
+pr_conn *
+pr_job_conn(pr_job_ctx *ctx)
+{
+	return ctx ? ctx->conn : NULL;
+}
+
+const pr_uuid *
+pr_job_worker(pr_job_ctx *ctx)
+{
+	return ctx ? &ctx->worker : NULL;
+}
+
+/* ---- the loop ------------------------------------------------------------------------ */
+
+/* Hand back claimed jobs that were not started: fail them for an immediate retry. */
+static int
+hand_back(pr_conn *conn, const pr_job_list *jobs, size_t from, const pr_uuid *worker,
+		  pr_error *err)
+{
+	for (size_t i = from; i < jobs->n; i++)
+		if (pr_fail_job(conn, &jobs->rows[i].id, worker,
+						"worker stopped before running the job", 0, NULL,
+						err) == PR_ERROR)
+			return PR_ERROR;
+	return PR_OK;
+}
+
+/* Claim, run, heartbeat, complete or fail, until stopped. */
+int
+pr_worker_run(pr_conn *conn, const char *queue, const pr_worker_options *opts,
+			  pr_error *err)
+{
+	pr_uuid		worker;
+	int			batch;
+	int			interval;
+	Heartbeat  *hb = NULL;
+	pr_job_list *jobs = NULL;
+	bool		need_claim = true;
+	int64_t		done = 0;
+	int			rc = PR_OK;
+
+	pr_error_clear(err);
+	if (!conn || !opts || !opts->handler)
+	{
+		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT,
+					 "connection, options and handler must not be NULL");
+		return PR_ERROR;
+	}
+	batch = opts->batch_size > 0 ? opts->batch_size : 1;
+	interval = opts->heartbeat_interval_ms == 0 ? DEFAULT_HEARTBEAT_MS
+		: opts->heartbeat_interval_ms;
+	worker = opts->worker;
+	if (pr_uuid_is_nil(&worker) && pr_uuid_random(&worker) != 0)
+	{
+		pri_set_error(err, PR_SQLSTATE_CLIENT, "cannot make a worker id");
+		return PR_ERROR;
+	}
+	if (interval > 0 && !(hb = heartbeat_start(conn, &worker, interval, err)))
+		return PR_ERROR;
+
+	while (!pr_stop_requested(opts->stop))
+	{
+		if (need_claim)
+		{
+			if (pr_claim_job(conn, queue, &worker, batch, &jobs, err) != PR_OK)
+			{
+				rc = PR_ERROR;
+				break;
+			}
+		}
+		need_claim = true;
+		if (jobs->n == 0)
+		{
+			free(jobs);
+			jobs = NULL;
+			if (opts->exit_when_idle)
+				break;
+			rc = pr_wait_for_job(conn, queue, &worker, batch, -1, opts->stop,
+								 &jobs, err);
+			if (rc == PR_ERROR)
+				break;
+			rc = PR_OK;
+			if (!jobs)
+				break;			/* stopped */
+		}
+		if (heartbeat_set_batch(hb, jobs, err) != PR_OK)
+		{
+			rc = PR_ERROR;
+			break;
+		}
+
+		for (size_t i = 0; i < jobs->n; i++)
+		{
+			pr_job_ctx	ctx;
+			int			hrc;
+			bool		last;
+			pr_job_list *next = NULL;
+
+			if (pr_stop_requested(opts->stop) ||
+				(opts->max_jobs > 0 && done >= opts->max_jobs))
+			{
+				if (hand_back(conn, jobs, i, &worker, err) != PR_OK)
+					rc = PR_ERROR;
+				goto out;
+			}
+			memset(&ctx, 0, sizeof(ctx));
+			ctx.conn = conn;
+			ctx.hb = hb;
+			ctx.slot = i;
+			ctx.job = &jobs->rows[i];
+			ctx.worker = worker;
+			ctx.stop = opts->stop;
+			ctx.retry_in = opts->retry_in == 0 ? PR_NO_INTERVAL : opts->retry_in;
+
+			hrc = opts->handler(&ctx, &jobs->rows[i], opts->user_data);
+			done++;
+			if (heartbeat_finish(hb, i) || ctx.lost)
+				continue;		/* no longer ours: leave it alone */
+
+			last = (i + 1 == jobs->n) && !pr_stop_requested(opts->stop) &&
+				!(opts->max_jobs > 0 && done >= opts->max_jobs);
+			if (hrc != 0)
+			{
+				if (pr_fail_job(conn, &jobs->rows[i].id, &worker,
+								ctx.error[0] ? ctx.error : "job handler failed",
+								ctx.retry_in, NULL, err) == PR_ERROR)
+				{
+					rc = PR_ERROR;
+					goto out;
+				}
+			}
+			else if (last)
+			{
+				/* Complete the last job and claim the next batch at once. */
+				if (pr_complete_and_claim_job(conn, &jobs->rows[i].id, &worker,
+											  queue, batch, &next, err) != PR_OK)
+				{
+					rc = PR_ERROR;
+					goto out;
+				}
+				free(jobs);
+				jobs = next;
+				need_claim = false;
+				break;
+			}
+			else if (pr_complete_job(conn, &jobs->rows[i].id, &worker, err) == PR_ERROR)
+			{
+				rc = PR_ERROR;
+				goto out;
+			}
+		}
+		if (need_claim)
+		{
+			free(jobs);
+			jobs = NULL;
+		}
+		if (opts->max_jobs > 0 && done >= opts->max_jobs)
+		{
+			if (jobs && hand_back(conn, jobs, 0, &worker, err) != PR_OK)
+				rc = PR_ERROR;
+			break;
+		}
+	}
+	if (rc == PR_OK && jobs && !need_claim && pr_stop_requested(opts->stop))
+	{
+		if (hand_back(conn, jobs, 0, &worker, err) != PR_OK)
+			rc = PR_ERROR;
+	}
+out:
+	free(jobs);
+	heartbeat_stop(hb);
+	return rc;
+}

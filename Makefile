@@ -39,3 +39,20 @@ deps:
 
 test: deps
 	@bash test/run.sh
+
+# --- client ---
+# libpictrepo (client/): built, installed (under PREFIX, default /usr/local)
+# and cleaned with the extension.
+PREFIX ?= /usr/local
+.PHONY: client-all client-install client-clean
+all: client-all
+install: client-install
+clean: client-clean
+client-all:
+	$(MAKE) -C client all
+client-install: client-all
+	$(MAKE) -C client install PREFIX=$(PREFIX)
+client-clean:
+	$(MAKE) -C client clean
+	rm -f test/client/test_client
+# --- end client ---

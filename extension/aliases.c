@@ -4,8 +4,8 @@
  *		Aliases of a hash (the names media are served under), their delete
  *		tokens, and the proxied URLs that point at an alias.
  *
- * Locking order, shared with cleanup_hash: a hash row first, then the rows
- * that reference it.  Adding an alias holds a KEY SHARE lock on its hash
+ * Locking order (cleanup_hash and ingest must keep it too): a hash row
+ * first, then the rows that reference it.  Adding an alias holds a KEY SHARE lock on its hash
  * row (taken explicitly here and again by the foreign key); deleting one
  * takes FOR UPDATE on the hash row, so the deletions of one hash's aliases
  * run one after the other and each sees the ones before it, and a deletion

@@ -203,6 +203,94 @@ CREATE FUNCTION @extschema@.claim_upload(id uuid) RETURNS jsonb
 -- Aliases, proxies, access times (extension/aliases.c, extension/access.c)
 -- ===========================================================================
 
+CREATE FUNCTION @extschema@.create_alias_with_token(alias text, hash bytea, token text DEFAULT NULL)
+    RETURNS text
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_create_alias_with_token';
+
+CREATE FUNCTION @extschema@.alias_hash(alias text) RETURNS bytea
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_alias_hash';
+
+CREATE FUNCTION @extschema@.alias_token(alias text) RETURNS text
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_alias_token';
+
+CREATE FUNCTION @extschema@.aliases_for_hash(hash bytea) RETURNS SETOF text
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_aliases_for_hash';
+
+CREATE FUNCTION @extschema@.delete_alias(alias text, token text)
+    RETURNS TABLE (hash bytea, orphaned boolean)
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_delete_alias';
+
+CREATE FUNCTION @extschema@.cleanup_alias(alias text)
+    RETURNS TABLE (hash bytea, orphaned boolean)
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_cleanup_alias';
+
+CREATE FUNCTION @extschema@.relate_url(url text, alias text) RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_relate_url';
+
+CREATE FUNCTION @extschema@.related(url text) RETURNS text
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_related';
+
+CREATE FUNCTION @extschema@.remove_relation(alias text) RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_remove_relation';
+
+CREATE FUNCTION @extschema@.touch_alias(alias text, at timestamptz DEFAULT pg_catalog.now())
+    RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_touch_alias';
+
+CREATE FUNCTION @extschema@.alias_accessed_at(alias text) RETURNS timestamptz
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_alias_accessed_at';
+
+CREATE FUNCTION @extschema@.older_aliases(before timestamptz, lim integer DEFAULT 100,
+                                          after_accessed timestamptz DEFAULT NULL,
+                                          after_url text DEFAULT NULL)
+    RETURNS TABLE (alias text, url text, accessed timestamptz)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_older_aliases';
+
+CREATE FUNCTION @extschema@.touch_variant(hash bytea, variant text,
+                                          at timestamptz DEFAULT pg_catalog.now())
+    RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_touch_variant';
+
+CREATE FUNCTION @extschema@.variant_accessed_at(hash bytea, variant text) RETURNS timestamptz
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_variant_accessed_at';
+
+CREATE FUNCTION @extschema@.older_variants(before timestamptz, lim integer DEFAULT 100,
+                                           after_accessed timestamptz DEFAULT NULL,
+                                           after_hash bytea DEFAULT NULL,
+                                           after_variant text DEFAULT NULL)
+    RETURNS TABLE (hash bytea, variant text, accessed timestamptz)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_older_variants';
+
 -- END aliases, proxies, access times
 
 -- ===========================================================================

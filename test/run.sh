@@ -8,11 +8,8 @@
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-PG_CONFIG=${PG_CONFIG:-$(ls /usr/lib/postgresql/15/bin/pg_config 2>/dev/null || command -v pg_config)}
-BINDIR=$("$PG_CONFIG" --bindir)
-PGXS_DIR=$(dirname "$("$PG_CONFIG" --pgxs)")/..
-export PATH="$BINDIR:$PATH"
+CLUSTER_CONF=test/postgresql.conf
+. test/cluster.sh
 
 PASSED=0
 FAILED=0
@@ -43,45 +40,9 @@ if ! make -s install >/dev/null; then
 fi
 
 # --- the throw-away cluster --------------------------------------------------
-if [ "$(id -u)" -eq 0 ]; then
-    id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
-    as_pg() { runuser -u postgres -- env PATH="$PATH" "$@"; }
-else
-    as_pg() { "$@"; }
-fi
-
-TMP=$(mktemp -d /tmp/pict_repo_test.XXXXXX)
-chmod 755 "$TMP"
-[ "$(id -u)" -eq 0 ] && chown postgres: "$TMP"
-PGDATA_DIR=$TMP/data
-# A private port: a random one, moved past any port already in use.
-PORT=$((20000 + RANDOM % 20000))
-while ss -ltn 2>/dev/null | grep -q ":$PORT " || [ -e "/tmp/.s.PGSQL.$PORT" ]; do PORT=$((PORT + 1)); done
-
-export PGHOST=$TMP PGPORT=$PORT PGUSER=postgres PGDATABASE=postgres
-export PICT_REPO_TMP=$TMP
-
-stop_cluster() {
-    if [ -f "$PGDATA_DIR/postmaster.pid" ]; then
-        as_pg pg_ctl -D "$PGDATA_DIR" -m fast -w stop >/dev/null 2>&1 ||
-            as_pg pg_ctl -D "$PGDATA_DIR" -m immediate -w stop >/dev/null 2>&1
-    fi
-    if [ "${KEEP_TMP:-}" = "" ]; then rm -rf "$TMP"; else echo "kept $TMP"; fi
-}
-trap stop_cluster EXIT
-trap 'exit 130' INT TERM
-
-say "starting a throw-away cluster in $TMP on port $PORT"
-as_pg initdb -D "$PGDATA_DIR" -U postgres --auth=trust -E UTF8 --locale=C -N >"$TMP/initdb.log" 2>&1 ||
-    { cat "$TMP/initdb.log"; echo "0 passed, 1 failed"; exit 1; }
-{
-    echo "port = $PORT"
-    echo "unix_socket_directories = '$TMP'"
-    cat test/postgresql.conf
-} | as_pg tee -a "$PGDATA_DIR/postgresql.conf" >/dev/null
-if ! as_pg pg_ctl -D "$PGDATA_DIR" -l "$TMP/server.log" -w start >/dev/null; then
-    cat "$TMP/server.log"; echo "0 passed, 1 failed"; exit 1
-fi
+say "starting a throw-away cluster"
+cluster_start pict_repo_test || { echo "0 passed, 1 failed"; exit 1; }
+say "cluster in $TMP on port $PGPORT"
 psql -qX -c "CREATE DATABASE pict_repo_test" >/dev/null
 
 # --- suites ------------------------------------------------------------------

@@ -342,7 +342,7 @@ int			pr_complete_upload(pr_conn *conn, const pr_uuid *id,
 /* PR_OK with the result, PR_NONE still pending; P0002 unknown or claimed. */
 int			pr_upload_result(pr_conn *conn, const pr_uuid *id, char **result_json,
 							 pr_error *err);
-/* PR_OK with the result (the row is deleted), PR_NONE pending or unknown. */
+/* PR_OK with the result (the row is deleted), PR_NONE still pending; P0002 unknown. */
 int			pr_claim_upload(pr_conn *conn, const pr_uuid *id, char **result_json,
 							pr_error *err);
 

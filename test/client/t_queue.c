@@ -128,6 +128,28 @@ test_queue(void)
 		   outcome == PR_FAIL_DEAD, "pr_fail_job without attempts left is dead");
 		if (need(c, "dead jobs", "retry_dead_job", NULL))
 		{
+			pr_dead_job_list *dead = NULL;
+			bool		found = false;
+
+			ok(pr_dead_jobs(c, "client-q4", 10, NULL, &dead, &err) == PR_OK && dead->n == 1,
+			   "pr_dead_jobs lists the dead job");
+			for (size_t i = 0; dead && i < dead->n; i++)
+				found = memcmp(&dead->rows[i].id, &id1, sizeof(id1)) == 0 &&
+					strcmp(dead->rows[i].queue, "client-q4") == 0 &&
+					dead->rows[i].last_error && strcmp(dead->rows[i].last_error, "fatal") == 0 &&
+					dead->rows[i].died_at != PR_NO_TIME;
+			ok(found, "with its id, queue, error and time of death");
+			if (dead && dead->n == 1)
+			{
+				pr_dead_job_list *next = NULL;
+
+				ok(pr_dead_jobs(c, NULL, 10, &dead->rows[0].id, &next, &err) == PR_OK,
+				   "pr_dead_jobs next page");
+				pr_free(next);
+			}
+			pr_free(dead);
+			is_error(pr_dead_jobs(c, NULL, 0, NULL, &dead, &err), &err, "22023",
+					 "pr_dead_jobs with lim 0");
 			ok(pr_retry_dead_job(c, &id1, &err) == PR_OK, "pr_retry_dead_job");
 			ok(pr_retry_dead_job(c, &id1, &err) == PR_NONE, "pr_retry_dead_job again is PR_NONE");
 		}

@@ -253,25 +253,19 @@ CREATE FUNCTION @extschema@.hash_count()
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'pict_repo_hash_count';
 
--- The pages always walk hashes_created_at_hash_idx backwards and stop after
--- lim rows.  The planner estimates (created_at, hash) < (x, y) from
--- created_at < x alone, so where many rows share created_at it underestimates
--- the rows and may choose a bitmap scan plus a sort (it does on small
--- tables), which reads every earlier row.  The settings below leave it only
--- the ordered index scan, which reads lim rows whatever the data.
+-- hash_page and hash_page_by_date always walk hashes_created_at_hash_idx
+-- backwards and stop after lim rows (see PlanOrderedScan in hashes.c).
 CREATE FUNCTION @extschema@.hash_page(lim integer DEFAULT 100,
     after_created timestamptz DEFAULT NULL, after_hash bytea DEFAULT NULL)
     RETURNS TABLE(hash bytea, created_at timestamptz)
     LANGUAGE c STABLE ROWS 100
     SET search_path = pg_catalog, pg_temp
-    SET enable_seqscan = off SET enable_bitmapscan = off SET enable_sort = off
     AS 'MODULE_PATHNAME', 'pict_repo_hash_page';
 
 CREATE FUNCTION @extschema@.hash_page_by_date(before timestamptz, lim integer DEFAULT 100)
     RETURNS TABLE(hash bytea, created_at timestamptz)
     LANGUAGE c STABLE ROWS 100
     SET search_path = pg_catalog, pg_temp
-    SET enable_seqscan = off SET enable_bitmapscan = off SET enable_sort = off
     AS 'MODULE_PATHNAME', 'pict_repo_hash_page_by_date';
 
 CREATE FUNCTION @extschema@.cleanup_hash(hash bytea, force boolean DEFAULT false)

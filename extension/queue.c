@@ -254,6 +254,8 @@ ClaimJobs(FunctionCallInfo fcinfo, Datum queue, Datum worker, int32 max_jobs)
 	 * claimed by a transaction that committed meanwhile is rechecked against
 	 * status = 'new' and dropped, so no job goes to two workers.  run_at
 	 * becomes the start of this attempt (complete_job measures with it).
+	 * "= ANY (ARRAY(...))" makes the update find its rows through the primary
+	 * key: a join with the CTE may be planned as a scan of the whole table.
 	 */
 	PrExec(&claim_plan,
 		   "WITH c AS ("
@@ -265,7 +267,7 @@ ClaimJobs(FunctionCallInfo fcinfo, Datum queue, Datum worker, int32 max_jobs)
 		   "  UPDATE " PR_SCHEMA ".job_queue j"
 		   "  SET status = 'running', worker = $2, heartbeat = pg_catalog.now(),"
 		   "      run_at = pg_catalog.now(), attempts = j.attempts + 1"
-		   "  FROM c WHERE j.id = c.id"
+		   "  WHERE j.id = ANY (ARRAY(SELECT id FROM c))"
 		   "  RETURNING j.id, j.job, j.attempts) "
 		   "SELECT u.id, u.job, u.attempts FROM u JOIN c ON c.id = u.id "
 		   "ORDER BY c.priority DESC, c.run_at, c.id",
@@ -422,10 +424,10 @@ pict_repo_fail_job(PG_FUNCTION_ARGS)
 			   "  UPDATE " PR_SCHEMA ".job_queue q"
 			   "  SET status = 'new', worker = NULL, heartbeat = NULL,"
 			   "      run_at = j.next_run, last_error = $3"
-			   "  FROM j WHERE q.id = j.id AND NOT j.dead), "
+			   "  FROM j WHERE q.id = $1 AND q.id = j.id AND NOT j.dead), "
 			   "d AS ("
-			   "  DELETE FROM " PR_SCHEMA ".job_queue q USING j"
-			   "  WHERE q.id = j.id AND j.dead"
+			   "  DELETE FROM " PR_SCHEMA ".job_queue q"
+			   "  WHERE q.id = $1 AND q.id = ANY (ARRAY(SELECT id FROM j WHERE dead))"
 			   "  RETURNING q.*), "
 			   "i AS ("
 			   "  INSERT INTO " PR_SCHEMA ".dead_jobs"

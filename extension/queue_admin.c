@@ -61,10 +61,10 @@ PrRequeueStale(Datum timeout, int *requeued, int *dead)
 			   "  UPDATE " PR_SCHEMA ".job_queue j"
 			   "  SET status = 'new', worker = NULL, heartbeat = NULL,"
 			   "      run_at = pg_catalog.now(), last_error = 'no heartbeat for ' || $1"
-			   "  FROM s WHERE j.id = s.id AND NOT s.dead), "
+			   "  WHERE j.id = ANY (ARRAY(SELECT id FROM s WHERE NOT dead))), "
 			   "d AS ("
-			   "  DELETE FROM " PR_SCHEMA ".job_queue j USING s"
-			   "  WHERE j.id = s.id AND s.dead"
+			   "  DELETE FROM " PR_SCHEMA ".job_queue j"
+			   "  WHERE j.id = ANY (ARRAY(SELECT id FROM s WHERE dead))"
 			   "  RETURNING j.*), "
 			   "i AS ("
 			   "  INSERT INTO " PR_SCHEMA ".dead_jobs"
@@ -145,7 +145,8 @@ pict_repo_retry_dead_job(PG_FUNCTION_ARGS)
 			   "  ON CONFLICT DO NOTHING"
 			   "  RETURNING id, queue), "
 			   "x AS ("
-			   "  DELETE FROM " PR_SCHEMA ".dead_jobs t USING i WHERE t.id = i.id) "
+			   "  DELETE FROM " PR_SCHEMA ".dead_jobs t"
+			   "  WHERE t.id = ANY (ARRAY(SELECT id FROM i))) "
 			   "SELECT queue FROM i",
 			   1, argtypes, values, NULL, false, 0, SPI_OK_SELECT);
 	if (n > 0)

@@ -23,7 +23,7 @@
 --  5. The hostile objects are dropped (they would fool pgTAP itself), and
 --     every run is compared with `expected`.
 --
--- Adding a function: add its lines to pg_temp.calls below (in the section of
+-- Adding a function: add its lines to pg_temp.calls below (in the INSERT of
 -- its area), e.g.
 --     ($$pict_repo.hash_identifier('\x0a0b')$$, ARRAY['tap/orig.png']),
 -- Qualify everything in a call that is not the function under test
@@ -33,6 +33,8 @@
 BEGIN;
 
 SET LOCAL client_min_messages = warning;
+-- Times in the expected results are written in UTC.
+SET LOCAL TimeZone = 'UTC';
 
 -- ---------------------------------------------------------------------------
 -- Fixtures: rows the functions of other areas would create, inserted
@@ -124,9 +126,282 @@ INSERT INTO calls (call, expected) VALUES
     ($$pict_repo.complete_upload('00000000-0000-0000-0000-000000000001', '{}')$$, ARRAY['false']),
     ($$pict_repo.upload_result(NULL)$$, ARRAY['ERROR 22023']);
 
-    -- Hashes and variants: add calls here.
-    -- Aliases, proxies, access times: add calls here.
-    -- Job queue and maintenance: add calls here.
+-- Hashes and variants.  The hashes \x0c.. are created and removed here;
+-- times are given, never now(), so pages and rows are the same every run.
+INSERT INTO calls (call, expected) VALUES
+    -- create_hash, hash_count, hash_identifier
+    ($$pict_repo.hash_count()$$, ARRAY['1']),
+    ($$pict_repo.hash_identifier('\x0a0b')$$, ARRAY['tap/orig.png']),
+    ($$pict_repo.hash_identifier('\x0c01')$$, ARRAY[NULL]),
+    ($$pict_repo.create_hash('\x0c01', 'tap/c1.png', 'tap/c1.mp4', '2020-01-02 00:00:00+00')$$, ARRAY['true']),
+    ($$pict_repo.create_hash('\x0c01', 'tap/other.png')$$, ARRAY['false']),
+    ($$pict_repo.create_hash('\x0c02', 'tap/c1.png')$$, ARRAY['ERROR 23505']),
+    ($$pict_repo.create_hash('\x0c02', 'tap/c2.png', 'tap/motion.mp4')$$, ARRAY['ERROR 23505']),
+    ($$pict_repo.create_hash('\x', 'tap/c2.png')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.create_hash(pg_catalog.decode(pg_catalog.repeat('ab', 129), 'hex'), 'tap/c2.png')$$,
+        ARRAY['ERROR 22023']),
+    ($$pict_repo.create_hash('\x0c02', NULL)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.create_hash('\x0c02', 'tap/c2.png', NULL, NULL)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.create_hash('\x0c02', 'tap/c2.png', NULL, '2020-01-02 00:00:00+00')$$, ARRAY['true']),
+    ($$pict_repo.hash_count()$$, ARRAY['3']),
+    ($$pict_repo.hash_identifier('\x0c01')$$, ARRAY['tap/c1.png']),
+    ($$pict_repo.hash_identifier(NULL)$$, ARRAY['ERROR 22023']),
+
+    -- update_identifier, motion identifiers, blurhash
+    ($$pict_repo.update_identifier('\x0c01', 'tap/c1b.png')$$, ARRAY['true']),
+    ($$pict_repo.hash_identifier('\x0c01')$$, ARRAY['tap/c1b.png']),
+    ($$pict_repo.update_identifier('\x0c01', 'tap/orig.png')$$, ARRAY['ERROR 23505']),
+    ($$pict_repo.update_identifier('\x0cff', 'tap/none.png')$$, ARRAY['false']),
+    ($$pict_repo.update_identifier('\x0c01', '')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.hash_identifier('\x0c01')$$, ARRAY['tap/c1b.png']),
+    ($$pict_repo.motion_identifier('\x0c01')$$, ARRAY['tap/c1.mp4']),
+    ($$pict_repo.motion_identifier('\x0c02')$$, ARRAY[NULL]),
+    ($$pict_repo.relate_motion_identifier('\x0c02', 'tap/c2.mp4')$$, ARRAY['true']),
+    ($$pict_repo.motion_identifier('\x0c02')$$, ARRAY['tap/c2.mp4']),
+    ($$pict_repo.relate_motion_identifier('\x0c02', 'tap/motion.mp4')$$, ARRAY['ERROR 23505']),
+    ($$pict_repo.relate_motion_identifier('\x0cff', 'tap/none.mp4')$$, ARRAY['false']),
+    ($$pict_repo.relate_motion_identifier('\x0c02', NULL)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.motion_identifier('\x0c02')$$, ARRAY['tap/c2.mp4']),
+    ($$pict_repo.motion_identifier('\x')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.blurhash('\x0c01')$$, ARRAY[NULL]),
+    ($$pict_repo.relate_blurhash('\x0c01', 'LEHV6nWB2yk8pyo0adR*.7kCMdnj')$$, ARRAY['true']),
+    ($$pict_repo.blurhash('\x0c01')$$, ARRAY['LEHV6nWB2yk8pyo0adR*.7kCMdnj']),
+    ($$pict_repo.relate_blurhash('\x0cff', 'LEHV6nWB2yk8pyo0adR*.7kCMdnj')$$, ARRAY['false']),
+    ($$pict_repo.relate_blurhash('\x0c01', '')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.blurhash(NULL)$$, ARRAY['ERROR 22023']),
+
+    -- keyset pages: \x0c01 and \x0c02 share created_at, the hash decides
+    ($$pict_repo.hash_page()$$,
+        ARRAY['("\\x0c02","2020-01-02 00:00:00+00")', '("\\x0c01","2020-01-02 00:00:00+00")',
+              '("\\x0a0b","2020-01-01 00:00:00+00")']),
+    ($$pict_repo.hash_page(2)$$,
+        ARRAY['("\\x0c02","2020-01-02 00:00:00+00")', '("\\x0c01","2020-01-02 00:00:00+00")']),
+    ($$pict_repo.hash_page(2, '2020-01-02 00:00:00+00', '\x0c01')$$,
+        ARRAY['("\\x0a0b","2020-01-01 00:00:00+00")']),
+    ($$pict_repo.hash_page(1, '2020-01-02 00:00:00+00', '\x0c02')$$,
+        ARRAY['("\\x0c01","2020-01-02 00:00:00+00")']),
+    -- The row of the key need not exist.
+    ($$pict_repo.hash_page(10, '2020-01-02 00:00:00+00', '\x0c0f')$$,
+        ARRAY['("\\x0c02","2020-01-02 00:00:00+00")', '("\\x0c01","2020-01-02 00:00:00+00")',
+              '("\\x0a0b","2020-01-01 00:00:00+00")']),
+    ($$pict_repo.hash_page(10, '2020-01-01 00:00:00+00', '\x0a0b')$$, '{}'),
+    ($$pict_repo.hash_page(10, '2020-01-02 00:00:00+00', NULL)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.hash_page(10, NULL, '\x0c01')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.hash_page(0)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.hash_page(10001)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.hash_page_by_date('2020-01-02 00:00:00+00')$$,
+        ARRAY['("\\x0a0b","2020-01-01 00:00:00+00")']),
+    ($$pict_repo.hash_page_by_date('2020-01-03 00:00:00+00', 1)$$,
+        ARRAY['("\\x0c02","2020-01-02 00:00:00+00")']),
+    ($$pict_repo.hash_page_by_date('2020-01-01 00:00:00+00')$$, '{}'),
+    ($$pict_repo.hash_page_by_date(NULL)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.hash_page_by_date('2020-01-03 00:00:00+00', NULL)$$, ARRAY['ERROR 22023']),
+
+    -- variants
+    ($$pict_repo.relate_variant('\x0c01', 'thumb', 'tap/c1-thumb.png')$$, ARRAY['true']),
+    ($$pict_repo.relate_variant('\x0c01', 'thumb', 'tap/c1-other.png')$$, ARRAY['false']),
+    ($$pict_repo.relate_variant('\x0cff', 'thumb', 'tap/none.png')$$, ARRAY['ERROR 23503']),
+    ($$pict_repo.relate_variant('\x0c01', '', 'tap/c1-empty.png')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.relate_variant('\x0c01', pg_catalog.repeat('v', 257), 'tap/c1-long.png')$$,
+        ARRAY['ERROR 22023']),
+    ($$pict_repo.relate_variant('\x0c01', 'small', 'tap/c1-small.png')$$, ARRAY['true']),
+    ($$pict_repo.variants('\x0c01')$$, ARRAY['(small,tap/c1-small.png)', '(thumb,tap/c1-thumb.png)']),
+    ($$pict_repo.variants('\x0cff')$$, '{}'),
+    ($$pict_repo.variants(NULL)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.variant_identifier('\x0c01', 'thumb')$$, ARRAY['tap/c1-thumb.png']),
+    ($$pict_repo.variant_identifier('\x0c01', 'none')$$, ARRAY[NULL]),
+    ($$pict_repo.variant_identifier('\x0c01', NULL)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.relate_details('tap/c1-small.png', '{"w": 2}')$$, ARRAY['']),
+    ($$pict_repo.remove_variant('\x0c01', 'small')$$, ARRAY['tap/c1-small.png']),
+    ($$pict_repo.details('tap/c1-small.png')$$, ARRAY[NULL]),
+    ($$pict_repo.remove_variant('\x0c01', 'small')$$, ARRAY[NULL]),
+    ($$pict_repo.remove_variant('\x0c01', '')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.variants('\x0c01')$$, ARRAY['(thumb,tap/c1-thumb.png)']),
+
+    -- variant locks
+    ($$pict_repo.claim_variant_processing('\x0c01', 'big')$$, ARRAY['true']),
+    ($$pict_repo.claim_variant_processing('\x0c01', 'big')$$, ARRAY['false']),
+    ($$pict_repo.claim_variant_processing('\x0c01', 'thumb')$$, ARRAY['false']),
+    ($$pict_repo.claim_variant_processing('\x0cff', 'big')$$, ARRAY['false']),
+    ($$pict_repo.claim_variant_processing('\x0c01', NULL)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.variant_heartbeat('\x0c01', 'big')$$, ARRAY['true']),
+    ($$pict_repo.variant_heartbeat('\x0c01', 'other')$$, ARRAY['false']),
+    ($$pict_repo.variant_heartbeat(NULL, 'big')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.release_variant_processing('\x0c01', 'big')$$, ARRAY['']),
+    ($$pict_repo.variant_heartbeat('\x0c01', 'big')$$, ARRAY['false']),
+    ($$pict_repo.release_variant_processing('\x0c01', 'big')$$, ARRAY['']),
+    ($$pict_repo.release_variant_processing('\x0c01', '')$$, ARRAY['ERROR 22023']),
+    -- Left held: cleanup_hash removes it.
+    ($$pict_repo.claim_variant_processing('\x0c01', 'big')$$, ARRAY['true']),
+
+    -- ingest: a new hash with a generated alias and token
+    ($$(SELECT i.alias OPERATOR(pg_catalog.~) '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\.png$'
+               AND i.token OPERATOR(pg_catalog.~) '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
+               AND i.alias OPERATOR(pg_catalog.<>) (i.token OPERATOR(pg_catalog.||) '.png')
+               AND i.stored_identifier OPERATOR(pg_catalog.=) 'tap/c3.png'
+               AND i.hash_created
+          FROM pict_repo.ingest('\x0c03', 'tap/c3.png', '{"w": 3}', 'png') i)$$, ARRAY['true']),
+    ($$pict_repo.details('tap/c3.png')$$, ARRAY['{"w": 3}']),
+    -- the hash exists: keep it (and its details), add a declared alias
+    ($$pict_repo.ingest('\x0c03', 'tap/c3-again.png', '{"w": 9}', 'png', 'tap-c3.png', 'tok-c3')$$,
+        ARRAY['(tap-c3.png,tok-c3,tap/c3.png,f)']),
+    ($$pict_repo.details('tap/c3-again.png')$$, ARRAY[NULL]),
+    ($$pict_repo.details('tap/c3.png')$$, ARRAY['{"w": 3}']),
+    ($$(SELECT pg_catalog.count(*) FROM pict_repo.aliases_for_hash('\x0c03'))$$, ARRAY['2']),
+    -- a taken declared alias, another hash's file: errors that write nothing
+    ($$pict_repo.ingest('\x0c04', 'tap/c4.png', '{"w": 4}', 'png', 'tap-c3.png')$$, ARRAY['ERROR 23505']),
+    ($$pict_repo.hash_identifier('\x0c04')$$, ARRAY[NULL]),
+    ($$pict_repo.ingest('\x0c04', 'tap/c3.png', '{"w": 4}', 'png')$$, ARRAY['ERROR 23505']),
+    ($$pict_repo.ingest('\x0c03', 'tap/orig.png', '{"w": 4}', 'png')$$, ARRAY['ERROR 23505']),
+    ($$pict_repo.ingest('\x0c04', 'tap/c4.png', '{"w": 4}', '.png')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.ingest('\x0c04', 'tap/c4.png', '{"w": 4}', NULL)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.ingest('\x0c04', 'tap/c4.png', NULL, 'png')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.ingest('\x0c04', 'tap/c4.png', '{"w": 4}', 'png', '')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.hash_count()$$, ARRAY['4']),
+
+    -- cleanup_hash
+    ($$pict_repo.cleanup_hash('\x0c03')$$, ARRAY['ERROR 55006']),
+    ($$pict_repo.hash_identifier('\x0c03')$$, ARRAY['tap/c3.png']),
+    ($$pict_repo.cleanup_hash('\x0c03', true)$$, ARRAY['tap/c3.png']),
+    ($$pict_repo.alias_hash('tap-c3.png')$$, ARRAY[NULL]),
+    ($$pict_repo.details('tap/c3.png')$$, ARRAY[NULL]),
+    ($$pict_repo.relate_details('tap/c1-thumb.png', '{"w": 1}')$$, ARRAY['']),
+    ($$pict_repo.cleanup_hash('\x0c01')$$, ARRAY['tap/c1b.png', 'tap/c1.mp4', 'tap/c1-thumb.png']),
+    ($$pict_repo.details('tap/c1-thumb.png')$$, ARRAY[NULL]),
+    ($$(SELECT pg_catalog.count(*) FROM pict_repo.variant_locks)$$, ARRAY['0']),
+    ($$pict_repo.cleanup_hash('\x0c01')$$, '{}'),
+    ($$pict_repo.cleanup_hash('\x0c02', NULL)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.cleanup_hash(NULL)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.cleanup_hash('\x0c02', false)$$, ARRAY['tap/c2.png', 'tap/c2.mp4']),
+    ($$pict_repo.hash_count()$$, ARRAY['1']);
+
+-- Aliases, proxies, access times, on the fixture hash \x0a0b and a hash
+-- \x0d01 created and removed here.  The fixture's variant gets its access
+-- time back at the end.
+INSERT INTO calls (call, expected) VALUES
+    -- aliases and their tokens
+    ($$pict_repo.create_alias_with_token('tap-a1.png', '\x0a0b', 'tok-a1')$$, ARRAY['tok-a1']),
+    ($$pict_repo.create_alias_with_token('tap-a1.png', '\x0a0b', 'tok-other')$$, ARRAY[NULL]),
+    ($$pict_repo.create_alias_with_token('tap-a2.png', '\x0a0b')
+       OPERATOR(pg_catalog.~) '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'$$,
+        ARRAY['true']),
+    ($$pict_repo.create_alias_with_token('tap-a3.png', '\x0cff', 'tok-a3')$$, ARRAY['ERROR 23503']),
+    ($$pict_repo.create_alias_with_token('', '\x0a0b', 'tok-a3')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.create_alias_with_token(pg_catalog.repeat('a', 257), '\x0a0b')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.create_alias_with_token('tap-a3.png', '\x0a0b', '')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.create_alias_with_token('tap-a3.png', NULL, 'tok-a3')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.alias_hash('tap-a1.png')$$, ARRAY['\x0a0b']),
+    ($$pict_repo.alias_hash('tap-a3.png')$$, ARRAY[NULL]),
+    ($$pict_repo.alias_hash(NULL)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.alias_token('tap-a1.png')$$, ARRAY['tok-a1']),
+    ($$pict_repo.alias_token('tap-a3.png')$$, ARRAY[NULL]),
+    ($$pict_repo.alias_token('')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.aliases_for_hash('\x0a0b')$$, ARRAY['tap-a1.png', 'tap-a2.png']),
+    ($$pict_repo.aliases_for_hash('\x0cff')$$, '{}'),
+    ($$pict_repo.aliases_for_hash('\x')$$, ARRAY['ERROR 22023']),
+
+    -- proxies
+    ($$pict_repo.relate_url('https://tap.example/1.png', 'tap-a1.png')$$, ARRAY['true']),
+    ($$pict_repo.relate_url('https://tap.example/1.png', 'tap-a2.png')$$, ARRAY['false']),
+    ($$pict_repo.relate_url('https://tap.example/2.png', 'tap-a1.png')$$, ARRAY['true']),
+    ($$pict_repo.relate_url('https://tap.example/4.png', 'tap-a2.png')$$, ARRAY['true']),
+    ($$pict_repo.relate_url('https://tap.example/3.png', 'tap-a3.png')$$, ARRAY['ERROR 23503']),
+    ($$pict_repo.relate_url('', 'tap-a1.png')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.relate_url('https://tap.example/3.png', NULL)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.related('https://tap.example/1.png')$$, ARRAY['tap-a1.png']),
+    ($$pict_repo.related('https://tap.example/3.png')$$, ARRAY[NULL]),
+    ($$pict_repo.related(pg_catalog.repeat('u', 4097))$$, ARRAY['ERROR 22023']),
+
+    -- access times of proxied media, oldest first by (accessed, url)
+    ($$pict_repo.touch_alias('tap-a1.png', '2020-03-01 00:00:00+00')$$, ARRAY['true']),
+    ($$pict_repo.touch_alias('tap-a2.png', '2020-02-01 00:00:00+00')$$, ARRAY['true']),
+    ($$pict_repo.touch_alias('tap-a3.png', '2020-02-01 00:00:00+00')$$, ARRAY['false']),
+    ($$pict_repo.touch_alias('tap-a1.png', NULL)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.touch_alias(NULL)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.alias_accessed_at('tap-a1.png')$$, ARRAY['2020-03-01 00:00:00+00']),
+    ($$pict_repo.alias_accessed_at('tap-a3.png')$$, ARRAY[NULL]),
+    ($$pict_repo.alias_accessed_at('')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.older_aliases('2020-06-01 00:00:00+00')$$,
+        ARRAY['(tap-a2.png,https://tap.example/4.png,"2020-02-01 00:00:00+00")',
+              '(tap-a1.png,https://tap.example/1.png,"2020-03-01 00:00:00+00")',
+              '(tap-a1.png,https://tap.example/2.png,"2020-03-01 00:00:00+00")']),
+    ($$pict_repo.older_aliases('2020-06-01 00:00:00+00', 2)$$,
+        ARRAY['(tap-a2.png,https://tap.example/4.png,"2020-02-01 00:00:00+00")',
+              '(tap-a1.png,https://tap.example/1.png,"2020-03-01 00:00:00+00")']),
+    ($$pict_repo.older_aliases('2020-06-01 00:00:00+00', 2, '2020-03-01 00:00:00+00', 'https://tap.example/1.png')$$,
+        ARRAY['(tap-a1.png,https://tap.example/2.png,"2020-03-01 00:00:00+00")']),
+    ($$pict_repo.older_aliases('2020-06-01 00:00:00+00', 2, '2020-03-01 00:00:00+00', 'https://tap.example/2.png')$$,
+        '{}'),
+    ($$pict_repo.older_aliases('2020-03-01 00:00:00+00')$$,
+        ARRAY['(tap-a2.png,https://tap.example/4.png,"2020-02-01 00:00:00+00")']),
+    ($$pict_repo.older_aliases('2020-06-01 00:00:00+00', 10, '2020-03-01 00:00:00+00', NULL)$$,
+        ARRAY['ERROR 22023']),
+    ($$pict_repo.older_aliases('2020-06-01 00:00:00+00', 0)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.older_aliases(NULL)$$, ARRAY['ERROR 22023']),
+
+    -- access times of variants, oldest first by (accessed, hash, variant)
+    ($$pict_repo.create_hash('\x0d01', 'tap/d1.png', NULL, '2020-01-05 00:00:00+00')$$, ARRAY['true']),
+    ($$pict_repo.relate_variant('\x0d01', 'b', 'tap/d1-b.png')$$, ARRAY['true']),
+    ($$pict_repo.relate_variant('\x0d01', 'a', 'tap/d1-a.png')$$, ARRAY['true']),
+    ($$pict_repo.touch_variant('\x0d01', 'a', '2020-02-01 00:00:00+00')$$, ARRAY['true']),
+    ($$pict_repo.touch_variant('\x0d01', 'b', '2020-02-01 00:00:00+00')$$, ARRAY['true']),
+    ($$pict_repo.touch_variant('\x0a0b', 'thumb', '2020-04-01 00:00:00+00')$$, ARRAY['true']),
+    ($$pict_repo.touch_variant('\x0a0b', 'none', '2020-04-01 00:00:00+00')$$, ARRAY['false']),
+    ($$pict_repo.touch_variant('\x0a0b', 'thumb', NULL)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.touch_variant('\x0a0b', '')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.variant_accessed_at('\x0a0b', 'thumb')$$, ARRAY['2020-04-01 00:00:00+00']),
+    ($$pict_repo.variant_accessed_at('\x0a0b', 'none')$$, ARRAY[NULL]),
+    ($$pict_repo.variant_accessed_at(NULL, 'thumb')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.older_variants('2020-06-01 00:00:00+00')$$,
+        ARRAY['("\\x0d01",a,"2020-02-01 00:00:00+00")', '("\\x0d01",b,"2020-02-01 00:00:00+00")',
+              '("\\x0a0b",thumb,"2020-04-01 00:00:00+00")']),
+    ($$pict_repo.older_variants('2020-06-01 00:00:00+00', 1, '2020-02-01 00:00:00+00', '\x0d01', 'a')$$,
+        ARRAY['("\\x0d01",b,"2020-02-01 00:00:00+00")']),
+    ($$pict_repo.older_variants('2020-06-01 00:00:00+00', 10, '2020-02-01 00:00:00+00', '\x0d01', 'b')$$,
+        ARRAY['("\\x0a0b",thumb,"2020-04-01 00:00:00+00")']),
+    ($$pict_repo.older_variants('2020-03-01 00:00:00+00')$$,
+        ARRAY['("\\x0d01",a,"2020-02-01 00:00:00+00")', '("\\x0d01",b,"2020-02-01 00:00:00+00")']),
+    ($$pict_repo.older_variants('2020-06-01 00:00:00+00', 10, '2020-02-01 00:00:00+00', '\x0d01', NULL)$$,
+        ARRAY['ERROR 22023']),
+    ($$pict_repo.older_variants('2020-06-01 00:00:00+00', 10001)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.older_variants(NULL)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.touch_variant('\x0a0b', 'thumb', '2020-01-01 00:00:00+00')$$, ARRAY['true']),
+
+    -- deleting aliases: a wrong token deletes nothing; proxies go with the alias
+    ($$pict_repo.delete_alias('tap-a1.png', 'tok-wrong')$$, ARRAY['ERROR 28000']),
+    ($$pict_repo.delete_alias('tap-a1.png', 'tok-a')$$, ARRAY['ERROR 28000']),
+    ($$pict_repo.alias_hash('tap-a1.png')$$, ARRAY['\x0a0b']),
+    ($$pict_repo.delete_alias('tap-a1.png', 'tok-a1')$$, ARRAY['("\\x0a0b",f)']),
+    ($$pict_repo.related('https://tap.example/1.png')$$, ARRAY[NULL]),
+    ($$pict_repo.delete_alias('tap-a1.png', 'tok-a1')$$, '{}'),
+    ($$pict_repo.delete_alias('tap-a1.png', NULL)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.remove_relation('tap-a2.png')$$, ARRAY['true']),
+    ($$pict_repo.remove_relation('tap-a2.png')$$, ARRAY['false']),
+    ($$pict_repo.remove_relation('')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.related('https://tap.example/4.png')$$, ARRAY[NULL]),
+    ($$pict_repo.cleanup_alias('tap-a2.png')$$, ARRAY['("\\x0a0b",t)']),
+    ($$pict_repo.cleanup_alias('tap-a2.png')$$, '{}'),
+    ($$pict_repo.cleanup_alias(NULL)$$, ARRAY['ERROR 22023']),
+    -- an alias that ingest made for an existing hash
+    ($$pict_repo.ingest('\x0a0b', 'tap/dup.png', '{}', 'png', 'tap-i1.png', 'tok-i1')$$,
+        ARRAY['(tap-i1.png,tok-i1,tap/orig.png,f)']),
+    ($$pict_repo.details('tap/dup.png')$$, ARRAY[NULL]),
+    ($$pict_repo.cleanup_alias('tap-i1.png')$$, ARRAY['("\\x0a0b",t)']),
+    ($$pict_repo.aliases_for_hash('\x0a0b')$$, '{}'),
+
+    -- cleanup_hash of a hash in use, then forced with its aliases and proxies
+    ($$pict_repo.create_alias_with_token('tap-d1.png', '\x0d01', 'tok-d1')$$, ARRAY['tok-d1']),
+    ($$pict_repo.relate_url('https://tap.example/d1.png', 'tap-d1.png')$$, ARRAY['true']),
+    ($$pict_repo.cleanup_hash('\x0d01')$$, ARRAY['ERROR 55006']),
+    ($$pict_repo.related('https://tap.example/d1.png')$$, ARRAY['tap-d1.png']),
+    ($$pict_repo.cleanup_hash('\x0d01', true)$$, ARRAY['tap/d1.png', 'tap/d1-a.png', 'tap/d1-b.png']),
+    ($$pict_repo.related('https://tap.example/d1.png')$$, ARRAY[NULL]),
+    ($$pict_repo.alias_hash('tap-d1.png')$$, ARRAY[NULL]),
+    ($$pict_repo.older_aliases('infinity')$$, '{}'),
+    ($$pict_repo.older_variants('infinity')$$, ARRAY['("\\x0a0b",thumb,"2020-01-01 00:00:00+00")']),
+    ($$pict_repo.hash_count()$$, ARRAY['1']);
+
+-- Job queue and maintenance: add calls here.
 
 -- ---------------------------------------------------------------------------
 -- The runner
@@ -294,8 +569,13 @@ CREATE TABLE public.hashes (hash bytea, identifier text, motion_identifier text,
                             blurhash text, created_at timestamptz);
 INSERT INTO public.hashes VALUES ('\x0a0b', 'tap/hostile.png', NULL, NULL, '2000-06-15 12:00:00+00');
 CREATE TABLE public.variants (hash bytea, variant text, identifier text, accessed timestamptz);
+INSERT INTO public.variants VALUES ('\x0a0b', 'thumb', 'tap/hostile-thumb.png', '2000-06-15 12:00:00+00');
 CREATE TABLE public.aliases (alias text, hash bytea, token text, created_at timestamptz);
+INSERT INTO public.aliases VALUES ('tap-a1.png', '\x0c01', 'hostile', '2000-06-15 12:00:00+00');
 CREATE TABLE public.proxies (url text, alias text, accessed timestamptz);
+INSERT INTO public.proxies VALUES ('https://tap.example/1.png', 'tap-hostile.png', '2000-06-15 12:00:00+00');
+CREATE TABLE public.variant_locks (hash bytea, variant text, heartbeat timestamptz);
+INSERT INTO public.variant_locks VALUES ('\x0c01', 'big', '2000-06-15 12:00:00+00');
 
 -- ---------------------------------------------------------------------------
 -- Probes: the hostile objects really are what an unqualified name finds.
@@ -367,7 +647,11 @@ SELECT p.path, x.call, x.expected
         ($$(SELECT s.value FROM settings s)$$, ARRAY['\xdead']),
         ($$(SELECT d.details FROM details d)$$, ARRAY['{"hostile": true}']),
         ($$(SELECT m.new_identifier FROM store_migrations m)$$, ARRAY['tap/hostile']),
-        ($$(SELECT h.identifier FROM hashes h)$$, ARRAY['tap/hostile.png'])
+        ($$(SELECT h.identifier FROM hashes h)$$, ARRAY['tap/hostile.png']),
+        ($$(SELECT v.identifier FROM variants v)$$, ARRAY['tap/hostile-thumb.png']),
+        ($$(SELECT a.token FROM aliases a)$$, ARRAY['hostile']),
+        ($$(SELECT p.alias FROM proxies p)$$, ARRAY['tap-hostile.png']),
+        ($$(SELECT l.variant FROM variant_locks l)$$, ARRAY['big'])
        ) x(call, expected);
 
 CREATE TEMP TABLE probe_results AS
@@ -435,7 +719,8 @@ SELECT is(r.got, p.expected,
   FROM pg_temp.probes p JOIN pg_temp.probe_results r USING (ord)
  ORDER BY p.ord;
 
-SELECT is(r.got, c.expected, r.run || ': ' || c.call)
+-- A call written on several lines is named on one.
+SELECT is(r.got, c.expected, r.run || ': ' || regexp_replace(c.call, '\s+', ' ', 'g'))
   FROM pg_temp.calls c
   JOIN pg_temp.results r USING (ord)
  ORDER BY CASE r.run WHEN 'clean' THEN 1 WHEN 'public, pict_repo' THEN 2 ELSE 3 END, c.ord;

@@ -205,7 +205,43 @@ INSERT INTO expected_signatures (name, args, arguments, result) VALUES
      'after_hash bytea DEFAULT NULL::bytea, after_variant text DEFAULT NULL::text',
      'TABLE(hash bytea, variant text, accessed timestamp with time zone)');
 
--- Job queue and maintenance: add rows here.
+-- Job queue and maintenance.
+INSERT INTO expected_signatures (name, args, arguments, result) VALUES
+    ('push_job', '{text,jsonb,text,integer,timestamptz,integer}',
+     'queue text, job jsonb, unique_key text DEFAULT NULL::text, priority integer DEFAULT 0, '
+     'run_at timestamp with time zone DEFAULT NULL::timestamp with time zone, max_attempts integer DEFAULT 5',
+     'uuid'),
+    ('push_jobs', '{text,jsonb[]}', 'queue text, jobs jsonb[]', 'SETOF uuid'),
+    ('claim_job', '{text,uuid,integer}',
+     'queue text, worker uuid, max_jobs integer DEFAULT 1',
+     'TABLE(id uuid, job jsonb, attempt integer)'),
+    -- DESIGN.md: heartbeat_job(id, worker), complete_job(id, worker); the
+    -- types are those of the job_queue columns.
+    ('heartbeat_job', '{uuid,uuid}', 'id uuid, worker uuid', 'boolean'),
+    ('complete_job', '{uuid,uuid}', 'id uuid, worker uuid', 'boolean'),
+    ('complete_and_claim_job', '{uuid,uuid,text,integer}',
+     'done uuid, worker uuid, queue text, max_jobs integer DEFAULT 1',
+     'TABLE(id uuid, job jsonb, attempt integer)'),
+    ('fail_job', '{uuid,uuid,text,interval}',
+     'id uuid, worker uuid, error text DEFAULT NULL::text, retry_in interval DEFAULT NULL::interval',
+     'text'),
+    ('requeue_stale', '{interval}', 'timeout interval DEFAULT NULL::interval', 'integer'),
+    ('retry_dead_job', '{uuid}', 'id uuid', 'boolean'),
+    ('cancel_job', '{uuid}', 'id uuid', 'boolean'),
+    -- DESIGN.md: queue_length(queue DEFAULT NULL); the type is the column's.
+    ('queue_length', '{text}', 'queue text DEFAULT NULL::text', 'bigint'),
+    -- DESIGN.md gives the types of avg_wait and avg_run only; the counts
+    -- are bigint, as count() gives them.
+    ('queue_stats', '{}', '',
+     'TABLE(queue text, pending bigint, scheduled bigint, running bigint, dead bigint, '
+     'completed bigint, failed bigint, avg_wait interval, avg_run interval)'),
+    ('average_time_to_completion', '{text,timestamptz,timestamptz}',
+     'queue text, since timestamp with time zone, until timestamp with time zone', 'interval'),
+    -- Not in DESIGN.md; issue 3 exposes the job id generator.
+    ('uuid_v7', '{}', '', 'uuid'),
+    ('run_maintenance', '{}', '',
+     'TABLE(requeued integer, dead integer, expired_uploads integer, expired_locks integer, '
+     'due_notified integer)');
 
 -- The functions of the extension, from the catalog.
 CREATE TEMP TABLE actual_functions AS

@@ -7,7 +7,9 @@
 --     its result is the array of its rows as text (a set-returning call gives
 --     several elements, NULL is a NULL element, an error is 'ERROR <SQLSTATE>').
 --     The list runs three times, in order, so it must leave the database as
---     it found it (remove what it adds).
+--     it found it (remove what it adds).  Everything runs in one transaction,
+--     so now() never moves: a call that needs time to have passed moves a
+--     stored time back with pg_temp.tap_exec.
 --  2. Run "clean": before anything hostile exists.  Comparing this run with
 --     `expected` proves the expected values themselves.
 --  3. The hostile objects are created in public, and pg_temp.probes proves
@@ -44,6 +46,20 @@ INSERT INTO pict_repo.hashes (hash, identifier, motion_identifier, created_at)
 VALUES ('\x0a0b', 'tap/orig.png', 'tap/motion.mp4', '2020-01-01 00:00:00+00');
 INSERT INTO pict_repo.variants (hash, variant, identifier, accessed)
 VALUES ('\x0a0b', 'thumb', 'tap/thumb.png', '2020-01-01 00:00:00+00');
+
+-- Run one statement (a fixture change a call cannot make: an UPDATE that
+-- moves a time back, a DELETE) and return the number of rows it changed.
+-- Its search_path is pinned, so the hostile objects cannot reach it.
+CREATE FUNCTION pg_temp.tap_exec(sql text) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $f$
+DECLARE
+    n   bigint;
+BEGIN
+    EXECUTE sql;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$f$;
 
 -- ---------------------------------------------------------------------------
 -- The calls and what they return without a hostile schema
@@ -401,7 +417,250 @@ INSERT INTO calls (call, expected) VALUES
     ($$pict_repo.older_variants('infinity')$$, ARRAY['("\\x0a0b",thumb,"2020-01-01 00:00:00+00")']),
     ($$pict_repo.hash_count()$$, ARRAY['1']);
 
--- Job queue and maintenance: add calls here.
+-- Job queue and maintenance.  Workers a1 and b2; the ids of the jobs under
+-- test are kept in tap.jN.  The whole file is one transaction, so now() is
+-- the same in every call: pg_temp.tap_exec moves times back where a call
+-- needs time to have passed (a wait, a run, a stale heartbeat, an old upload
+-- or lock), which keeps every figure exact.
+INSERT INTO calls (call, expected) VALUES
+    -- uuid_v7: version 7, RFC variant, increasing, the current time
+    ($$pg_catalog.substr(pict_repo.uuid_v7()::text, 15, 1)$$, ARRAY['7']),
+    ($$pg_catalog.substr(pict_repo.uuid_v7()::text, 20, 1) OPERATOR(pg_catalog.=) ANY (ARRAY['8', '9', 'a', 'b'])$$,
+        ARRAY['true']),
+    ($$pg_catalog.set_config('tap.uuid', pict_repo.uuid_v7()::text, true) IS NOT NULL$$, ARRAY['true']),
+    ($$pict_repo.uuid_v7() OPERATOR(pg_catalog.>) pg_catalog.current_setting('tap.uuid')::uuid$$, ARRAY['true']),
+    ($$pg_catalog.abs(('x' OPERATOR(pg_catalog.||) pg_catalog.substr(pg_catalog.replace(pict_repo.uuid_v7()::text, '-', ''), 1, 12))::bit(48)::bigint
+        OPERATOR(pg_catalog.-) (pg_catalog.date_part('epoch', pg_catalog.clock_timestamp()) OPERATOR(pg_catalog.*) 1000)::bigint)
+        OPERATOR(pg_catalog.<) 60000$$, ARRAY['true']),
+
+    -- push_job: ids, unique keys per queue, priority, schedule, bad input
+    ($$pict_repo.queue_length()$$, ARRAY['0']),
+    ($$pg_catalog.set_config('tap.j1', pict_repo.push_job('tap.q', '{"n": 1}')::text, true) IS NOT NULL$$, ARRAY['true']),
+    ($$pg_catalog.set_config('tap.j2', pict_repo.push_job('tap.q', '{"n": 2}', 'tap-key')::text, true) IS NOT NULL$$, ARRAY['true']),
+    ($$pict_repo.push_job('tap.q', '{"n": 3}', 'tap-key')$$, ARRAY[NULL]),
+    ($$pg_catalog.set_config('tap.j3', pict_repo.push_job('tap.other', '{"n": 3}', 'tap-key')::text, true) IS NOT NULL$$, ARRAY['true']),
+    ($$pg_catalog.set_config('tap.j7', pict_repo.push_job('tap.q', '{"n": 7}')::text, true) IS NOT NULL$$, ARRAY['true']),
+    ($$pg_catalog.set_config('tap.j4', pict_repo.push_job('tap.q', '{"n": 4}', NULL, 10)::text, true) IS NOT NULL$$, ARRAY['true']),
+    ($$pg_catalog.set_config('tap.j5', pict_repo.push_job('tap.q', '{"n": 5}', NULL, 100,
+        pg_catalog.now() OPERATOR(pg_catalog.+) interval '1 hour')::text, true) IS NOT NULL$$, ARRAY['true']),
+    ($$pg_catalog.current_setting('tap.j1')::uuid OPERATOR(pg_catalog.<) pg_catalog.current_setting('tap.j2')::uuid$$, ARRAY['true']),
+    ($$(SELECT ROW(j.queue, j.job, j.status, j.worker, j.priority, j.attempts, j.max_attempts, j.unique_key,
+                   j.heartbeat, j.last_error, j.run_at OPERATOR(pg_catalog.=) j.queue_time)
+          FROM pict_repo.job_queue j WHERE j.id OPERATOR(pg_catalog.=) pg_catalog.current_setting('tap.j2')::uuid)$$,
+        ARRAY['(tap.q,"{""n"": 2}",new,,0,0,5,tap-key,,,t)']),
+    ($$pict_repo.push_job(NULL, '{}')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.push_job('', '{}')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.push_job(pg_catalog.repeat('q', 65), '{}')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.push_job('tap.q', NULL)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.push_job('tap.q', '{}', '')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.push_job('tap.q', '{}', NULL, 0, NULL, 0)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.queue_length('tap.q')$$, ARRAY['5']),
+    ($$pict_repo.queue_length()$$, ARRAY['6']),
+    ($$pict_repo.queue_length('tap.none')$$, ARRAY['0']),
+    ($$pict_repo.queue_length('')$$, ARRAY['ERROR 22023']),
+    -- every job of tap.q was pushed 10 seconds ago
+    ($$pg_temp.tap_exec($q$UPDATE pict_repo.job_queue SET queue_time = queue_time - interval '10 seconds'
+                          WHERE queue = 'tap.q'$q$)$$, ARRAY['5']),
+
+    -- claim_job: highest priority first, then oldest; scheduled jobs wait
+    ($$(SELECT pg_catalog.string_agg(c.job::text OPERATOR(pg_catalog.||) ' #' OPERATOR(pg_catalog.||) c.attempt::text, ', ')
+          FROM pict_repo.claim_job('tap.q', '00000000-0000-0000-0000-0000000000a1') c)$$,
+        ARRAY['{"n": 4} #1']),
+    ($$(SELECT pg_catalog.string_agg(c.job::text OPERATOR(pg_catalog.||) ' #' OPERATOR(pg_catalog.||) c.attempt::text, ', ')
+          FROM pict_repo.claim_job('tap.q', '00000000-0000-0000-0000-0000000000a1', 2) c)$$,
+        ARRAY['{"n": 1} #1, {"n": 2} #1']),
+    ($$(SELECT pg_catalog.count(*) FROM pict_repo.claim_job('tap.none', '00000000-0000-0000-0000-0000000000a1', 10))$$,
+        ARRAY['0']),
+    ($$pict_repo.claim_job(NULL, '00000000-0000-0000-0000-0000000000a1')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.claim_job('tap.q', NULL)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.claim_job('tap.q', '00000000-0000-0000-0000-0000000000a1', 0)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.claim_job('tap.q', '00000000-0000-0000-0000-0000000000a1', 10001)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.queue_length('tap.q')$$, ARRAY['5']),
+    -- every running job of tap.q was claimed 4 seconds ago (after a wait
+    -- of 6 seconds)
+    ($$pg_temp.tap_exec($q$UPDATE pict_repo.job_queue SET run_at = run_at - interval '4 seconds'
+                          WHERE queue = 'tap.q' AND status = 'running'$q$)$$, ARRAY['3']),
+
+    -- heartbeat_job and complete_job: only the holder
+    ($$pict_repo.heartbeat_job(pg_catalog.current_setting('tap.j1')::uuid, '00000000-0000-0000-0000-0000000000a1')$$, ARRAY['true']),
+    ($$pict_repo.heartbeat_job(pg_catalog.current_setting('tap.j1')::uuid, '00000000-0000-0000-0000-0000000000b2')$$, ARRAY['false']),
+    ($$pict_repo.heartbeat_job(pg_catalog.current_setting('tap.j5')::uuid, '00000000-0000-0000-0000-0000000000a1')$$, ARRAY['false']),
+    ($$pict_repo.heartbeat_job(NULL, '00000000-0000-0000-0000-0000000000a1')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.heartbeat_job(pg_catalog.current_setting('tap.j1')::uuid, NULL)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.push_job('tap.q', '{"n": 6}', 'tap-key')$$, ARRAY[NULL]),
+    ($$pict_repo.complete_job(pg_catalog.current_setting('tap.j1')::uuid, '00000000-0000-0000-0000-0000000000b2')$$, ARRAY['false']),
+    ($$pict_repo.complete_job(pg_catalog.current_setting('tap.j1')::uuid, '00000000-0000-0000-0000-0000000000a1')$$, ARRAY['true']),
+    ($$pict_repo.complete_job(pg_catalog.current_setting('tap.j1')::uuid, '00000000-0000-0000-0000-0000000000a1')$$, ARRAY['false']),
+    ($$pict_repo.complete_job(NULL, '00000000-0000-0000-0000-0000000000a1')$$, ARRAY['ERROR 22023']),
+
+    -- complete_and_claim_job: claim_job's result
+    ($$(SELECT pg_catalog.string_agg(c.job::text OPERATOR(pg_catalog.||) ' #' OPERATOR(pg_catalog.||) c.attempt::text, ', ')
+          FROM pict_repo.complete_and_claim_job(pg_catalog.current_setting('tap.j2')::uuid,
+                                                '00000000-0000-0000-0000-0000000000a1', 'tap.q') c)$$,
+        ARRAY['{"n": 7} #1']),
+    ($$pict_repo.complete_job(pg_catalog.current_setting('tap.j2')::uuid, '00000000-0000-0000-0000-0000000000a1')$$, ARRAY['false']),
+    ($$pg_temp.tap_exec($q$UPDATE pict_repo.job_queue SET run_at = run_at - interval '4 seconds'
+                          WHERE queue = 'tap.q' AND job = '{"n": 7}'$q$)$$, ARRAY['1']),
+    ($$(SELECT pg_catalog.count(*)
+          FROM pict_repo.complete_and_claim_job(pg_catalog.current_setting('tap.j7')::uuid,
+                                                '00000000-0000-0000-0000-0000000000a1', 'tap.q', 10))$$,
+        ARRAY['0']),
+    ($$pict_repo.complete_and_claim_job(NULL, '00000000-0000-0000-0000-0000000000a1', 'tap.q')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.complete_and_claim_job(pg_catalog.current_setting('tap.j2')::uuid, '00000000-0000-0000-0000-0000000000a1', '')$$,
+        ARRAY['ERROR 22023']),
+    ($$pict_repo.complete_and_claim_job(pg_catalog.current_setting('tap.j2')::uuid, '00000000-0000-0000-0000-0000000000a1', 'tap.q', 0)$$,
+        ARRAY['ERROR 22023']),
+    -- the unique key is free once its job has left the queue
+    ($$pg_catalog.set_config('tap.j6', pict_repo.push_job('tap.q', '{"n": 6}', 'tap-key')::text, true) IS NOT NULL$$, ARRAY['true']),
+
+    -- fail_job: backoff of 2^attempts seconds; only the holder
+    ($$pict_repo.fail_job(pg_catalog.current_setting('tap.j4')::uuid, '00000000-0000-0000-0000-0000000000b2', 'boom')$$, ARRAY[NULL]),
+    ($$pict_repo.fail_job(pg_catalog.current_setting('tap.j4')::uuid, '00000000-0000-0000-0000-0000000000a1', 'boom')$$, ARRAY['retry']),
+    ($$(SELECT ROW(j.status, j.worker, j.heartbeat, j.attempts, j.last_error, j.run_at OPERATOR(pg_catalog.-) pg_catalog.now())
+          FROM pict_repo.job_queue j WHERE j.id OPERATOR(pg_catalog.=) pg_catalog.current_setting('tap.j4')::uuid)$$,
+        ARRAY['(new,,,1,boom,00:00:02)']),
+    ($$pict_repo.fail_job(pg_catalog.current_setting('tap.j4')::uuid, '00000000-0000-0000-0000-0000000000a1')$$, ARRAY[NULL]),
+    ($$pict_repo.fail_job(NULL, '00000000-0000-0000-0000-0000000000a1')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.fail_job(pg_catalog.current_setting('tap.j4')::uuid, '00000000-0000-0000-0000-0000000000a1', NULL, interval '-1 second')$$,
+        ARRAY['ERROR 22023']),
+
+    -- queue_stats and average_time_to_completion: three jobs done after a
+    -- 6 second wait and a 4 second run, one failed attempt
+    ($$pict_repo.queue_stats()$$,
+        ARRAY['(tap.other,1,0,0,0,0,0,,)', '(tap.q,1,2,0,0,3,1,00:00:06,00:00:04)']),
+    ($$pict_repo.average_time_to_completion('tap.q', pg_catalog.now() OPERATOR(pg_catalog.-) interval '1 hour',
+                                            pg_catalog.now() OPERATOR(pg_catalog.+) interval '1 hour')$$,
+        ARRAY['00:00:10']),
+    ($$pict_repo.average_time_to_completion('tap.q', pg_catalog.now() OPERATOR(pg_catalog.-) interval '2 hours',
+                                            pg_catalog.now() OPERATOR(pg_catalog.-) interval '1 hour')$$,
+        ARRAY[NULL]),
+    ($$pict_repo.average_time_to_completion('tap.other', pg_catalog.now() OPERATOR(pg_catalog.-) interval '1 hour',
+                                            pg_catalog.now() OPERATOR(pg_catalog.+) interval '1 hour')$$,
+        ARRAY[NULL]),
+    ($$pict_repo.average_time_to_completion('tap.q', pg_catalog.now(), pg_catalog.now() OPERATOR(pg_catalog.-) interval '1 second')$$,
+        ARRAY['ERROR 22023']),
+    ($$pict_repo.average_time_to_completion(NULL, pg_catalog.now(), pg_catalog.now())$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.average_time_to_completion('tap.q', pg_catalog.now(), NULL)$$, ARRAY['ERROR 22023']),
+
+    -- cancel_job: waiting jobs
+    ($$pict_repo.cancel_job(pg_catalog.current_setting('tap.j3')::uuid)$$, ARRAY['true']),
+    ($$pict_repo.cancel_job(pg_catalog.current_setting('tap.j3')::uuid)$$, ARRAY['false']),
+    ($$pict_repo.cancel_job(pg_catalog.current_setting('tap.j4')::uuid)$$, ARRAY['true']),
+    ($$pict_repo.cancel_job(pg_catalog.current_setting('tap.j5')::uuid)$$, ARRAY['true']),
+    ($$pict_repo.cancel_job(pg_catalog.current_setting('tap.j6')::uuid)$$, ARRAY['true']),
+    ($$pict_repo.cancel_job(NULL)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.queue_length()$$, ARRAY['0']),
+
+    -- push_jobs: ids in order
+    ($$(SELECT pg_catalog.count(*) FROM pict_repo.push_jobs('tap.batch', ARRAY['{"b": 1}', '{"b": 2}', '{"b": 3}']::jsonb[]))$$,
+        ARRAY['3']),
+    ($$(SELECT pg_catalog.string_agg(j.job::text, ', ' ORDER BY j.id) FROM pict_repo.job_queue j
+         WHERE j.queue OPERATOR(pg_catalog.=) 'tap.batch')$$,
+        ARRAY['{"b": 1}, {"b": 2}, {"b": 3}']),
+    ($$pict_repo.push_jobs('tap.batch', '{}'::jsonb[])$$, '{}'),
+    ($$pict_repo.push_jobs('tap.batch', ARRAY['{}', NULL]::jsonb[])$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.push_jobs(NULL, ARRAY['{}']::jsonb[])$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.push_jobs('tap.batch', NULL)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.queue_length('tap.batch')$$, ARRAY['3']),
+    -- claimed and cancelled while running
+    ($$(SELECT pg_catalog.string_agg(c.job::text OPERATOR(pg_catalog.||) ' #' OPERATOR(pg_catalog.||) c.attempt::text
+                                     OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) pict_repo.cancel_job(c.id)::text, ', ')
+          FROM pict_repo.claim_job('tap.batch', '00000000-0000-0000-0000-0000000000a1', 10) c)$$,
+        ARRAY['{"b": 1} #1 true, {"b": 2} #1 true, {"b": 3} #1 true']),
+    ($$pict_repo.queue_length('tap.batch')$$, ARRAY['0']),
+
+    -- dead letters: used attempts, retry_dead_job, a taken unique key
+    ($$pg_catalog.set_config('tap.j8', pict_repo.push_job('tap.fail', '{"f": 1}', 'tap-fkey', 0, NULL, 2)::text, true) IS NOT NULL$$,
+        ARRAY['true']),
+    ($$(SELECT pg_catalog.string_agg(c.job::text OPERATOR(pg_catalog.||) ' #' OPERATOR(pg_catalog.||) c.attempt::text, ', ')
+          FROM pict_repo.claim_job('tap.fail', '00000000-0000-0000-0000-0000000000a1') c)$$,
+        ARRAY['{"f": 1} #1']),
+    ($$pict_repo.fail_job(pg_catalog.current_setting('tap.j8')::uuid, '00000000-0000-0000-0000-0000000000a1', 'first', interval '0')$$,
+        ARRAY['retry']),
+    ($$(SELECT pg_catalog.string_agg(c.job::text OPERATOR(pg_catalog.||) ' #' OPERATOR(pg_catalog.||) c.attempt::text, ', ')
+          FROM pict_repo.claim_job('tap.fail', '00000000-0000-0000-0000-0000000000a1') c)$$,
+        ARRAY['{"f": 1} #2']),
+    ($$pict_repo.fail_job(pg_catalog.current_setting('tap.j8')::uuid, '00000000-0000-0000-0000-0000000000a1', 'second')$$,
+        ARRAY['dead']),
+    ($$pict_repo.queue_length('tap.fail')$$, ARRAY['0']),
+    ($$(SELECT ROW(d.queue, d.job, d.attempts, d.max_attempts, d.unique_key, d.last_error, d.died_at OPERATOR(pg_catalog.=) pg_catalog.now())
+          FROM pict_repo.dead_jobs d WHERE d.id OPERATOR(pg_catalog.=) pg_catalog.current_setting('tap.j8')::uuid)$$,
+        ARRAY['(tap.fail,"{""f"": 1}",2,2,tap-fkey,second,t)']),
+    ($$pict_repo.heartbeat_job(pg_catalog.current_setting('tap.j8')::uuid, '00000000-0000-0000-0000-0000000000a1')$$, ARRAY['false']),
+    ($$pg_catalog.set_config('tap.j9', pict_repo.push_job('tap.fail', '{"f": 2}', 'tap-fkey')::text, true) IS NOT NULL$$,
+        ARRAY['true']),
+    ($$pict_repo.retry_dead_job(pg_catalog.current_setting('tap.j8')::uuid)$$, ARRAY['false']),
+    ($$pict_repo.cancel_job(pg_catalog.current_setting('tap.j9')::uuid)$$, ARRAY['true']),
+    ($$pict_repo.retry_dead_job(pg_catalog.current_setting('tap.j8')::uuid)$$, ARRAY['true']),
+    ($$(SELECT ROW(j.status, j.worker, j.attempts, j.max_attempts, j.run_at OPERATOR(pg_catalog.<=) pg_catalog.now())
+          FROM pict_repo.job_queue j WHERE j.id OPERATOR(pg_catalog.=) pg_catalog.current_setting('tap.j8')::uuid)$$,
+        ARRAY['(new,,0,2,t)']),
+    ($$pict_repo.retry_dead_job(pg_catalog.current_setting('tap.j8')::uuid)$$, ARRAY['false']),
+    ($$pict_repo.retry_dead_job(NULL)$$, ARRAY['ERROR 22023']),
+    -- cancel_job of a running job fences its worker off; of a dead job
+    ($$(SELECT pg_catalog.count(*) FROM pict_repo.claim_job('tap.fail', '00000000-0000-0000-0000-0000000000a1'))$$, ARRAY['1']),
+    ($$pict_repo.cancel_job(pg_catalog.current_setting('tap.j8')::uuid)$$, ARRAY['true']),
+    ($$pict_repo.complete_job(pg_catalog.current_setting('tap.j8')::uuid, '00000000-0000-0000-0000-0000000000a1')$$, ARRAY['false']),
+    ($$pg_catalog.set_config('tap.j10', pict_repo.push_job('tap.fail', '{"f": 3}', NULL, 0, NULL, 1)::text, true) IS NOT NULL$$,
+        ARRAY['true']),
+    ($$(SELECT pg_catalog.string_agg(pict_repo.fail_job(c.id, '00000000-0000-0000-0000-0000000000a1', 'only'), ', ')
+          FROM pict_repo.claim_job('tap.fail', '00000000-0000-0000-0000-0000000000a1') c)$$,
+        ARRAY['dead']),
+    ($$pict_repo.queue_stats()$$, ARRAY['(tap.fail,0,0,0,1,0,3,,)', '(tap.q,0,0,0,0,3,1,00:00:06,00:00:04)']),
+    ($$pict_repo.cancel_job(pg_catalog.current_setting('tap.j10')::uuid)$$, ARRAY['true']),
+    ($$pict_repo.cancel_job(pg_catalog.current_setting('tap.j10')::uuid)$$, ARRAY['false']),
+
+    -- requeue_stale: fresh heartbeats stay; stale ones go back or die
+    ($$pg_catalog.set_config('tap.j11', pict_repo.push_job('tap.stale', '{"s": 1}')::text, true) IS NOT NULL$$, ARRAY['true']),
+    ($$pg_catalog.set_config('tap.j12', pict_repo.push_job('tap.stale', '{"s": 2}', NULL, 0, NULL, 1)::text, true) IS NOT NULL$$,
+        ARRAY['true']),
+    ($$(SELECT pg_catalog.count(*) FROM pict_repo.claim_job('tap.stale', '00000000-0000-0000-0000-0000000000a1', 2))$$, ARRAY['2']),
+    ($$pict_repo.requeue_stale(interval '1 hour')$$, ARRAY['0']),
+    ($$pict_repo.requeue_stale()$$, ARRAY['0']),
+    ($$pict_repo.requeue_stale(interval '-1 minute')$$, ARRAY['ERROR 22023']),
+    ($$pg_temp.tap_exec($q$UPDATE pict_repo.job_queue SET heartbeat = heartbeat - interval '2 hours'
+                          WHERE queue = 'tap.stale'$q$)$$, ARRAY['2']),
+    ($$pict_repo.requeue_stale(interval '1 hour')$$, ARRAY['2']),
+    ($$(SELECT ROW(j.status, j.worker, j.attempts, j.last_error) FROM pict_repo.job_queue j
+         WHERE j.id OPERATOR(pg_catalog.=) pg_catalog.current_setting('tap.j11')::uuid)$$,
+        ARRAY['(new,,1,"no heartbeat for 01:00:00")']),
+    ($$(SELECT ROW(d.attempts, d.last_error) FROM pict_repo.dead_jobs d
+         WHERE d.id OPERATOR(pg_catalog.=) pg_catalog.current_setting('tap.j12')::uuid)$$,
+        ARRAY['(1,"no heartbeat for 01:00:00")']),
+    ($$pict_repo.heartbeat_job(pg_catalog.current_setting('tap.j11')::uuid, '00000000-0000-0000-0000-0000000000a1')$$, ARRAY['false']),
+
+    -- run_maintenance: a stale job, a stale job out of attempts, an old
+    -- upload, a dead variant lock
+    ($$pg_catalog.set_config('tap.j13', pict_repo.push_job('tap.stale', '{"s": 3}', NULL, 0, NULL, 1)::text, true) IS NOT NULL$$,
+        ARRAY['true']),
+    ($$(SELECT pg_catalog.string_agg(c.job::text OPERATOR(pg_catalog.||) ' #' OPERATOR(pg_catalog.||) c.attempt::text, ', ')
+          FROM pict_repo.claim_job('tap.stale', '00000000-0000-0000-0000-0000000000b2', 2) c)$$,
+        ARRAY['{"s": 1} #2, {"s": 3} #1']),
+    ($$pict_repo.run_maintenance()$$, ARRAY['(0,0,0,0,0)']),
+    ($$pg_temp.tap_exec($q$UPDATE pict_repo.job_queue SET heartbeat = heartbeat - interval '1 day'
+                          WHERE queue = 'tap.stale'$q$)$$, ARRAY['2']),
+    ($$pg_catalog.set_config('tap.upload2', pict_repo.create_upload()::text, true) IS NOT NULL$$, ARRAY['true']),
+    ($$pg_temp.tap_exec($q$UPDATE pict_repo.uploads SET created_at = created_at - interval '30 days'$q$)$$, ARRAY['1']),
+    ($$pict_repo.claim_variant_processing('\x0a0b', 'tap-lock')$$, ARRAY['true']),
+    ($$pg_temp.tap_exec($q$UPDATE pict_repo.variant_locks SET heartbeat = heartbeat - interval '1 day'$q$)$$, ARRAY['1']),
+    -- The queue of the requeued job is told by the requeue, not counted
+    -- again as due (as in the regression test).
+    ($$pict_repo.run_maintenance()$$, ARRAY['(1,1,1,1,0)']),
+    ($$pict_repo.upload_result(pg_catalog.current_setting('tap.upload2')::uuid)$$, ARRAY['ERROR P0002']),
+    ($$pict_repo.variant_heartbeat('\x0a0b', 'tap-lock')$$, ARRAY['false']),
+    ($$(SELECT pg_catalog.count(*) FROM pict_repo.dead_jobs d
+         WHERE d.id OPERATOR(pg_catalog.=) pg_catalog.current_setting('tap.j13')::uuid)$$, ARRAY['1']),
+    ($$pict_repo.run_maintenance()$$, ARRAY['(0,0,0,0,1)']),
+    ($$pict_repo.queue_stats()$$,
+        ARRAY['(tap.fail,0,0,0,0,0,3,,)', '(tap.q,0,0,0,0,3,1,00:00:06,00:00:04)', '(tap.stale,1,0,0,2,0,4,,)']),
+    ($$pict_repo.cancel_job(pg_catalog.current_setting('tap.j11')::uuid)$$, ARRAY['true']),
+    ($$pict_repo.cancel_job(pg_catalog.current_setting('tap.j12')::uuid)$$, ARRAY['true']),
+    ($$pict_repo.cancel_job(pg_catalog.current_setting('tap.j13')::uuid)$$, ARRAY['true']),
+
+    -- leave the figures as they were
+    ($$pg_temp.tap_exec($q$DELETE FROM pict_repo.queue_stats WHERE queue LIKE 'tap.%'$q$)$$, ARRAY['3']),
+    ($$pict_repo.queue_stats()$$, '{}'),
+    ($$pict_repo.queue_length()$$, ARRAY['0']);
 
 -- ---------------------------------------------------------------------------
 -- The runner
@@ -529,6 +788,18 @@ CREATE FUNCTION public.hostile_ts_step(timestamptz, timestamptz) RETURNS timesta
     LANGUAGE sql AS $$SELECT '2000-06-15 12:00:00+00'::timestamptz$$;
 CREATE AGGREGATE public.max(timestamptz) (SFUNC = public.hostile_ts_step, STYPE = timestamptz);
 CREATE AGGREGATE public.min(timestamptz) (SFUNC = public.hostile_ts_step, STYPE = timestamptz);
+CREATE FUNCTION public.hostile_interval_step(interval, interval) RETURNS interval
+    LANGUAGE sql AS $$SELECT interval '99 hours'$$;
+CREATE AGGREGATE public.sum(interval) (SFUNC = public.hostile_interval_step, STYPE = interval);
+CREATE FUNCTION public.hostile_sum_step(numeric, bigint) RETURNS numeric
+    LANGUAGE sql AS $$SELECT 42::numeric$$;
+CREATE AGGREGATE public.sum(bigint) (SFUNC = public.hostile_sum_step, STYPE = numeric);
+
+-- Queue arithmetic: minutes, backoff.
+CREATE FUNCTION public.date_trunc(text, timestamptz, text) RETURNS timestamptz
+    LANGUAGE sql AS $$SELECT '2000-06-15 12:00:00+00'::timestamptz$$;
+CREATE FUNCTION public.power(double precision, double precision) RETURNS double precision
+    LANGUAGE sql AS $$SELECT 0::double precision$$;
 
 -- Operators: equality always holds, inequality never, time runs backwards.
 CREATE FUNCTION public.hostile_true(text, text) RETURNS boolean LANGUAGE sql AS $$SELECT true$$;
@@ -576,6 +847,17 @@ CREATE TABLE public.proxies (url text, alias text, accessed timestamptz);
 INSERT INTO public.proxies VALUES ('https://tap.example/1.png', 'tap-hostile.png', '2000-06-15 12:00:00+00');
 CREATE TABLE public.variant_locks (hash bytea, variant text, heartbeat timestamptz);
 INSERT INTO public.variant_locks VALUES ('\x0c01', 'big', '2000-06-15 12:00:00+00');
+CREATE TABLE public.job_queue (id uuid, queue text, job jsonb, status text, worker uuid,
+                               priority int, run_at timestamptz, queue_time timestamptz,
+                               heartbeat timestamptz, attempts int, max_attempts int,
+                               unique_key text, last_error text);
+INSERT INTO public.job_queue VALUES ('00000000-0000-0000-0000-0000000000ff', 'tap.q', '{"hostile": true}',
+    'new', NULL, 1000, '2000-06-15 12:00:00+00', '2000-06-15 12:00:00+00', NULL, 0, 5, 'tap-key', NULL);
+CREATE TABLE public.dead_jobs (LIKE public.job_queue, died_at timestamptz);
+INSERT INTO public.dead_jobs SELECT j.*, '2000-06-15 12:00:00+00' FROM public.job_queue j;
+CREATE TABLE public.queue_stats (queue text, minute timestamptz, shard smallint, completed bigint,
+                                 failed bigint, wait_time interval, run_time interval);
+INSERT INTO public.queue_stats VALUES ('tap.q', '2000-06-15 12:00:00+00', 0, 1000, 1000, '1 day', '1 day');
 
 -- ---------------------------------------------------------------------------
 -- Probes: the hostile objects really are what an unqualified name finds.
@@ -627,7 +909,11 @@ SELECT p.path, x.call, x.expected
         ($$'2000-01-01'::timestamptz > '2020-01-01'::timestamptz$$, ARRAY['true']),
         ($$'2000-01-01'::timestamptz >= '2020-01-01'::timestamptz$$, ARRAY['true']),
         ($$'a'::text || 'b'::text$$, ARRAY['hostile']),
-        ($$'{"a": 1}'::jsonb || '{"b": 2}'::jsonb$$, ARRAY['{"hostile": true}'])
+        ($$'{"a": 1}'::jsonb || '{"b": 2}'::jsonb$$, ARRAY['{"hostile": true}']),
+        ($$(SELECT sum(x) FROM (VALUES (interval '1 hour')) v(x))$$, ARRAY['99:00:00']),
+        ($$(SELECT sum(x) FROM (VALUES (1::bigint)) v(x))$$, ARRAY['42']),
+        ($$power(2::double precision, 3::double precision)$$, ARRAY['0']),
+        ($$pg_catalog.date_part('year', date_trunc('minute', '2020-01-01'::timestamptz, 'UTC'))$$, ARRAY['2000'])
        ) x(call, expected)
 UNION ALL
 -- Better-matching signatures and the tables win even when pg_catalog is not
@@ -651,7 +937,10 @@ SELECT p.path, x.call, x.expected
         ($$(SELECT v.identifier FROM variants v)$$, ARRAY['tap/hostile-thumb.png']),
         ($$(SELECT a.token FROM aliases a)$$, ARRAY['hostile']),
         ($$(SELECT p.alias FROM proxies p)$$, ARRAY['tap-hostile.png']),
-        ($$(SELECT l.variant FROM variant_locks l)$$, ARRAY['big'])
+        ($$(SELECT l.variant FROM variant_locks l)$$, ARRAY['big']),
+        ($$(SELECT j.job FROM job_queue j)$$, ARRAY['{"hostile": true}']),
+        ($$(SELECT d.job FROM dead_jobs d)$$, ARRAY['{"hostile": true}']),
+        ($$(SELECT s.completed FROM queue_stats s)$$, ARRAY['1000'])
        ) x(call, expected);
 
 CREATE TEMP TABLE probe_results AS

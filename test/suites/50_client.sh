@@ -1,0 +1,111 @@
+# libpictrepo: the C client tests in test/client against the throw-away
+# cluster, the same binary under valgrind (memory errors and leaks fail),
+# and a program built with `pkg-config --cflags --libs pict-repo` against
+# the installed library.
+say "client library (C)"
+client_dir=$TMP/client
+mkdir -p "$client_dir"
+client_p=0
+client_f=0
+client_s=0
+
+client_sql() { psql -qX -v ON_ERROR_STOP=1 "$@" >>"$client_dir/setup.log" 2>&1; }
+
+client_setup() {
+    client_sql -c "DROP DATABASE IF EXISTS pict_repo_client" &&
+    client_sql -c "DROP DATABASE IF EXISTS pict_repo_client_noext" &&
+    client_sql -c "DROP DATABASE IF EXISTS pict_repo_client_fake" &&
+    client_sql -c "CREATE DATABASE pict_repo_client" &&
+    client_sql -c "CREATE DATABASE pict_repo_client_noext" &&
+    client_sql -c "CREATE DATABASE pict_repo_client_fake" &&
+    client_sql -d pict_repo_client -c "CREATE EXTENSION pict_repo" &&
+    # A database that claims another major version.
+    client_sql -d pict_repo_client_fake \
+        -c "CREATE SCHEMA pict_repo" \
+        -c "CREATE FUNCTION pict_repo.version() RETURNS text LANGUAGE sql AS \$\$SELECT '2.0'\$\$"
+}
+
+# fold_tap LOG: add the ok / not ok / SKIP lines of a test run to the counts.
+client_fold() {
+    local log=$1 p f s
+    s=$(grep -cE '^ok [0-9]+ .*# SKIP' "$log")
+    p=$(( $(grep -cE '^ok [0-9]+' "$log") - s ))
+    f=$(grep -cE '^not ok [0-9]+' "$log")
+    client_p=$((client_p + p)); client_f=$((client_f + f)); client_s=$((client_s + s))
+}
+
+client_args="dbname=pict_repo_client dbname=pict_repo_client_noext dbname=pict_repo_client_fake"
+if ! client_setup; then
+    cat "$client_dir/setup.log"
+    client_f=$((client_f + 1))
+elif ! cc -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers -g -O0 -pthread \
+        -Iclient $(pkg-config --cflags libpq) -o "$client_dir/test_client" test/client/*.c \
+        client/libpictrepo.a $(pkg-config --libs libpq) >"$client_dir/build.log" 2>&1; then
+    cat "$client_dir/build.log"
+    echo "not ok - the client tests do not build"
+    client_f=$((client_f + 1))
+else
+    # 1. the tests
+    # shellcheck disable=SC2086
+    "$client_dir/test_client" $client_args >"$client_dir/test.log" 2>&1
+    rc=$?
+    grep -E '^not ok|^# |SKIP' "$client_dir/test.log" | head -n 60
+    client_fold "$client_dir/test.log"
+    if [ "$rc" -ne 0 ] && ! grep -q '^not ok' "$client_dir/test.log"; then
+        echo "not ok - test_client exited with $rc"; tail -n 20 "$client_dir/test.log"
+        client_f=$((client_f + 1))
+    fi
+
+    # 2. the same binary under valgrind, in fresh databases
+    if command -v valgrind >/dev/null && client_setup; then
+        # shellcheck disable=SC2086
+        valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+            --show-leak-kinds=definite,indirect --track-fds=no --quiet \
+            "$client_dir/test_client" $client_args >"$client_dir/valgrind.log" 2>&1
+        vrc=$?
+        if [ "$vrc" -eq 99 ]; then
+            echo "not ok - valgrind found memory errors or leaks in the client tests"
+            grep -E '^==[0-9]+==' "$client_dir/valgrind.log" | head -n 60
+            client_f=$((client_f + 1))
+        else
+            echo "ok - test_client runs clean under valgrind --leak-check=full"
+            client_p=$((client_p + 1))
+            # Timing checks may be slow under valgrind: report, do not count.
+            grep -E '^not ok' "$client_dir/valgrind.log" | sed 's/^/# under valgrind: /' | head -n 20
+        fi
+    else
+        echo "not ok - valgrind is missing"
+        client_f=$((client_f + 1))
+    fi
+fi
+
+# 3. a program built with pkg-config against the installed library
+cat >"$client_dir/app.c" <<'CEOF'
+#include <stdio.h>
+#include <pict_repo_client.h>
+int
+main(int argc, char **argv)
+{
+	pr_error	err;
+	pr_conn    *c = pr_connect(argc > 1 ? argv[1] : NULL, &err);
+
+	if (!c)
+	{
+		fprintf(stderr, "%s: %s\n", err.sqlstate, err.message);
+		return 1;
+	}
+	printf("%s %s\n", pr_library_version(), pr_server_version(c));
+	pr_finish(c);
+	return 0;
+}
+CEOF
+if cc -Wall -Wextra -Werror -o "$client_dir/app" "$client_dir/app.c" \
+        $(pkg-config --cflags --libs pict-repo 2>&1) >"$client_dir/app.log" 2>&1 &&
+   "$client_dir/app" dbname=pict_repo_client >>"$client_dir/app.log" 2>&1; then
+    echo "ok - a program built with pkg-config pict-repo connects ($(tail -n 1 "$client_dir/app.log"))"
+    client_p=$((client_p + 1))
+else
+    echo "not ok - a program built with pkg-config pict-repo"; cat "$client_dir/app.log"
+    client_f=$((client_f + 1))
+fi
+add_counts "client (C)" "$client_p" "$client_f" "$client_s"

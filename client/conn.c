@@ -133,6 +133,7 @@ void pr_uuid_list_free(pr_uuid_list *p) { free(p); }
 void pr_queue_stats_list_free(pr_queue_stats_list *p) { free(p); }
 void pr_push_results_free(pr_push_results *p) { free(p); }
 void pr_ingest_results_free(pr_ingest_results *p) { free(p); }
+void pr_dead_job_list_free(pr_dead_job_list *p) { free(p); }
 
 /* ---- uuids and time --------------------------------------------------------- */
 

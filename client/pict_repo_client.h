@@ -342,7 +342,7 @@ int			pr_complete_upload(pr_conn *conn, const pr_uuid *id,
 /* PR_OK with the result, PR_NONE still pending; P0002 unknown or claimed. */
 int			pr_upload_result(pr_conn *conn, const pr_uuid *id, char **result_json,
 							 pr_error *err);
-/* PR_OK with the result (the row is deleted), PR_NONE pending or unknown. */
+/* PR_OK with the result (the row is deleted), PR_NONE still pending; P0002 unknown. */
 int			pr_claim_upload(pr_conn *conn, const pr_uuid *id, char **result_json,
 							pr_error *err);
 
@@ -451,6 +451,30 @@ int			pr_queue_stats(pr_conn *conn, pr_queue_stats_list **stats, pr_error *err);
 int			pr_average_time_to_completion(pr_conn *conn, const char *queue,
 										  int64_t since, int64_t until,
 										  int64_t *average, pr_error *err);
+
+/*
+ * Not a SQL function: read the dead_jobs table (for tools), oldest first,
+ * keyset on the id (after NULL: from the start); queue NULL: every queue.
+ */
+typedef struct pr_dead_job
+{
+	pr_uuid		id;
+	char	   *queue;
+	char	   *job;			/* JSON text */
+	int32_t		attempts;
+	char	   *last_error;		/* may be NULL */
+	int64_t		died_at;
+} pr_dead_job;
+
+typedef struct pr_dead_job_list
+{
+	size_t		n;
+	pr_dead_job *rows;
+} pr_dead_job_list;
+
+int			pr_dead_jobs(pr_conn *conn, const char *queue, int lim,
+						 const pr_uuid *after, pr_dead_job_list **jobs,
+						 pr_error *err);
 
 /*
  * Wait up to timeout_ms (negative: forever) for jobs of a queue and claim
@@ -632,6 +656,7 @@ void		pr_uuid_list_free(pr_uuid_list *p);
 void		pr_queue_stats_list_free(pr_queue_stats_list *p);
 void		pr_push_results_free(pr_push_results *p);
 void		pr_ingest_results_free(pr_ingest_results *p);
+void		pr_dead_job_list_free(pr_dead_job_list *p);
 
 #ifdef __cplusplus
 }

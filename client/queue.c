@@ -54,6 +54,12 @@ static const PrStmt st_average_time = {"pr_average_time_to_completion",
 	"SELECT (pg_catalog.extract(epoch FROM "
 	"pict_repo.average_time_to_completion($1, $2, $3)) * 1000000)::bigint",
 3, {T, TS, TS}};
+static const PrStmt st_dead_jobs = {"pr_dead_jobs",
+	"SELECT id::uuid, queue::text, job::text, attempts::integer, last_error::text, "
+	"died_at::timestamptz FROM pict_repo.dead_jobs "
+	"WHERE ($1::text IS NULL OR queue = $1) AND ($3::uuid IS NULL OR id > $3) "
+	"ORDER BY id LIMIT $2",
+3, {T, I4, U}};
 static const PrStmt st_run_maintenance = {"pr_run_maintenance",
 	"SELECT requeued::integer, dead::integer, expired_uploads::integer, "
 	"expired_locks::integer, due_notified::integer FROM pict_repo.run_maintenance()",
@@ -397,5 +403,62 @@ pr_run_maintenance(pr_conn *conn, pr_maintenance_result *result, pr_error *err)
 		result->due_notified = pri_get_int4(res, 0, 4);
 	}
 	PQclear(res);
+	return PR_OK;
+}
+
+/* Read dead jobs, oldest first, a page at a time. */
+int
+pr_dead_jobs(pr_conn *conn, const char *queue, int lim, const pr_uuid *after,
+			 pr_dead_job_list **out, pr_error *err)
+{
+	static const int strcols[] = {1, 2, 4};
+	PrParams	p;
+	PGresult   *res;
+	PrPack		pk;
+	pr_dead_job_list *list;
+	void	   *rows;
+	int			n;
+
+	if (out)
+		*out = NULL;
+	if (lim < 1 || lim > 10000)
+	{
+		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT,
+					  "lim must be between 1 and 10000");
+		return PR_ERROR;
+	}
+	pri_params_init(&p);
+	pri_pp_text(&p, queue);
+	pri_pp_int4(&p, lim);
+	pri_pp_uuid(&p, after);
+	res = pri_exec(conn, &st_dead_jobs, &p, 6, err);
+	if (!res)
+		return PR_ERROR;
+	n = PQntuples(res);
+	list = pri_pack_begin(&pk, sizeof(*list), sizeof(pr_dead_job), (size_t) n, 0, res,
+						  strcols, 3, &rows, err);
+	if (!list)
+	{
+		PQclear(res);
+		return PR_ERROR;
+	}
+	list->n = (size_t) n;
+	list->rows = rows;
+	for (int i = 0; i < n; i++)
+	{
+		pr_dead_job *d = &list->rows[i];
+
+		pri_get_uuid(res, i, 0, &d->id);
+		d->queue = pri_pack_str(&pk, res, i, 1);
+		d->job = pri_pack_str(&pk, res, i, 2);
+		d->attempts = pri_get_int4(res, i, 3);
+		d->last_error = pri_pack_str(&pk, res, i, 4);
+		d->died_at = pri_get_ts(res, i, 5);
+	}
+	PQclear(res);
+	if (out)
+		*out = list;
+	else
+		free(list);
 	return PR_OK;
 }

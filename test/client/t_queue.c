@@ -128,6 +128,28 @@ test_queue(void)
 		   outcome == PR_FAIL_DEAD, "pr_fail_job without attempts left is dead");
 		if (need(c, "dead jobs", "retry_dead_job", NULL))
 		{
+			pr_dead_job_list *dead = NULL;
+			bool		found = false;
+
+			ok(pr_dead_jobs(c, "client-q4", 10, NULL, &dead, &err) == PR_OK && dead->n == 1,
+			   "pr_dead_jobs lists the dead job");
+			for (size_t i = 0; dead && i < dead->n; i++)
+				found = memcmp(&dead->rows[i].id, &id1, sizeof(id1)) == 0 &&
+					strcmp(dead->rows[i].queue, "client-q4") == 0 &&
+					dead->rows[i].last_error && strcmp(dead->rows[i].last_error, "fatal") == 0 &&
+					dead->rows[i].died_at != PR_NO_TIME;
+			ok(found, "with its id, queue, error and time of death");
+			if (dead && dead->n == 1)
+			{
+				pr_dead_job_list *next = NULL;
+
+				ok(pr_dead_jobs(c, NULL, 10, &dead->rows[0].id, &next, &err) == PR_OK,
+				   "pr_dead_jobs next page");
+				pr_free(next);
+			}
+			pr_free(dead);
+			is_error(pr_dead_jobs(c, NULL, 0, NULL, &dead, &err), &err, "22023",
+					 "pr_dead_jobs with lim 0");
 			ok(pr_retry_dead_job(c, &id1, &err) == PR_OK, "pr_retry_dead_job");
 			ok(pr_retry_dead_job(c, &id1, &err) == PR_NONE, "pr_retry_dead_job again is PR_NONE");
 		}
@@ -177,16 +199,17 @@ test_queue(void)
 		ok(pr_queue_stats(c, &stats, &err) == PR_OK && stats->n >= 1, "pr_queue_stats");
 		for (size_t i = 0; stats && i < stats->n; i++)
 			if (strcmp(stats->rows[i].queue, "client-q5") == 0)
-				found = stats->rows[i].pending == 3;
-		ok(found, "pr_queue_stats counts the pending jobs of a queue");
+				found = stats->rows[i].pending + stats->rows[i].scheduled +
+					stats->rows[i].running == 3 && stats->rows[i].dead == 0;
+		ok(found, "pr_queue_stats counts the jobs of a queue");
 		pr_free(stats);
 		rc = pr_average_time_to_completion(c, "client-q1", pr_now() - INT64_C(3600000000),
 										   pr_now() + INT64_C(60000000), &avg, &err);
 		ok(rc == PR_OK && avg >= 0, "pr_average_time_to_completion");
 		rc = pr_average_time_to_completion(c, "client-none", pr_now() - 1000000, pr_now(),
 										   &avg, &err);
-		ok(rc == PR_NONE && avg == PR_NO_INTERVAL,
-		   "pr_average_time_to_completion of an idle queue is PR_NONE");
+		ok((rc == PR_NONE && avg == PR_NO_INTERVAL) || (rc == PR_OK && avg == 0),
+		   "pr_average_time_to_completion of an idle queue is PR_NONE (or zero)");
 	}
 
 	if (need(c, "run_maintenance", "run_maintenance", NULL))
@@ -461,6 +484,12 @@ typedef struct Seen
 	bool		heartbeat_advanced;
 	bool		stop_after_first;
 	pr_stop    *stop;
+	int			own_heartbeat;
+	int			stolen_heartbeat;
+	bool		lost;
+	bool		worker_matches;
+	bool		stop_seen;
+	pr_uuid		worker;
 } Seen;
 
 static int
@@ -486,6 +515,30 @@ handler(pr_job_ctx *ctx, const pr_job *job, void *user)
 		seen->heartbeat_advanced = a[0] && b[0] && strcmp(a, b) != 0;
 		if (!seen->heartbeat_advanced)
 			diag("heartbeat before '%s' after '%s'", a, b);
+	}
+	if (strstr(job->job, "steal"))
+	{
+		/* Another worker takes the job over: our heartbeat must say so. */
+		pr_error	err;
+		pr_conn    *other = pr_connect(db_main, &err);
+		char		q[200];
+		char		id[PR_UUID_STRLEN];
+
+		seen->own_heartbeat = pr_job_heartbeat(ctx, &err);
+		pr_uuid_format(&job->id, id);
+		snprintf(q, sizeof(q), "UPDATE pict_repo.job_queue SET worker = "
+				 "'00000000-0000-4000-8000-000000000001' WHERE id = '%s'", id);
+		if (other)
+		{
+			sql(other, q);
+			pr_finish(other);
+		}
+		seen->stolen_heartbeat = pr_job_heartbeat(ctx, &err);
+		seen->lost = pr_job_lost(ctx);
+		seen->worker_matches = memcmp(pr_job_worker(ctx), &seen->worker, sizeof(pr_uuid)) == 0;
+		seen->stop_seen = pr_job_stop_requested(ctx);
+		pr_job_set_retry_in(ctx, 0);
+		return 0;
 	}
 	if (seen->stop_after_first)
 		pr_worker_stop(seen->stop);
@@ -622,6 +675,27 @@ test_worker(void)
 				 "AND status = 'new' AND run_at <= now()", buf, sizeof(buf)) &&
 	   strcmp(buf, "2") == 0, "the two unstarted jobs are runnable again");
 	pr_stop_free(stop);
+
+	/* A job taken over by another worker is left alone. */
+	pr_push_job(c, "client-work5", "{\"steal\": 1}", NULL, NULL, &err);
+	memset(&seen, 0, sizeof(seen));
+	memset(&opts, 0, sizeof(opts));
+	pr_uuid_random(&opts.worker);
+	seen.worker = opts.worker;
+	opts.heartbeat_interval_ms = -1;
+	opts.handler = handler;
+	opts.user_data = &seen;
+	opts.exit_when_idle = true;
+	rc = pr_worker_run(c, "client-work5", &opts, &err);
+	ok(rc == PR_OK && seen.handled == 1, "pr_worker_run with the handler's own heartbeats");
+	ok(seen.own_heartbeat == PR_OK, "pr_job_heartbeat from the handler");
+	ok(seen.stolen_heartbeat == PR_NONE && seen.lost,
+	   "pr_job_heartbeat of a job taken over is PR_NONE and pr_job_lost turns true");
+	ok(seen.worker_matches, "pr_job_worker is the worker id of the options");
+	ok(!seen.stop_seen, "pr_job_stop_requested is false without a stop");
+	ok(sql_value(c, "SELECT status FROM pict_repo.job_queue WHERE queue = 'client-work5'",
+				 buf, sizeof(buf)) && strcmp(buf, "running") == 0,
+	   "the worker neither completed nor failed the lost job");
 
 	memset(&opts, 0, sizeof(opts));
 	is_error(pr_worker_run(c, "client-work", &opts, &err), &err, "22023",

@@ -108,4 +108,20 @@ else
     echo "not ok - a program built with pkg-config pict-repo"; cat "$client_dir/app.log"
     client_f=$((client_f + 1))
 fi
+# 4. the example programs of the READMEs (the first ```c block of each)
+for readme in client/README.md README.md; do
+    [ -f "$readme" ] || continue
+    ex=$client_dir/example_$(echo "${readme%.md}" | tr "/" "_").c
+    awk '/^```c$/ {on = 1; next} on && /^```$/ {exit} on {print}' "$readme" >"$ex"
+    [ -s "$ex" ] || continue
+    if cc -Wall -Wextra -Werror -o "${ex%.c}" "$ex" $(pkg-config --cflags --libs pict-repo 2>&1) \
+            >"${ex%.c}.log" 2>&1 &&
+       PGDATABASE=pict_repo_client "${ex%.c}" >>"${ex%.c}.log" 2>&1; then
+        echo "ok - the example program of $readme builds with pkg-config and runs"
+        client_p=$((client_p + 1))
+    else
+        echo "not ok - the example program of $readme"; cat "${ex%.c}.log"
+        client_f=$((client_f + 1))
+    fi
+done
 add_counts "client (C)" "$client_p" "$client_f" "$client_s"

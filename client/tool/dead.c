@@ -3,9 +3,8 @@
  * dead.c
  *		pict-repo dead list|retry: the jobs that used up their attempts.
  *
- * The SQL API has no function that lists dead jobs, so `dead list` reads
- * the table pict_repo.dead_jobs with its own parameterised query on the
- * library's connection.
+ * The SQL API has no function that lists dead jobs; the library's
+ * pr_dead_jobs() reads the table dead_jobs in keyset pages.
  *
  *-------------------------------------------------------------------------
  */
@@ -13,9 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <libpq-fe.h>
-
 #include "tool.h"
+
+#define DEAD_PAGE 500
 
 static void
 dead_usage(FILE *out)
@@ -24,8 +23,8 @@ dead_usage(FILE *out)
 			"Usage: pict-repo dead list [QUEUE] [--jobs]\n"
 			"       pict-repo dead retry ID\n"
 			"\n"
-			"list   print the dead jobs (of QUEUE, or of every queue), oldest death\n"
-			"       first, one per line, tab-separated: id, queue, attempts, died_at\n"
+			"list   print the dead jobs (of QUEUE, or of every queue), oldest job\n"
+			"       (id) first, one per line, tab-separated: id, queue, attempts, died_at\n"
 			"       (ISO 8601, UTC) and last_error (newlines and tabs shown as \\n\n"
 			"       and \\t); with --jobs the job's JSON is added as a sixth field\n"
 			"retry  move the dead job ID back to its queue (retry_dead_job()) with\n"
@@ -54,50 +53,47 @@ print_escaped(const char *s)
 	}
 }
 
-/* List dead_jobs with one query. */
+/* List dead jobs a page at a time (pr_dead_jobs, keyset on the id). */
 static int
 dead_list(pr_conn *conn, const char *queue, bool with_jobs)
 {
-	const char *sql =
-		"SELECT id::text, queue, attempts::text,"
-		" pg_catalog.to_char(died_at AT TIME ZONE 'UTC',"
-		" 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
-		" COALESCE(last_error, ''), job::text"
-		" FROM pict_repo.dead_jobs"
-		" WHERE $1::text IS NULL OR queue OPERATOR(pg_catalog.=) $1::text"
-		" ORDER BY died_at, id";
-	const char *values[1] = {queue};
-	PGresult   *res;
-	int			rc = EXIT_OK;
+	pr_uuid		after;
+	bool		first = true;
 
-	res = PQexecParams((PGconn *) pr_pgconn(conn), sql, 1, NULL, values, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	for (;;)
 	{
+		pr_dead_job_list *page = NULL;
 		pr_error	err;
-		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+		size_t		n;
 
-		memset(&err, 0, sizeof(err));
-		snprintf(err.sqlstate, sizeof(err.sqlstate), "%s", state ? state : "08006");
-		snprintf(err.message, sizeof(err.message), "%s",
-				 msg ? msg : PQerrorMessage((PGconn *) pr_pgconn(conn)));
-		PQclear(res);
-		return tool_fail("dead list", &err);
-	}
-	for (int i = 0; i < PQntuples(res); i++)
-	{
-		printf("%s\t%s\t%s\t%s\t", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-			   PQgetvalue(res, i, 2), PQgetvalue(res, i, 3));
-		print_escaped(PQgetvalue(res, i, 4));
-		if (with_jobs)
+		if (pr_dead_jobs(conn, queue, DEAD_PAGE, first ? NULL : &after, &page,
+						 &err) == PR_ERROR)
+			return tool_fail("dead list", &err);
+		n = page->n;
+		for (size_t i = 0; i < n; i++)
 		{
-			fputc('\t', stdout);
-			print_escaped(PQgetvalue(res, i, 5));
+			const pr_dead_job *d = &page->rows[i];
+			char		id[PR_UUID_STRLEN];
+			char		ts[64];
+
+			pr_uuid_format(&d->id, id);
+			format_time(d->died_at, ts, sizeof(ts));
+			printf("%s\t%s\t%d\t%s\t", id, d->queue, d->attempts, ts);
+			print_escaped(d->last_error ? d->last_error : "");
+			if (with_jobs)
+			{
+				fputc('\t', stdout);
+				print_escaped(d->job ? d->job : "");
+			}
+			fputc('\n', stdout);
 		}
-		fputc('\n', stdout);
+		if (n > 0)
+			after = page->rows[n - 1].id;
+		pr_dead_job_list_free(page);
+		first = false;
+		if (n < DEAD_PAGE)
+			return EXIT_OK;
 	}
-	PQclear(res);
-	return rc;
 }
 
 /* dead list [QUEUE] | dead retry ID */

@@ -45,7 +45,7 @@ push_usage(FILE *out)
 
 /* Send one batch; print a line per item; fold the outcome into *rc. */
 static int
-push_batch(pr_conn *conn, pr_push_item *items, size_t n, long first_line,
+push_batch(pr_conn *conn, pr_push_item *items, size_t n, const long *line_of,
 		   int *rc, bool *dup)
 {
 	pr_push_results *res = NULL;
@@ -78,13 +78,14 @@ push_batch(pr_conn *conn, pr_push_item *items, size_t n, long first_line,
 			{
 				pr_error	e;
 				int			code;
+				char		what[64];
 
 				memset(&e, 0, sizeof(e));
 				snprintf(e.sqlstate, sizeof(e.sqlstate), "%s", it->sqlstate);
 				snprintf(e.message, sizeof(e.message), "%s",
 						 it->message ? it->message : "unknown error");
-				fprintf(stderr, "line %ld: ", first_line + (long) i);
-				code = tool_fail("push", &e);
+				snprintf(what, sizeof(what), "push: line %ld", line_of[i]);
+				code = tool_fail(what, &e);
 				if (code > *rc)
 					*rc = code;
 			}
@@ -107,8 +108,8 @@ push_stdin(pr_conn *conn, const char *queue, const pr_push_options *opts)
 	char	   *line = NULL;
 	size_t		cap = 0;
 	ssize_t		len;
-	long		lineno = 0,
-				first = 1;
+	long		lineno = 0;
+	long		line_of[PUSH_BATCH];
 	int			rc = EXIT_OK;
 	bool		dup = false;
 	bool		broken = false;
@@ -129,8 +130,6 @@ push_stdin(pr_conn *conn, const char *queue, const pr_push_options *opts)
 			line[--len] = '\0';
 		if (strspn(line, " \t") == (size_t) len)
 			continue;			/* blank line */
-		if (n == 0)
-			first = lineno;
 		if (!(lines[n] = strdup(line)))
 		{
 			tool_warn("push: out of memory");
@@ -140,17 +139,18 @@ push_stdin(pr_conn *conn, const char *queue, const pr_push_options *opts)
 		items[n].queue = queue;
 		items[n].job_json = lines[n];
 		items[n].opts = *opts;
+		line_of[n] = lineno;
 		n++;
 		if (n == PUSH_BATCH)
 		{
-			broken = push_batch(conn, items, n, first, &rc, &dup) != 0;
+			broken = push_batch(conn, items, n, line_of, &rc, &dup) != 0;
 			for (size_t i = 0; i < n; i++)
 				free(lines[i]);
 			n = 0;
 		}
 	}
 	if (n > 0 && !broken && rc != EXIT_SERVER)
-		push_batch(conn, items, n, first, &rc, &dup);
+		push_batch(conn, items, n, line_of, &rc, &dup);
 	for (size_t i = 0; i < n; i++)
 		free(lines[i]);
 	free(line);

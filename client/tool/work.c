@@ -445,8 +445,15 @@ spawn_worker(const WorkOptions *wo, int64_t max_jobs)
 	pid = fork();
 	if (pid == 0)
 	{
+		sigset_t	stops;
+
 		is_pool = 0;
 		n_worker_pids = 0;
+		/* The pool blocks the stop signals around fork: unblock them here. */
+		sigemptyset(&stops);
+		sigaddset(&stops, SIGTERM);
+		sigaddset(&stops, SIGINT);
+		sigprocmask(SIG_UNBLOCK, &stops, NULL);
 		/* Own process group: the pool alone receives a terminal's Ctrl-C. */
 		setpgid(0, 0);
 		/* Do not outlive the pool. */

@@ -67,7 +67,7 @@ fi
 
 # --- 1. uploads --------------------------------------------------------------
 step "1. Twelve pictures are uploaded; the thirteenth is the first one again"
-tell "imagehost sends the twelve ingest() calls in one libpq pipeline"
+tell "imagehost sends the thirteen ingest() calls in one libpq pipeline"
 tell "(pr_ingest_batch): each creates the hash with its details and an alias."
 "$BIN/imagehost" ingest 12 >"$TMP/uploads" || { cat "$TMP/uploads"; die "ingest failed"; }
 printf '     %-42s %-10s %s\n' "alias" "hash" "stored identifier"

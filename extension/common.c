@@ -110,8 +110,8 @@ CheckTextLength(text *t, const char *name, int minchars, int maxchars)
 				 errmsg("%s must be between %d and %d characters", name,
 						minchars, maxchars),
 				 nchars > maxchars ?
-				 errdetail("The %s has more than %d characters.", name, maxchars) :
-				 errdetail("The %s has %d characters.", name, nchars)));
+				 errdetail("The value of %s has more than %d characters.", name, maxchars) :
+				 errdetail("The value of %s has %d characters.", name, nchars)));
 	return t;
 }
 
@@ -144,7 +144,7 @@ CheckHash(bytea *h, const char *name)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be between 1 and %d bytes", name, PR_HASH_MAX),
-				 errdetail("The %s has %d bytes.", name, n)));
+				 errdetail("The value of %s has %d bytes.", name, n)));
 	return h;
 }
 
@@ -178,7 +178,7 @@ PrIntArg(FunctionCallInfo fcinfo, int argno, const char *name,
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be between %d and %d", name, min, max),
-				 errdetail("The %s is %d.", name, v)));
+				 errdetail("The value of %s is %d.", name, v)));
 	return v;
 }
 

@@ -32,14 +32,14 @@ static const Oid text_only[] = {TEXTOID};
 static inline void
 GetIdentifierPair(FunctionCallInfo fcinfo, Datum *values)
 {
-	text	   *old_id = PrTextArg(fcinfo, 0, "old_identifier", 1, PR_LONG_MAX);
-	text	   *new_id = PrTextArg(fcinfo, 1, "new_identifier", 1, PR_LONG_MAX);
+	text	   *old_id = PrTextArg(fcinfo, 0, "old", 1, PR_LONG_MAX);
+	text	   *new_id = PrTextArg(fcinfo, 1, "new", 1, PR_LONG_MAX);
 
 	if (VARSIZE_ANY_EXHDR(old_id) == VARSIZE_ANY_EXHDR(new_id) &&
 		memcmp(VARDATA_ANY(old_id), VARDATA_ANY(new_id), VARSIZE_ANY_EXHDR(old_id)) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("new_identifier must differ from old_identifier")));
+				 errmsg("new must differ from old")));
 	values[0] = PointerGetDatum(old_id);
 	values[1] = PointerGetDatum(new_id);
 }
@@ -71,7 +71,7 @@ pict_repo_is_migrated(PG_FUNCTION_ARGS)
 	Datum		values[1];
 	int			n;
 
-	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "old_identifier", 1, PR_LONG_MAX));
+	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "old", 1, PR_LONG_MAX));
 	PrConnect();
 	n = PrExec(&is_migrated_plan,
 			   "SELECT 1 FROM " PR_SCHEMA ".store_migrations WHERE old_identifier = $1",

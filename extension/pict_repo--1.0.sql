@@ -146,13 +146,13 @@ CREATE FUNCTION @extschema@.cleanup_details(identifier text) RETURNS boolean
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'pict_repo_cleanup_details';
 
-CREATE FUNCTION @extschema@.mark_migrated(old_identifier text, new_identifier text)
+CREATE FUNCTION @extschema@.mark_migrated(old text, new text)
     RETURNS boolean
     LANGUAGE c VOLATILE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'pict_repo_mark_migrated';
 
-CREATE FUNCTION @extschema@.is_migrated(old_identifier text) RETURNS boolean
+CREATE FUNCTION @extschema@.is_migrated(old text) RETURNS boolean
     LANGUAGE c STABLE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'pict_repo_is_migrated';
@@ -167,7 +167,7 @@ CREATE FUNCTION @extschema@.clear_migrations() RETURNS bigint
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'pict_repo_clear_migrations';
 
-CREATE FUNCTION @extschema@.migrate_identifier(old_identifier text, new_identifier text)
+CREATE FUNCTION @extschema@.migrate_identifier(old text, new text)
     RETURNS integer
     LANGUAGE c VOLATILE
     SET search_path = pg_catalog, pg_temp

@@ -198,6 +198,11 @@ SH
     check "in more than one process" test "$(awk '{print $2}' "$W/cq.log" | sort -u | wc -l)" -gt 1
     check "the queue is empty" test "$(sql "SELECT count(*) FROM pict_repo.job_queue WHERE queue = 'cq'")" = 0
 
+    for i in 1 2 3 4 5 6 7; do "$P" push bq "{\"n\": $i}" >/dev/null; done
+    expect "work --batch 3 --until-empty" 0 "$P" work bq --batch 3 --until-empty -- sh -c 'cat >>'"$W/bq.log"
+    check "runs all 7 jobs claimed three at a time" \
+        test "$(wc -l <"$W/bq.log"),$(sql "SELECT count(*) FROM pict_repo.job_queue WHERE queue = 'bq'")" = "7,0"
+
     for i in 1 2 3 4 5; do "$P" push mj "{\"n\": $i}" >/dev/null; done
     expect "work --max-jobs 2" 0 "$P" work mj --max-jobs 2 -- true
     check "runs exactly 2 jobs" test "$(sql "SELECT count(*) FROM pict_repo.job_queue WHERE queue = 'mj'")" = 3
@@ -231,7 +236,7 @@ SH
     check "which is completed" test "$(sql "SELECT count(*) FROM pict_repo.job_queue WHERE queue = 'sq'")" = 0
 else
     skip "$MISSING" "work --until-empty" "runs each" "completed" "dead last_error" "retry last_error" \
-        "long stderr" "stderr passes" "concurrency" "9 once" "processes" "empty" "max-jobs 2" \
+        "long stderr" "stderr passes" "concurrency" "9 once" "processes" "empty" "batch" "batch 7" "max-jobs 2" \
         "2 jobs" "max-jobs 3" "3 more" "nonexistent" "127" "SIGTERM" "finishing" "completed"
 fi
 

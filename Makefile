@@ -71,7 +71,6 @@ tool-install: tool-all client-install
 	$(MAKE) -C client/tool install PREFIX=$(PREFIX)
 tool-clean:
 	$(MAKE) -C client/tool clean
-	rm -f demo/ingest
 demo: deps
 	@bash demo/demo.sh
 # --- end tool and demo ---

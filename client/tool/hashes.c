@@ -138,10 +138,10 @@ cmd_hashes(int argc, char **argv)
 			rc = EXIT_SERVER;
 			break;
 		}
-		if (bar)
-			progress(done, total, false);
 		if ((long) n < page_size)
 			break;
+		if (bar)
+			progress(done, total, false);
 	}
 	if (bar)
 		progress(done, total, true);

@@ -68,7 +68,7 @@ usage(FILE *out)
 			"  1  nothing done: a conflict, a duplicate unique key, an unknown id or\n"
 			"     hash, aliases still pointing at a hash\n"
 			"  2  usage error, or input the server rejected as invalid (SQLSTATE 22xxx)\n"
-			"  3  server or connection error\n"
+			"  3  server or connection error (or a failed write to stdout)\n"
 			"Errors go to stderr as \"pict-repo: WHAT: SQLSTATE: message\".\n",
 			progname);
 }

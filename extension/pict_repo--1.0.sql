@@ -197,6 +197,126 @@ CREATE FUNCTION @extschema@.claim_upload(id uuid) RETURNS jsonb
 -- Hashes and variants (extension/hashes.c, extension/variants.c)
 -- ===========================================================================
 
+CREATE FUNCTION @extschema@.create_hash(hash bytea, identifier text,
+    motion_identifier text DEFAULT NULL, created_at timestamptz DEFAULT pg_catalog.now())
+    RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_create_hash';
+
+CREATE FUNCTION @extschema@.ingest(hash bytea, identifier text, details jsonb,
+    extension text, declared_alias text DEFAULT NULL, declared_token text DEFAULT NULL)
+    RETURNS TABLE(alias text, token text, stored_identifier text, hash_created boolean)
+    LANGUAGE c VOLATILE ROWS 1
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_ingest';
+
+CREATE FUNCTION @extschema@.hash_identifier(hash bytea)
+    RETURNS text
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_hash_identifier';
+
+CREATE FUNCTION @extschema@.update_identifier(hash bytea, identifier text)
+    RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_update_identifier';
+
+CREATE FUNCTION @extschema@.relate_motion_identifier(hash bytea, motion_identifier text)
+    RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_relate_motion_identifier';
+
+CREATE FUNCTION @extschema@.motion_identifier(hash bytea)
+    RETURNS text
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_motion_identifier';
+
+CREATE FUNCTION @extschema@.relate_blurhash(hash bytea, blurhash text)
+    RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_relate_blurhash';
+
+CREATE FUNCTION @extschema@.blurhash(hash bytea)
+    RETURNS text
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_blurhash';
+
+CREATE FUNCTION @extschema@.hash_count()
+    RETURNS bigint
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_hash_count';
+
+-- hash_page and hash_page_by_date always walk hashes_created_at_hash_idx
+-- backwards and stop after lim rows (see PlanOrderedScan in hashes.c).
+CREATE FUNCTION @extschema@.hash_page(lim integer DEFAULT 100,
+    after_created timestamptz DEFAULT NULL, after_hash bytea DEFAULT NULL)
+    RETURNS TABLE(hash bytea, created_at timestamptz)
+    LANGUAGE c STABLE ROWS 100
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_hash_page';
+
+CREATE FUNCTION @extschema@.hash_page_by_date(before timestamptz, lim integer DEFAULT 100)
+    RETURNS TABLE(hash bytea, created_at timestamptz)
+    LANGUAGE c STABLE ROWS 100
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_hash_page_by_date';
+
+CREATE FUNCTION @extschema@.cleanup_hash(hash bytea, force boolean DEFAULT false)
+    RETURNS SETOF text
+    LANGUAGE c VOLATILE ROWS 3
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_cleanup_hash';
+
+CREATE FUNCTION @extschema@.relate_variant(hash bytea, variant text, identifier text)
+    RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_relate_variant';
+
+CREATE FUNCTION @extschema@.variant_identifier(hash bytea, variant text)
+    RETURNS text
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_variant_identifier';
+
+CREATE FUNCTION @extschema@.variants(hash bytea)
+    RETURNS TABLE(variant text, identifier text)
+    LANGUAGE c STABLE ROWS 10
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_variants';
+
+CREATE FUNCTION @extschema@.remove_variant(hash bytea, variant text)
+    RETURNS text
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_remove_variant';
+
+CREATE FUNCTION @extschema@.claim_variant_processing(hash bytea, variant text)
+    RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_claim_variant_processing';
+
+CREATE FUNCTION @extschema@.variant_heartbeat(hash bytea, variant text)
+    RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_variant_heartbeat';
+
+CREATE FUNCTION @extschema@.release_variant_processing(hash bytea, variant text)
+    RETURNS void
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_release_variant_processing';
+
+
 -- END hashes and variants
 
 -- ===========================================================================

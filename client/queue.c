@@ -46,12 +46,12 @@ static const PrStmt st_queue_length = {"pr_queue_length",
 static const PrStmt st_queue_stats = {"pr_queue_stats",
 	"SELECT queue::text, pending::bigint, scheduled::bigint, running::bigint, "
 	"dead::bigint, completed::bigint, failed::bigint, "
-	"(pg_catalog.extract(epoch FROM avg_wait) * 1000000)::bigint, "
-	"(pg_catalog.extract(epoch FROM avg_run) * 1000000)::bigint "
+	"(pg_catalog.extract('epoch', avg_wait) * 1000000)::bigint, "
+	"(pg_catalog.extract('epoch', avg_run) * 1000000)::bigint "
 	"FROM pict_repo.queue_stats()",
 0, {0}};
 static const PrStmt st_average_time = {"pr_average_time_to_completion",
-	"SELECT (pg_catalog.extract(epoch FROM "
+	"SELECT (pg_catalog.extract('epoch', "
 	"pict_repo.average_time_to_completion($1, $2, $3)) * 1000000)::bigint",
 3, {T, TS, TS}};
 static const PrStmt st_dead_jobs = {"pr_dead_jobs",

@@ -77,6 +77,10 @@ test_connect(void)
 	pr_error_clear(&err);
 	ok(strcmp(pr_error_format(&err, ebuf, sizeof(ebuf)), "no error") == 0,
 	   "pr_error_format of no error");
+	pr_check_version_compat("9.9", &err);
+	ok(strncmp(pr_error_format(&err, ebuf, sizeof(ebuf)), "0A000: ", 7) == 0 &&
+	   strstr(ebuf, "(The major versions must match.)") != NULL,
+	   "pr_error_format gives SQLSTATE, message and detail");
 }
 
 static void

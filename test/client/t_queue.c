@@ -575,6 +575,85 @@ run_main(void *arg)
 	return NULL;
 }
 
+/* Several workers in threads, one connection each: every job exactly once. */
+typedef struct Pool
+{
+	pthread_mutex_t mutex;
+	int			seen[64];
+	int			total;
+} Pool;
+
+static int
+pool_handler(pr_job_ctx *ctx, const pr_job *job, void *user)
+{
+	Pool	   *pool = user;
+	const char *p = strstr(job->job, "\"k\": ");
+	int			k = p ? atoi(p + 5) : -1;
+
+	(void) ctx;
+	pthread_mutex_lock(&pool->mutex);
+	if (k >= 0 && k < 64)
+		pool->seen[k]++;
+	pool->total++;
+	pthread_mutex_unlock(&pool->mutex);
+	sleep_ms(5);
+	return 0;
+}
+
+static void
+test_worker_pool(pr_conn *c)
+{
+	enum
+	{
+		THREADS = 4,
+		JOBS = 40
+	};
+	pr_push_item items[JOBS];
+	char		jobs[JOBS][32];
+	pr_push_results *res = NULL;
+	pr_error	err;
+	Pool		pool;
+	RunArgs		ra[THREADS];
+	pthread_t	th[THREADS];
+	bool		once = true;
+
+	memset(items, 0, sizeof(items));
+	for (int i = 0; i < JOBS; i++)
+	{
+		snprintf(jobs[i], sizeof(jobs[i]), "{\"k\": %d}", i);
+		items[i].queue = "client-pool";
+		items[i].job_json = jobs[i];
+	}
+	pr_push_jobs_pipelined(c, items, JOBS, &res, &err);
+	pr_free(res);
+	memset(&pool, 0, sizeof(pool));
+	pthread_mutex_init(&pool.mutex, NULL);
+	for (int t = 0; t < THREADS; t++)
+	{
+		memset(&ra[t], 0, sizeof(ra[t]));
+		ra[t].queue = "client-pool";
+		ra[t].opts.handler = pool_handler;
+		ra[t].opts.user_data = &pool;
+		ra[t].opts.batch_size = 3;
+		ra[t].opts.heartbeat_interval_ms = 1000;
+		ra[t].opts.exit_when_idle = true;
+		pthread_create(&th[t], NULL, run_main, &ra[t]);
+	}
+	for (int t = 0; t < THREADS; t++)
+	{
+		pthread_join(th[t], NULL);
+		if (ra[t].rc != PR_OK)
+			once = false;
+	}
+	for (int i = 0; i < JOBS; i++)
+		if (pool.seen[i] != 1)
+			once = false;
+	ok(once && pool.total == JOBS,
+	   "%d workers in threads (a connection each) run each of %d jobs exactly once",
+	   THREADS, JOBS);
+	pthread_mutex_destroy(&pool.mutex);
+}
+
 void
 test_worker(void)
 {
@@ -696,6 +775,8 @@ test_worker(void)
 	ok(sql_value(c, "SELECT status FROM pict_repo.job_queue WHERE queue = 'client-work5'",
 				 buf, sizeof(buf)) && strcmp(buf, "running") == 0,
 	   "the worker neither completed nor failed the lost job");
+
+	test_worker_pool(c);
 
 	memset(&opts, 0, sizeof(opts));
 	is_error(pr_worker_run(c, "client-work", &opts, &err), &err, "22023",

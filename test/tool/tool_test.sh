@@ -234,7 +234,36 @@ SH
     if [ "$src" = 0 ]; then ok "work stops on SIGTERM (exit 0)"; else nok "work stops on SIGTERM: exit $src"; fi
     check "after finishing the running job" grep -q finished "$W/sq.out"
     check "which is completed" test "$(sql "SELECT count(*) FROM pict_repo.job_queue WHERE queue = 'sq'")" = 0
+
+    # A job taken away (requeued) while its command runs: the command is
+    # terminated and the job left alone, neither completed nor failed.
+    if need requeue_stale; then
+        "$P" push lost '{"lost": true}' >"$W/lost_id"
+        SECONDS=0
+        "$P" work lost --max-jobs 1 --heartbeat 0.2 -- sh -c 'cat >/dev/null; sleep 20' \
+            >"$W/lost.out" 2>"$W/lost.err" &
+        wpid=$!
+        for _ in $(seq 1 50); do
+            [ "$(sql "SELECT count(*) FROM pict_repo.job_queue WHERE queue = 'lost' AND status = 'running'")" = 1 ] && break
+            sleep 0.1
+        done
+        sql "SELECT pict_repo.requeue_stale('0 seconds')" >/dev/null
+        ( sleep 15; kill -KILL "$wpid" 2>/dev/null ) &
+        guard=$!
+        wait "$wpid"
+        lrc=$?
+        kill "$guard" 2>/dev/null
+        if [ "$lrc" = 0 ] && [ "$SECONDS" -lt 10 ]; then ok "work terminates the command of a job it lost"
+        else nok "work and a lost job: exit $lrc after ${SECONDS}s"; fi
+        check "and leaves the job to its new owner (new, not failed by the tool)" \
+            test "$(sql "SELECT status || ',' || (COALESCE(last_error, '') NOT LIKE 'killed by%'
+                                                AND COALESCE(last_error, '') NOT LIKE 'exit status%')
+                         FROM pict_repo.job_queue WHERE id = '$(cat "$W/lost_id")'")" = "new,true"
+    else
+        skip "$MISSING" "work and a lost job" "left alone"
+    fi
 else
+    skip "$MISSING" "lost job" "left alone"
     skip "$MISSING" "work --until-empty" "runs each" "completed" "dead last_error" "retry last_error" \
         "long stderr" "stderr passes" "concurrency" "9 once" "processes" "empty" "batch" "batch 7" "max-jobs 2" \
         "2 jobs" "max-jobs 3" "3 more" "nonexistent" "127" "SIGTERM" "finishing" "completed"

@@ -33,14 +33,20 @@ int			pict_repo_lock_timeout = 120;
 void
 _PG_init(void)
 {
-	DefineCustomStringVariable("pict_repo.database",
-							   "Database in which the pict_repo background worker runs maintenance.",
-							   NULL,
-							   &pict_repo_database,
-							   "postgres",
-							   PGC_POSTMASTER,
-							   0,
-							   NULL, NULL, NULL);
+	/*
+	 * A PGC_POSTMASTER setting can only be defined while the postmaster
+	 * preloads the library (defining it later is FATAL), and only then is
+	 * there a worker for it to configure.
+	 */
+	if (process_shared_preload_libraries_in_progress)
+		DefineCustomStringVariable("pict_repo.database",
+								   "Database in which the pict_repo background worker runs maintenance.",
+								   NULL,
+								   &pict_repo_database,
+								   "postgres",
+								   PGC_POSTMASTER,
+								   0,
+								   NULL, NULL, NULL);
 
 	DefineCustomIntVariable("pict_repo.maintenance_interval",
 							"Time between two maintenance passes of the background worker.",
@@ -79,4 +85,12 @@ _PG_init(void)
 							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("pict_repo");
+
+	/*
+	 * The maintenance worker exists only when the library is preloaded; as
+	 * pg_cron does, none is started by pg_upgrade's server.
+	 */
+	if (!process_shared_preload_libraries_in_progress || IsBinaryUpgrade)
+		return;
+	PrRegisterWorker();
 }

@@ -417,4 +417,182 @@ CREATE FUNCTION @extschema@.older_variants(before timestamptz, lim integer DEFAU
 -- Job queue and maintenance (extension/queue.c, extension/maintenance.c)
 -- ===========================================================================
 
+-- Jobs waiting or running.  A heartbeat only sets "heartbeat", which no index
+-- holds, so it is a HOT update; the free space left by the fillfactor keeps
+-- the new row version on its page.  Many short-lived rows: vacuum early and
+-- without cost delay so the table and its indexes stay small.
+CREATE TABLE @extschema@.job_queue (
+    id              uuid PRIMARY KEY,
+    queue           text NOT NULL
+                    CHECK (pg_catalog.char_length(queue) BETWEEN 1 AND 64),
+    job             jsonb NOT NULL,
+    status          @extschema@.job_status NOT NULL DEFAULT 'new',
+    worker          uuid,
+    priority        integer NOT NULL DEFAULT 0,
+    run_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    queue_time      timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    heartbeat       timestamptz,
+    attempts        integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+    max_attempts    integer NOT NULL DEFAULT 5 CHECK (max_attempts >= 1),
+    unique_key      text,
+    last_error      text,
+    CHECK ((status = 'running') = (worker IS NOT NULL))
+) WITH (fillfactor = 70,
+        autovacuum_vacuum_scale_factor = 0.01,
+        autovacuum_vacuum_threshold = 500,
+        autovacuum_vacuum_insert_scale_factor = 0.05,
+        autovacuum_analyze_scale_factor = 0.02,
+        autovacuum_vacuum_cost_delay = 0);
+-- claim_job reads only runnable rows of one queue, in claiming order.
+CREATE INDEX job_queue_claim_idx
+    ON @extschema@.job_queue (queue, priority DESC, run_at, id)
+    WHERE status = 'new';
+-- requeue_stale and the running counts read only the running rows.  The
+-- heartbeat is deliberately not in it: heartbeats must stay HOT updates.
+CREATE INDEX job_queue_running_idx
+    ON @extschema@.job_queue (queue)
+    WHERE status = 'running';
+-- At most one job per queue and unique key while it is in the queue; jobs
+-- without a key take no room in it.
+CREATE UNIQUE INDEX job_queue_unique_key_idx
+    ON @extschema@.job_queue (queue, unique_key)
+    WHERE unique_key IS NOT NULL;
+
+-- Jobs that used up their attempts (fail_job, requeue_stale), as they were
+-- when they died.
+CREATE TABLE @extschema@.dead_jobs (
+    id              uuid PRIMARY KEY,
+    queue           text NOT NULL,
+    job             jsonb NOT NULL,
+    status          @extschema@.job_status NOT NULL,
+    worker          uuid,
+    priority        integer NOT NULL,
+    run_at          timestamptz NOT NULL,
+    queue_time      timestamptz NOT NULL,
+    heartbeat       timestamptz,
+    attempts        integer NOT NULL,
+    max_attempts    integer NOT NULL,
+    unique_key      text,
+    last_error      text,
+    died_at         timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+-- queue_stats counts the dead jobs of each queue; listing is newest last.
+CREATE INDEX dead_jobs_queue_died_at_idx ON @extschema@.dead_jobs (queue, died_at);
+
+-- Finished attempts per queue and minute (UTC).  Each backend adds to the row
+-- of its own shard (its pid modulo 16), so concurrent workers do not queue on
+-- one row lock; readers sum the shards.  The upserts change no indexed
+-- column, so they are HOT updates with the room the fillfactor leaves.
+CREATE TABLE @extschema@.queue_stats (
+    queue       text NOT NULL,
+    minute      timestamptz NOT NULL,
+    shard       smallint NOT NULL,
+    completed   bigint NOT NULL DEFAULT 0,
+    failed      bigint NOT NULL DEFAULT 0,
+    wait_time   interval NOT NULL DEFAULT '0',
+    run_time    interval NOT NULL DEFAULT '0',
+    PRIMARY KEY (queue, minute, shard)
+) WITH (fillfactor = 50,
+        autovacuum_vacuum_scale_factor = 0.05,
+        autovacuum_vacuum_cost_delay = 0);
+-- queue_stats() reads the last day; maintenance drops rows past retention.
+CREATE INDEX queue_stats_minute_idx ON @extschema@.queue_stats (minute);
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.job_queue', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.dead_jobs', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.queue_stats', '');
+
+CREATE FUNCTION @extschema@.uuid_v7() RETURNS uuid
+    LANGUAGE c VOLATILE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_uuid_v7';
+
+CREATE FUNCTION @extschema@.push_job(queue text, job jsonb,
+                                     unique_key text DEFAULT NULL,
+                                     priority integer DEFAULT 0,
+                                     run_at timestamptz DEFAULT NULL,
+                                     max_attempts integer DEFAULT 5)
+    RETURNS uuid
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_push_job';
+
+CREATE FUNCTION @extschema@.push_jobs(queue text, jobs jsonb[])
+    RETURNS SETOF uuid
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_push_jobs';
+
+CREATE FUNCTION @extschema@.claim_job(queue text, worker uuid, max_jobs integer DEFAULT 1)
+    RETURNS TABLE (id uuid, job jsonb, attempt integer)
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_claim_job';
+
+CREATE FUNCTION @extschema@.heartbeat_job(id uuid, worker uuid) RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_heartbeat_job';
+
+CREATE FUNCTION @extschema@.complete_job(id uuid, worker uuid) RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_complete_job';
+
+CREATE FUNCTION @extschema@.complete_and_claim_job(done uuid, worker uuid, queue text,
+                                                   max_jobs integer DEFAULT 1)
+    RETURNS TABLE (id uuid, job jsonb, attempt integer)
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_complete_and_claim_job';
+
+CREATE FUNCTION @extschema@.fail_job(id uuid, worker uuid, error text DEFAULT NULL,
+                                     retry_in interval DEFAULT NULL)
+    RETURNS text
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_fail_job';
+
+CREATE FUNCTION @extschema@.requeue_stale(timeout interval DEFAULT NULL) RETURNS integer
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_requeue_stale';
+
+CREATE FUNCTION @extschema@.retry_dead_job(id uuid) RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_retry_dead_job';
+
+CREATE FUNCTION @extschema@.cancel_job(id uuid) RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_cancel_job';
+
+CREATE FUNCTION @extschema@.queue_length(queue text DEFAULT NULL) RETURNS bigint
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_queue_length';
+
+CREATE FUNCTION @extschema@.queue_stats()
+    RETURNS TABLE (queue text, pending bigint, scheduled bigint, running bigint,
+                   dead bigint, completed bigint, failed bigint,
+                   avg_wait interval, avg_run interval)
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_queue_stats';
+
+CREATE FUNCTION @extschema@.average_time_to_completion(queue text, since timestamptz,
+                                                       until timestamptz)
+    RETURNS interval
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_average_time_to_completion';
+
+CREATE FUNCTION @extschema@.run_maintenance()
+    RETURNS TABLE (requeued integer, dead integer, expired_uploads integer,
+                   expired_locks integer, due_notified integer)
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_run_maintenance';
+
 -- END job queue and maintenance

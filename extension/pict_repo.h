@@ -34,6 +34,9 @@ extern int	pict_repo_lock_timeout; /* s */
 
 extern void _PG_init(void);
 
+/* The maintenance background worker (worker.c), registered by _PG_init. */
+extern void PrRegisterWorker(void);
+
 /*
  * A plan prepared on first use and kept for the life of the backend.  One
  * static PrPlan per statement; PrPlanGet prepares it the first time.

@@ -93,6 +93,9 @@ INSERT INTO expected_functions VALUES
     ('job queue', 'queue_length', 's'),
     ('job queue', 'queue_stats', 's'),
     ('job queue', 'average_time_to_completion', 's'),
+    -- Job ids are time-ordered UUIDv7 made in C; issue 3 exposes the
+    -- generator too (volatile: every call gives a new id).
+    ('job queue', 'uuid_v7', 'v'),
 
     ('maintenance', 'run_maintenance', 'v');
 

@@ -1,0 +1,460 @@
+/*-------------------------------------------------------------------------
+ *
+ * queue.c
+ *		The job queue's hot path: pushing, claiming, heartbeating,
+ *		completing and failing jobs.
+ *
+ * Fencing: every call of a worker names the job and the worker; a job that
+ * was requeued and claimed by another worker (or cancelled) no longer
+ * matches, so the stale worker changes nothing and is told false/NULL.
+ *
+ * Wake-ups: a job that becomes runnable is announced on the channel
+ * pict_repo_queue with the queue name as payload.  NOTIFY serialises the
+ * commits of every notifying transaction on one lock, so producers only
+ * notify when the queue had no runnable job before (a worker may be idle
+ * and listening); while runnable jobs wait, workers are busy and will claim
+ * again without being told.  Each maintenance pass notifies every queue that
+ * still holds runnable jobs, which also covers scheduled jobs falling due.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "commands/async.h"
+#include "miscadmin.h"
+#include "queue.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+
+/* unique_key: long enough for a hash and a variant, short enough for a btree entry. */
+#define PR_UNIQUE_KEY_MAX 512
+
+static PrPlan push_plan;
+static PrPlan push_many_plan;
+static PrPlan claim_plan;
+static PrPlan heartbeat_plan;
+static PrPlan complete_plan;
+static PrPlan fail_plan;
+
+/* Tell the listeners of pict_repo_queue that queue has a runnable job. */
+void
+PrNotifyQueue(Datum queue)
+{
+	Async_Notify(PR_QUEUE_CHANNEL, TextDatumGetCString(queue));
+}
+
+/*
+ * Return interval argument argno, or (Datum) 0 when it is NULL; a negative
+ * interval fails with 22023.
+ */
+Datum
+PrIntervalArgOpt(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	Interval   *zero;
+	Datum		arg;
+
+	if (PG_ARGISNULL(argno))
+		return (Datum) 0;
+	arg = PG_GETARG_DATUM(argno);
+	zero = palloc0(sizeof(Interval));
+	if (DatumGetBool(DirectFunctionCall2(interval_lt, arg, IntervalPGetDatum(zero))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be negative", name),
+				 errdetail("The %s is %s.", name,
+						   DatumGetCString(DirectFunctionCall1(interval_out, arg)))));
+	pfree(zero);
+	return arg;
+}
+
+/* Return optional int argument argno (default when NULL), within [min, max]. */
+static inline int32
+IntArgDefault(FunctionCallInfo fcinfo, int argno, const char *name,
+			  int32 dflt, int32 min, int32 max)
+{
+	if (PG_ARGISNULL(argno))
+		return dflt;
+	return PrIntArg(fcinfo, argno, name, min, max);
+}
+
+/* Return the required queue name of argument argno. */
+static inline Datum
+QueueArg(FunctionCallInfo fcinfo, int argno)
+{
+	return PointerGetDatum(PrTextArg(fcinfo, argno, "queue", 1, PR_QUEUE_MAX));
+}
+
+/* Return required argument argno (a uuid or jsonb). */
+static inline Datum
+RequiredArg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	PrRequireArg(fcinfo, argno, name);
+	return PG_GETARG_DATUM(argno);
+}
+
+/*
+ * Push one job.  Returns its id, or NULL if a job with the same unique_key
+ * is still in the queue.
+ */
+PG_FUNCTION_INFO_V1(pict_repo_push_job);
+Datum
+pict_repo_push_job(PG_FUNCTION_ARGS)
+{
+	static const Oid argtypes[] = {UUIDOID, TEXTOID, JSONBOID, TEXTOID, INT4OID,
+	TIMESTAMPTZOID, INT4OID};
+	Datum		values[7];
+	char		nulls[7] = "       ";
+	pg_uuid_t  *id = palloc(sizeof(pg_uuid_t));
+	text	   *unique_key;
+	bool		notify = false;
+	bool		isnull;
+	int			n;
+
+	values[1] = QueueArg(fcinfo, 0);
+	values[2] = RequiredArg(fcinfo, 1, "job");
+	unique_key = PrTextArgOpt(fcinfo, 2, "unique_key", 1, PR_UNIQUE_KEY_MAX);
+	values[3] = PointerGetDatum(unique_key);
+	if (unique_key == NULL)
+		nulls[3] = 'n';
+	values[4] = Int32GetDatum(IntArgDefault(fcinfo, 3, "priority", 0,
+											PG_INT32_MIN, PG_INT32_MAX));
+	values[5] = PG_ARGISNULL(4) ? (Datum) 0 : PG_GETARG_DATUM(4);
+	if (PG_ARGISNULL(4))
+		nulls[5] = 'n';
+	values[6] = Int32GetDatum(IntArgDefault(fcinfo, 5, "max_attempts", 5,
+											1, PG_INT32_MAX));
+	PrUuidV7(id);
+	values[0] = UUIDPGetDatum(id);
+
+	PrConnect();
+
+	/*
+	 * "idle" is read with the statement's snapshot, so it never sees the row
+	 * inserted beside it: it says whether the queue had a runnable job before.
+	 */
+	n = PrExec(&push_plan,
+			   "WITH idle AS ("
+			   "  SELECT NOT EXISTS (SELECT 1 FROM " PR_SCHEMA ".job_queue"
+			   "    WHERE queue = $2 AND status = 'new'"
+			   "      AND run_at <= pg_catalog.now()) AS idle), "
+			   "i AS ("
+			   "  INSERT INTO " PR_SCHEMA ".job_queue"
+			   "    (id, queue, job, unique_key, priority, run_at, max_attempts)"
+			   "  VALUES ($1, $2, $3, $4, $5, COALESCE($6, pg_catalog.now()), $7)"
+			   "  ON CONFLICT (queue, unique_key) WHERE unique_key IS NOT NULL DO NOTHING"
+			   "  RETURNING run_at <= pg_catalog.now() AS runnable) "
+			   "SELECT i.runnable AND idle.idle FROM i, idle",
+			   7, argtypes, values, nulls, false, 0, SPI_OK_SELECT);
+	if (n > 0)
+		notify = DatumGetBool(PrGetDatum(0, 1, &isnull));
+	PrFinish();
+
+	if (n == 0)
+		PG_RETURN_NULL();
+	if (notify)
+		PrNotifyQueue(values[1]);
+	PG_RETURN_UUID_P(id);
+}
+
+/* Push a batch of jobs into one queue; returns their ids in order. */
+PG_FUNCTION_INFO_V1(pict_repo_push_jobs);
+Datum
+pict_repo_push_jobs(PG_FUNCTION_ARGS)
+{
+	static const Oid argtypes[] = {TEXTOID, UUIDARRAYOID, JSONBARRAYOID};
+	Datum		values[3];
+	ArrayType  *jobs;
+	Datum	   *elems;
+	bool	   *elem_nulls;
+	int			njobs;
+	Datum	   *ids;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	bool		notify = false;
+	bool		isnull;
+
+	values[0] = QueueArg(fcinfo, 0);
+	PrRequireArg(fcinfo, 1, "jobs");
+	jobs = PG_GETARG_ARRAYTYPE_P(1);
+	get_typlenbyvalalign(JSONBOID, &typlen, &typbyval, &typalign);
+	deconstruct_array(jobs, JSONBOID, typlen, typbyval, typalign,
+					  &elems, &elem_nulls, &njobs);
+	for (int i = 0; i < njobs; i++)
+		if (elem_nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("jobs must not contain null"),
+					 errdetail("Element %d of jobs is null.", i + 1)));
+
+	PrMaterialize(fcinfo);
+	if (njobs == 0)
+		PG_RETURN_NULL();
+
+	ids = palloc(sizeof(Datum) * njobs);
+	for (int i = 0; i < njobs; i++)
+	{
+		pg_uuid_t  *id = palloc(sizeof(pg_uuid_t));
+
+		PrUuidV7(id);
+		ids[i] = UUIDPGetDatum(id);
+	}
+	values[1] = PointerGetDatum(construct_array(ids, njobs, UUIDOID, UUID_LEN,
+												false, TYPALIGN_CHAR));
+	values[2] = PointerGetDatum(jobs);
+
+	PrConnect();
+	PrExec(&push_many_plan,
+		   "WITH idle AS ("
+		   "  SELECT NOT EXISTS (SELECT 1 FROM " PR_SCHEMA ".job_queue"
+		   "    WHERE queue = $1 AND status = 'new'"
+		   "      AND run_at <= pg_catalog.now()) AS idle), "
+		   "i AS ("
+		   "  INSERT INTO " PR_SCHEMA ".job_queue (id, queue, job)"
+		   "  SELECT t.id, $1, t.job"
+		   "  FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) AS t(id, job)) "
+		   "SELECT idle FROM idle",
+		   3, argtypes, values, NULL, false, 0, SPI_OK_SELECT);
+	notify = DatumGetBool(PrGetDatum(0, 1, &isnull));
+	PrFinish();
+
+	for (int i = 0; i < njobs; i++)
+	{
+		bool		null = false;
+
+		PrPutRow(fcinfo, &ids[i], &null);
+	}
+	if (notify)
+		PrNotifyQueue(values[0]);
+	PG_RETURN_NULL();
+}
+
+/*
+ * Claim up to max_jobs runnable jobs of queue for worker into the result set
+ * of fcinfo (materialize mode), highest priority first, then oldest.
+ */
+static void
+ClaimJobs(FunctionCallInfo fcinfo, Datum queue, Datum worker, int32 max_jobs)
+{
+	static const Oid argtypes[] = {TEXTOID, UUIDOID, INT4OID};
+	Datum		values[3];
+
+	values[0] = queue;
+	values[1] = worker;
+	values[2] = Int32GetDatum(max_jobs);
+
+	PrMaterialize(fcinfo);
+	PrConnect();
+
+	/*
+	 * SKIP LOCKED: rows another claimer holds are passed over, and a row
+	 * claimed by a transaction that committed meanwhile is rechecked against
+	 * status = 'new' and dropped, so no job goes to two workers.  run_at
+	 * becomes the start of this attempt (complete_job measures with it).
+	 * "= ANY (ARRAY(...))" makes the update find its rows through the primary
+	 * key: a join with the CTE may be planned as a scan of the whole table.
+	 */
+	PrExec(&claim_plan,
+		   "WITH c AS ("
+		   "  SELECT id, priority, run_at FROM " PR_SCHEMA ".job_queue"
+		   "  WHERE queue = $1 AND status = 'new' AND run_at <= pg_catalog.now()"
+		   "  ORDER BY priority DESC, run_at, id"
+		   "  LIMIT $3 FOR UPDATE SKIP LOCKED), "
+		   "u AS ("
+		   "  UPDATE " PR_SCHEMA ".job_queue j"
+		   "  SET status = 'running', worker = $2, heartbeat = pg_catalog.now(),"
+		   "      run_at = pg_catalog.now(), attempts = j.attempts + 1"
+		   "  WHERE j.id = ANY (ARRAY(SELECT id FROM c))"
+		   "  RETURNING j.id, j.job, j.attempts) "
+		   "SELECT u.id, u.job, u.attempts FROM u JOIN c ON c.id = u.id "
+		   "ORDER BY c.priority DESC, c.run_at, c.id",
+		   3, argtypes, values, NULL, false, 0, SPI_OK_SELECT);
+	PrPutRows(fcinfo);
+	PrFinish();
+}
+
+/* Claim up to max_jobs runnable jobs of a queue for a worker. */
+PG_FUNCTION_INFO_V1(pict_repo_claim_job);
+Datum
+pict_repo_claim_job(PG_FUNCTION_ARGS)
+{
+	Datum		queue = QueueArg(fcinfo, 0);
+	Datum		worker = RequiredArg(fcinfo, 1, "worker");
+	int32		max_jobs = IntArgDefault(fcinfo, 2, "max_jobs", 1, 1, PR_LIM_MAX);
+
+	ClaimJobs(fcinfo, queue, worker, max_jobs);
+	PG_RETURN_NULL();
+}
+
+/* Refresh the heartbeat of a job; false if the worker no longer holds it. */
+PG_FUNCTION_INFO_V1(pict_repo_heartbeat_job);
+Datum
+pict_repo_heartbeat_job(PG_FUNCTION_ARGS)
+{
+	static const Oid argtypes[] = {UUIDOID, UUIDOID};
+	Datum		values[2];
+	int			n;
+
+	values[0] = RequiredArg(fcinfo, 0, "id");
+	values[1] = RequiredArg(fcinfo, 1, "worker");
+
+	PrConnect();
+	/* Only the heartbeat changes, no indexed column: a HOT update. */
+	n = PrExec(&heartbeat_plan,
+			   "UPDATE " PR_SCHEMA ".job_queue SET heartbeat = pg_catalog.now() "
+			   "WHERE id = $1 AND worker = $2 AND status = 'running'",
+			   2, argtypes, values, NULL, false, 0, SPI_OK_UPDATE);
+	PrFinish();
+	PG_RETURN_BOOL(n > 0);
+}
+
+/*
+ * Delete a job held by worker and count it in queue_stats (this backend's
+ * shard of the current minute).  False if the worker does not hold it.
+ */
+static bool
+CompleteJob(Datum id, Datum worker)
+{
+	static const Oid argtypes[] = {UUIDOID, UUIDOID, INT2OID};
+	Datum		values[3];
+	bool		isnull;
+	int64		n;
+
+	values[0] = id;
+	values[1] = worker;
+	values[2] = Int16GetDatum(PR_STATS_SHARD());
+
+	PrConnect();
+	PrExec(&complete_plan,
+		   "WITH d AS ("
+		   "  DELETE FROM " PR_SCHEMA ".job_queue"
+		   "  WHERE id = $1 AND worker = $2 AND status = 'running'"
+		   "  RETURNING queue, queue_time, run_at), "
+		   "s AS ("
+		   "  INSERT INTO " PR_SCHEMA ".queue_stats AS s"
+		   "    (queue, minute, shard, completed, wait_time, run_time)"
+		   "  SELECT queue, pg_catalog.date_trunc('minute', pg_catalog.now(), 'UTC'), $3, 1,"
+		   "         GREATEST(run_at - queue_time, interval '0'),"
+		   "         GREATEST(pg_catalog.now() - run_at, interval '0')"
+		   "  FROM d"
+		   "  ON CONFLICT (queue, minute, shard) DO UPDATE"
+		   "  SET completed = s.completed + 1,"
+		   "      wait_time = s.wait_time + EXCLUDED.wait_time,"
+		   "      run_time = s.run_time + EXCLUDED.run_time) "
+		   "SELECT pg_catalog.count(*) FROM d",
+		   3, argtypes, values, NULL, false, 0, SPI_OK_SELECT);
+	n = DatumGetInt64(PrGetDatum(0, 1, &isnull));
+	PrFinish();
+	return n > 0;
+}
+
+/* Complete a job; false if the worker no longer holds it. */
+PG_FUNCTION_INFO_V1(pict_repo_complete_job);
+Datum
+pict_repo_complete_job(PG_FUNCTION_ARGS)
+{
+	Datum		id = RequiredArg(fcinfo, 0, "id");
+	Datum		worker = RequiredArg(fcinfo, 1, "worker");
+
+	PG_RETURN_BOOL(CompleteJob(id, worker));
+}
+
+/*
+ * Complete one job and claim the next ones in the same transaction; the
+ * result is claim_job's.  A job the worker no longer holds is left alone.
+ */
+PG_FUNCTION_INFO_V1(pict_repo_complete_and_claim_job);
+Datum
+pict_repo_complete_and_claim_job(PG_FUNCTION_ARGS)
+{
+	Datum		done = RequiredArg(fcinfo, 0, "done");
+	Datum		worker = RequiredArg(fcinfo, 1, "worker");
+	Datum		queue = QueueArg(fcinfo, 2);
+	int32		max_jobs = IntArgDefault(fcinfo, 3, "max_jobs", 1, 1, PR_LIM_MAX);
+
+	(void) CompleteJob(done, worker);
+	ClaimJobs(fcinfo, queue, worker, max_jobs);
+	PG_RETURN_NULL();
+}
+
+/*
+ * Record a failed attempt of a job held by worker: 'retry' puts it back as
+ * new, runnable after retry_in or the backoff of least(2^attempts s, 1 h);
+ * 'dead' moves it to dead_jobs once max_attempts are used.  NULL if the
+ * worker does not hold the job.
+ */
+PG_FUNCTION_INFO_V1(pict_repo_fail_job);
+Datum
+pict_repo_fail_job(PG_FUNCTION_ARGS)
+{
+	static const Oid argtypes[] = {UUIDOID, UUIDOID, TEXTOID, INTERVALOID, INT2OID};
+	Datum		values[5];
+	char		nulls[5] = "     ";
+	Datum		queue = (Datum) 0;
+	bool		dead = false;
+	bool		runnable = false;
+	bool		isnull;
+	int			n;
+
+	values[0] = RequiredArg(fcinfo, 0, "id");
+	values[1] = RequiredArg(fcinfo, 1, "worker");
+	if (PG_ARGISNULL(2))
+		nulls[2] = 'n';
+	else
+		values[2] = PG_GETARG_DATUM(2);
+	values[3] = PrIntervalArgOpt(fcinfo, 3, "retry_in");
+	if (PG_ARGISNULL(3))
+		nulls[3] = 'n';
+	values[4] = Int16GetDatum(PR_STATS_SHARD());
+
+	PrConnect();
+	n = PrExec(&fail_plan,
+			   "WITH j AS ("
+			   "  SELECT id, queue, attempts >= max_attempts AS dead,"
+			   "         pg_catalog.now() + COALESCE($4, pg_catalog.make_interval("
+			   "           secs => LEAST(pg_catalog.power(2, LEAST(attempts, 30)), "
+			   CppAsString2(PR_BACKOFF_MAX_SECS) "))) AS next_run"
+			   "  FROM " PR_SCHEMA ".job_queue"
+			   "  WHERE id = $1 AND worker = $2 AND status = 'running'"
+			   "  FOR UPDATE), "
+			   "r AS ("
+			   "  UPDATE " PR_SCHEMA ".job_queue q"
+			   "  SET status = 'new', worker = NULL, heartbeat = NULL,"
+			   "      run_at = j.next_run, last_error = $3"
+			   "  FROM j WHERE q.id = $1 AND q.id = j.id AND NOT j.dead), "
+			   "d AS ("
+			   "  DELETE FROM " PR_SCHEMA ".job_queue q"
+			   "  WHERE q.id = $1 AND q.id = ANY (ARRAY(SELECT id FROM j WHERE dead))"
+			   "  RETURNING q.*), "
+			   "i AS ("
+			   "  INSERT INTO " PR_SCHEMA ".dead_jobs"
+			   "    (id, queue, job, status, worker, priority, run_at, queue_time,"
+			   "     heartbeat, attempts, max_attempts, unique_key, last_error)"
+			   "  SELECT id, queue, job, status, worker, priority, run_at, queue_time,"
+			   "         heartbeat, attempts, max_attempts, unique_key, $3 FROM d), "
+			   "s AS ("
+			   "  INSERT INTO " PR_SCHEMA ".queue_stats AS s (queue, minute, shard, failed)"
+			   "  SELECT queue, pg_catalog.date_trunc('minute', pg_catalog.now(), 'UTC'), $5, 1"
+			   "  FROM j"
+			   "  ON CONFLICT (queue, minute, shard) DO UPDATE SET failed = s.failed + 1) "
+			   "SELECT queue, dead, next_run <= pg_catalog.now() FROM j",
+			   5, argtypes, values, nulls, false, 0, SPI_OK_SELECT);
+	if (n > 0)
+	{
+		queue = PrCopyResult(0, 1, &isnull);
+		dead = DatumGetBool(PrGetDatum(0, 2, &isnull));
+		runnable = DatumGetBool(PrGetDatum(0, 3, &isnull));
+	}
+	PrFinish();
+
+	if (n == 0)
+		PG_RETURN_NULL();
+	if (dead)
+		PG_RETURN_TEXT_P(cstring_to_text("dead"));
+	if (runnable)
+		PrNotifyQueue(queue);
+	PG_RETURN_TEXT_P(cstring_to_text("retry"));
+}

@@ -1,0 +1,65 @@
+/*-------------------------------------------------------------------------
+ *
+ * queue.h
+ *		Declarations shared by the job queue files of pict_repo (queue.c,
+ *		queue_admin.c, uuid7.c, maintenance.c, worker.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PICT_REPO_QUEUE_H
+#define PICT_REPO_QUEUE_H
+
+#include "pict_repo.h"
+
+#include "miscadmin.h"
+#include "utils/timestamp.h"
+#include "utils/uuid.h"
+
+/* Channel told, with the queue name as payload, when a job becomes runnable. */
+#define PR_QUEUE_CHANNEL "pict_repo_queue"
+
+/* Channel of variant processing locks (variants.c), told when one is removed. */
+#define PR_VARIANT_CHANNEL "pict_repo_variant"
+
+/*
+ * queue_stats rows are sharded by backend so that concurrent workers add to
+ * different rows; readers sum the shards.
+ */
+#define PR_STATS_SHARDS 16
+#define PR_STATS_SHARD() ((int16) (MyProcPid % PR_STATS_SHARDS))
+
+/* queue_stats rows older than this are dropped by maintenance. */
+#define PR_STATS_RETENTION "7 days"
+
+/* Exponential backoff of fail_job: 2^attempts seconds, at most this. */
+#define PR_BACKOFF_MAX_SECS 3600
+
+/* Result of one maintenance pass (run_maintenance and the worker). */
+typedef struct PrMaintenanceResult
+{
+	int			requeued;
+	int			dead;
+	int			expired_uploads;
+	int			expired_locks;
+	int			due_notified;
+} PrMaintenanceResult;
+
+/* Return an interval of secs seconds (the settings are in seconds). */
+static inline Datum
+SecondsInterval(int secs)
+{
+	Interval   *i = palloc0(sizeof(Interval));
+
+	i->time = (int64) secs * USECS_PER_SEC;
+	return IntervalPGetDatum(i);
+}
+
+extern void PrUuidV7(pg_uuid_t *uuid);
+extern void PrNotifyQueue(Datum queue);
+extern Datum PrIntervalArgOpt(FunctionCallInfo fcinfo, int argno, const char *name);
+extern void PrRequeueStale(Datum timeout, int *requeued, int *dead);
+extern void PrRunMaintenance(PrMaintenanceResult *result);
+
+extern PGDLLEXPORT void PrWorkerMain(Datum main_arg);
+
+#endif							/* PICT_REPO_QUEUE_H */

@@ -91,10 +91,19 @@ if need hash_page hash_count; then
     check "prints 250 lines" test "$(wc -l <"$W/out")" -eq 250
     check "no progress bar when stderr is not a terminal" test ! -s "$W/err"
     expect "hashes --page-size 0 is a usage error" 2 "$P" hashes --page-size 0
+    if command -v script >/dev/null; then
+        # script(1) gives the tool a terminal as stderr (and stdout, sent to a file).
+        script -qec "'$P' hashes --page-size 100 >'$W/tty.out'" /dev/null >"$W/tty.err" 2>&1
+        check "a progress bar on stderr when it is a terminal" \
+            bash -c 'tr "\r" "\n" <"$0" | grep -q "\] 250/250" && [ "$(wc -l <"$1")" -eq 250 ]' \
+            "$W/tty.err" "$W/tty.out"
+    else
+        skip "script(1) is missing" "a progress bar on a terminal"
+    fi
 else
     skip "$MISSING" "hashes of an empty repository" "prints nothing" "hashes with pages of 7" \
         "prints every hash in order" "hashes with the default page size" "prints 250 lines" \
-        "no progress bar" "hashes --page-size 0"
+        "no progress bar" "hashes --page-size 0" "progress bar on a terminal"
 fi
 
 # --- cleanup-hash --------------------------------------------------------------

@@ -113,6 +113,7 @@ push_stdin(pr_conn *conn, const char *queue, const pr_push_options *opts)
 	int			rc = EXIT_OK;
 	bool		dup = false;
 	bool		broken = false;
+	bool		oom = false;
 
 	items = calloc(PUSH_BATCH, sizeof(*items));
 	lines = calloc(PUSH_BATCH, sizeof(*lines));
@@ -134,6 +135,7 @@ push_stdin(pr_conn *conn, const char *queue, const pr_push_options *opts)
 		{
 			tool_warn("push: out of memory");
 			rc = EXIT_SERVER;
+			oom = true;
 			break;
 		}
 		items[n].queue = queue;
@@ -149,7 +151,7 @@ push_stdin(pr_conn *conn, const char *queue, const pr_push_options *opts)
 			n = 0;
 		}
 	}
-	if (n > 0 && !broken && rc != EXIT_SERVER)
+	if (n > 0 && !broken && !oom)
 		push_batch(conn, items, n, line_of, &rc, &dup);
 	for (size_t i = 0; i < n; i++)
 		free(lines[i]);

@@ -165,6 +165,60 @@ tail_add(Tail *t, const char *data, size_t n)
 	t->len += n;
 }
 
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	size_t		len;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		len = 2, cp = s[0] & 0x1F;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+		len = 3, cp = s[0] & 0x0F;
+	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+	{
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3F);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+		(len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+		return 0;
+	return len;
+}
+
+/*
+ * Make the tail valid text for the server: a cut may have split a UTF-8
+ * character and a command may write anything, so invalid bytes and NULs
+ * become '?' (fail_job would refuse the error text otherwise).
+ */
+static void
+tail_sanitize(Tail *t)
+{
+	size_t		i = 0;
+
+	while (i < t->len)
+	{
+		size_t		len = utf8_len((unsigned char *) t->buf + i, t->len - i);
+
+		if (len == 0 || t->buf[i] == '\0')
+		{
+			t->buf[i] = '?';
+			len = 1;
+		}
+		i += len;
+	}
+}
+
 /* Copy what the command wrote to stderr; false at EOF. */
 static bool
 drain_stderr(int fd, Tail *tail)
@@ -360,6 +414,7 @@ run_job(pr_job_ctx *ctx, const pr_job *job, void *user_data)
 		close(in_pipe[1]);
 	close(err_pipe[0]);
 
+	tail_sanitize(&tail);
 	/* Drop trailing newlines of the tail. */
 	while (tail.len > 0 && (tail.buf[tail.len - 1] == '\n' || tail.buf[tail.len - 1] == '\r'))
 		tail.len--;

@@ -172,11 +172,13 @@ if need push_job claim_job complete_job complete_and_claim_job fail_job heartbea
     "$P" push wq '{"fail": "dead"}' --max-attempts 1 >"$W/dead_id"
     "$P" push wq '{"fail": "retry"}' --max-attempts 2 >"$W/retry_id"
     "$P" push wq '{"fail": "long"}' --max-attempts 1 >"$W/long_id"
+    "$P" push wq '{"fail": "bytes"}' --max-attempts 1 >"$W/bytes_id"
     cat >"$W/job.sh" <<'SH'
 read -r job
 case $job in
     *'"long"'*) i=0; while [ $i -lt 100 ]; do printf '%s\n' "noise line $i ............................................." >&2; i=$((i + 1)); done
                 echo "the very end" >&2; exit 1 ;;
+    *'"bytes"'*) printf 'bad \377\376 bytes \342\202' >&2; exit 1 ;;
     *fail*) echo "boom on $PICT_REPO_JOB_ID attempt $PICT_REPO_JOB_ATTEMPT" >&2; exit 3 ;;
 esac
 echo "ran $job in $PICT_REPO_QUEUE"
@@ -199,6 +201,9 @@ SH
                             AND last_error NOT LIKE '%noise line 0 %'
                      FROM pict_repo.dead_jobs WHERE id = '$(cat "$W/long_id")'")" = t
     check "the command's stderr passes through" err_has "boom on"
+    check "bytes that are not UTF-8 in stderr become ? in last_error" \
+        test "$(sql "SELECT last_error FROM pict_repo.dead_jobs WHERE id = '$(cat "$W/bytes_id")'")" \
+             = "exit status 1: bad ?? bytes ??"
 
     for i in $(seq 1 9); do "$P" push cq "{\"n\": $i}" >/dev/null; done
     expect "work --concurrency 3 --until-empty" 0 \
@@ -274,7 +279,7 @@ SH
 else
     skip "$MISSING" "lost job" "left alone"
     skip "$MISSING" "work --until-empty" "runs each" "completed" "dead last_error" "retry last_error" \
-        "long stderr" "stderr passes" "concurrency" "9 once" "processes" "empty" "batch" "batch 7" "max-jobs 2" \
+        "long stderr" "stderr passes" "not UTF-8" "concurrency" "9 once" "processes" "empty" "batch" "batch 7" "max-jobs 2" \
         "2 jobs" "max-jobs 3" "3 more" "nonexistent" "127" "SIGTERM" "finishing" "completed"
 fi
 
@@ -284,7 +289,7 @@ if need retry_dead_job fail_job && [ -s "$W/dead_id" ]; then
     expect "dead list" 0 "$P" dead list
     check "lists the dead job with its last error" \
         grep -q "^$dead_id	wq	1	[0-9T:.Z-]*	exit status 3: boom on $dead_id attempt 1\$" "$W/out"
-    check "the long error is on one line" test "$(wc -l <"$W/out")" -eq 3
+    check "the long error is on one line" test "$(wc -l <"$W/out")" -eq 4
     expect "dead list of another queue" 0 "$P" dead list nosuchqueue
     check "is empty" test -z "$OUT"
     expect "dead list --jobs wq" 0 "$P" dead list --jobs wq

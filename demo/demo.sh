@@ -17,8 +17,12 @@ set -uo pipefail
 
 cd "$(dirname "$0")/.."
 START=$(date +%s)
-BOLD=$(tput bold 2>/dev/null || true)
-PLAIN=$(tput sgr0 2>/dev/null || true)
+BOLD=
+PLAIN=
+if [ -t 1 ]; then
+    BOLD=$(tput bold 2>/dev/null || true)
+    PLAIN=$(tput sgr0 2>/dev/null || true)
+fi
 
 step() { printf '\n%s== %s%s\n' "$BOLD" "$*" "$PLAIN"; }
 tell() { printf '   %s\n' "$*"; }
@@ -38,7 +42,7 @@ wait_for() {
 step "Building and installing pict_repo, libpictrepo and pict-repo"
 # The installed module is shared with test runs of other checkouts.
 exec 9>/tmp/pict_repo_test.lock
-flock -w 900 9 || tell "(another run holds /tmp/pict_repo_test.lock; going on anyway)"
+flock -w 120 9 || tell "(another run holds /tmp/pict_repo_test.lock; going on anyway)"
 make -s all >/dev/null || die "the build failed"
 make -s install >/dev/null || die "make install failed (run make demo as root)"
 PICT_REPO=${PREFIX:-/usr/local}/bin/pict-repo

@@ -46,6 +46,7 @@
 
 #define TAIL_MAX 1500			/* bytes of stderr kept for last_error */
 #define MAX_WORKERS 256
+#define KILL_GRACE_MS 5000		/* SIGTERM, then SIGKILL after this long */
 
 typedef struct WorkOptions
 {
@@ -97,7 +98,10 @@ work_usage(FILE *out)
 			"Without --max-jobs or --until-empty the workers wait for jobs (LISTEN/\n"
 			"NOTIFY) until stopped.  SIGTERM or SIGINT: finish the running jobs, hand\n"
 			"back the claimed ones, exit 0; a second signal terminates the running\n"
-			"commands and fails their jobs.  A worker killed by a signal is replaced.\n"
+			"commands (SIGTERM to their process group, SIGKILL 5s later) and fails\n"
+			"their jobs.  A job taken away from the worker (requeued after a missed\n"
+			"heartbeat) has its command terminated the same way and is left alone.\n"
+			"A worker killed by a signal is replaced.\n"
 			"\n"
 			"Exit status: 0 stopped cleanly (whatever the jobs' outcomes), 2 usage\n"
 			"error, 3 server or connection error.\n", TAIL_MAX, MAX_WORKERS);
@@ -301,6 +305,7 @@ run_job(pr_job_ctx *ctx, const pr_job *job, void *user_data)
 	bool		err_open = true;
 	bool		exited = false;
 	bool		killed = false;
+	int64_t		killed_at = 0;
 	int			status = 0;
 	char		id[PR_UUID_STRLEN];
 	int64_t		started = now_ms();
@@ -400,6 +405,13 @@ run_job(pr_job_ctx *ctx, const pr_job *job, void *user_data)
 			/* Lost, or asked twice to stop: terminate the command's group. */
 			kill(-pid, SIGTERM);
 			killed = true;
+			killed_at = now_ms();
+		}
+		else if (killed && killed_at > 0 && now_ms() - killed_at > KILL_GRACE_MS)
+		{
+			/* It ignores SIGTERM. */
+			kill(-pid, SIGKILL);
+			killed_at = 0;
 		}
 	}
 	if (!exited)

@@ -56,3 +56,21 @@ client-clean:
 	$(MAKE) -C client clean
 	rm -f test/client/test_client
 # --- end client ---
+
+# --- tool and demo ---
+# pict-repo (client/tool/), built, installed (PREFIX/bin) and cleaned after
+# the client library; `make demo` plays an image host's life on a
+# throw-away cluster (demo/demo.sh).
+.PHONY: tool-all tool-install tool-clean demo
+all: tool-all
+install: tool-install
+clean: tool-clean
+tool-all: client-all
+	$(MAKE) -C client/tool all
+tool-install: tool-all client-install
+	$(MAKE) -C client/tool install PREFIX=$(PREFIX)
+tool-clean:
+	$(MAKE) -C client/tool clean
+demo: deps
+	@bash demo/demo.sh
+# --- end tool and demo ---

@@ -1,0 +1,89 @@
+/*-------------------------------------------------------------------------
+ *
+ * status.c
+ *		pict-repo status: queue statistics and repository counts.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "tool.h"
+
+static void
+status_usage(FILE *out)
+{
+	fprintf(out,
+			"Usage: pict-repo status\n"
+			"\n"
+			"Print the server's pict_repo version, the number of hashes and of queued\n"
+			"jobs, then one line per queue (queue_stats()): pending (runnable now),\n"
+			"scheduled (run_at in the future), running, dead, completed and failed\n"
+			"in the last day, and the average wait and run times.\n"
+			"\n"
+			"Exit status: 0 success, 2 usage error, 3 server or connection error.\n");
+}
+
+/* Print versions, counts and the per-queue statistics. */
+int
+cmd_status(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	int			c;
+	int			rc = EXIT_OK;
+	pr_conn    *conn;
+	pr_error	err;
+	int64_t		hashes = 0,
+				queued = 0;
+	pr_queue_stats_list *stats = NULL;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
+	{
+		if (c == 'h')
+		{
+			status_usage(stdout);
+			return EXIT_OK;
+		}
+		return tool_usage_error("status", "unknown option");
+	}
+	if (optind != argc)
+		return tool_usage_error("status", "unexpected argument \"%s\"", argv[optind]);
+
+	if (!(conn = tool_connect(&rc)))
+		return rc;
+	if (pr_hash_count(conn, &hashes, &err) == PR_ERROR)
+		rc = tool_fail("hash_count", &err);
+	else if (pr_queue_length(conn, NULL, &queued, &err) == PR_ERROR)
+		rc = tool_fail("queue_length", &err);
+	else if (pr_queue_stats(conn, &stats, &err) == PR_ERROR)
+		rc = tool_fail("queue_stats", &err);
+	else
+	{
+		printf("server version: %s\n", pr_server_version(conn));
+		printf("hashes:         %lld\n", (long long) hashes);
+		printf("queued jobs:    %lld\n", (long long) queued);
+		printf("%-20s %9s %9s %9s %9s %9s %9s %10s %10s\n",
+			   "queue", "pending", "scheduled", "running", "dead",
+			   "completed", "failed", "avg_wait", "avg_run");
+		for (size_t i = 0; i < stats->n; i++)
+		{
+			const pr_queue_stats_row *r = &stats->rows[i];
+			char		wait[32],
+						run[32];
+
+			format_interval(r->avg_wait, wait, sizeof(wait));
+			format_interval(r->avg_run, run, sizeof(run));
+			printf("%-20s %9lld %9lld %9lld %9lld %9lld %9lld %10s %10s\n",
+				   r->queue, (long long) r->pending, (long long) r->scheduled,
+				   (long long) r->running, (long long) r->dead,
+				   (long long) r->completed, (long long) r->failed, wait, run);
+		}
+		pr_queue_stats_list_free(stats);
+	}
+	pr_finish(conn);
+	return rc;
+}

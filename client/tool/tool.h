@@ -1,0 +1,62 @@
+/*-------------------------------------------------------------------------
+ *
+ * tool.h
+ *		Shared declarations of the pict-repo command-line tool.
+ *
+ * Exit codes (documented in `pict-repo --help` and the README):
+ *		0  success
+ *		1  nothing to do: a conflict, an unknown id or hash, a duplicate
+ *		   unique key, aliases still pointing at a hash
+ *		2  usage error: bad options or arguments, or input the server
+ *		   rejected as invalid (SQLSTATE class 22)
+ *		3  server or connection error (any other SQLSTATE)
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PICT_REPO_TOOL_H
+#define PICT_REPO_TOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pict_repo_client.h"
+
+#define EXIT_OK			0
+#define EXIT_NOTHING	1
+#define EXIT_USAGE		2
+#define EXIT_SERVER		3
+
+/* The global options, parsed by main.c. */
+typedef struct ToolGlobals
+{
+	const char *conninfo;		/* -d; NULL: the libpq environment */
+} ToolGlobals;
+
+extern ToolGlobals tool;
+
+/* Each subcommand: argv[0] is the subcommand's name. */
+int			cmd_status(int argc, char **argv);
+int			cmd_push(int argc, char **argv);
+int			cmd_work(int argc, char **argv);
+int			cmd_hashes(int argc, char **argv);
+int			cmd_cleanup_hash(int argc, char **argv);
+int			cmd_dead(int argc, char **argv);
+int			cmd_maintenance(int argc, char **argv);
+
+/* main.c: helpers */
+pr_conn    *tool_connect(int *exit_code);
+int			tool_fail(const char *what, const pr_error *err);
+int			tool_exit_code(const pr_error *err);
+int			tool_usage_error(const char *cmd, const char *fmt,...)
+			__attribute__((format(printf, 2, 3)));
+void		tool_warn(const char *fmt,...) __attribute__((format(printf, 1, 2)));
+bool		parse_int(const char *s, long min, long max, long *out);
+bool		parse_seconds(const char *s, int64_t *usec);
+bool		parse_time(const char *s, int64_t *usec);
+void		format_time(int64_t usec, char *buf, size_t len);
+void		format_interval(int64_t usec, char *buf, size_t len);
+bool		parse_hex_hash(const char *s, uint8_t *out, size_t *len);
+void		format_hex(const uint8_t *data, size_t len, char *out);
+
+#endif							/* PICT_REPO_TOOL_H */

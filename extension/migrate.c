@@ -56,10 +56,7 @@ pict_repo_mark_migrated(PG_FUNCTION_ARGS)
 	int			n;
 
 	GetIdentifierPair(fcinfo, values);
-	PrConnect();
-	n = PrExec(&mark_plan, MARK_SQL, 2, text_text, values, NULL, false, 0,
-			   SPI_OK_INSERT);
-	PrFinish();
+	n = PrRun(&mark_plan, MARK_SQL, 2, text_text, values, NULL, SPI_OK_INSERT);
 	PG_RETURN_BOOL(n > 0);
 }
 
@@ -102,10 +99,8 @@ pict_repo_clear_migrations(PG_FUNCTION_ARGS)
 {
 	int			n;
 
-	PrConnect();
-	n = PrExec(&clear_plan, "DELETE FROM " PR_SCHEMA ".store_migrations",
-			   0, NULL, NULL, NULL, false, 0, SPI_OK_DELETE);
-	PrFinish();
+	n = PrRun(&clear_plan, "DELETE FROM " PR_SCHEMA ".store_migrations",
+			  0, NULL, NULL, NULL, SPI_OK_DELETE);
 	PG_RETURN_INT64((int64) n);
 }
 

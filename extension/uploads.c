@@ -70,11 +70,9 @@ pict_repo_complete_upload(PG_FUNCTION_ARGS)
 	values[0] = PG_GETARG_DATUM(0);
 	values[1] = PG_GETARG_DATUM(1);
 
-	PrConnect();
-	n = PrExec(&complete_plan,
-			   "UPDATE " PR_SCHEMA ".uploads SET result = $2 WHERE id = $1",
-			   2, uuid_jsonb, values, NULL, false, 0, SPI_OK_UPDATE);
-	PrFinish();
+	n = PrRun(&complete_plan,
+			  "UPDATE " PR_SCHEMA ".uploads SET result = $2 WHERE id = $1",
+			  2, uuid_jsonb, values, NULL, SPI_OK_UPDATE);
 	if (n > 0)
 		Async_Notify(PR_UPLOAD_CHANNEL,
 					 DatumGetCString(DirectFunctionCall1(uuid_out, values[0])));

@@ -113,22 +113,16 @@ pict_repo_older_aliases(PG_FUNCTION_ARGS)
 		values[3] = PointerGetDatum(PrTextArg(fcinfo, 3, "after_url", 1, PR_LONG_MAX));
 	}
 
-	PrMaterialize(fcinfo);
-	PrConnect();
 	if (after)
-		PrExec(&older_aliases_next_plan,
-			   "SELECT alias, url, accessed FROM " PR_SCHEMA ".proxies "
-			   "WHERE accessed < $1 AND (accessed, url) > ($3, $4) "
-			   "ORDER BY accessed, url LIMIT $2",
-			   4, older_aliases_types, values, NULL, true, 0, SPI_OK_SELECT);
-	else
-		PrExec(&older_aliases_first_plan,
-			   "SELECT alias, url, accessed FROM " PR_SCHEMA ".proxies "
-			   "WHERE accessed < $1 ORDER BY accessed, url LIMIT $2",
-			   2, older_aliases_types, values, NULL, true, 0, SPI_OK_SELECT);
-	PrPutRows(fcinfo);
-	PrFinish();
-	return (Datum) 0;
+		return PrReturnRows(fcinfo, &older_aliases_next_plan,
+							"SELECT alias, url, accessed FROM " PR_SCHEMA ".proxies "
+							"WHERE accessed < $1 AND (accessed, url) > ($3, $4) "
+							"ORDER BY accessed, url LIMIT $2",
+							4, older_aliases_types, values, NULL);
+	return PrReturnRows(fcinfo, &older_aliases_first_plan,
+						"SELECT alias, url, accessed FROM " PR_SCHEMA ".proxies "
+						"WHERE accessed < $1 ORDER BY accessed, url LIMIT $2",
+						2, older_aliases_types, values, NULL);
 }
 
 /* Set the access time of a variant (default now); false if it does not exist. */
@@ -190,20 +184,14 @@ pict_repo_older_variants(PG_FUNCTION_ARGS)
 		values[4] = PointerGetDatum(PrTextArg(fcinfo, 4, "after_variant", 1, PR_NAME_MAX));
 	}
 
-	PrMaterialize(fcinfo);
-	PrConnect();
 	if (after)
-		PrExec(&older_variants_next_plan,
-			   "SELECT hash, variant, accessed FROM " PR_SCHEMA ".variants "
-			   "WHERE accessed < $1 AND (accessed, hash, variant) > ($3, $4, $5) "
-			   "ORDER BY accessed, hash, variant LIMIT $2",
-			   5, older_variants_types, values, NULL, true, 0, SPI_OK_SELECT);
-	else
-		PrExec(&older_variants_first_plan,
-			   "SELECT hash, variant, accessed FROM " PR_SCHEMA ".variants "
-			   "WHERE accessed < $1 ORDER BY accessed, hash, variant LIMIT $2",
-			   2, older_variants_types, values, NULL, true, 0, SPI_OK_SELECT);
-	PrPutRows(fcinfo);
-	PrFinish();
-	return (Datum) 0;
+		return PrReturnRows(fcinfo, &older_variants_next_plan,
+							"SELECT hash, variant, accessed FROM " PR_SCHEMA ".variants "
+							"WHERE accessed < $1 AND (accessed, hash, variant) > ($3, $4, $5) "
+							"ORDER BY accessed, hash, variant LIMIT $2",
+							5, older_variants_types, values, NULL);
+	return PrReturnRows(fcinfo, &older_variants_first_plan,
+						"SELECT hash, variant, accessed FROM " PR_SCHEMA ".variants "
+						"WHERE accessed < $1 ORDER BY accessed, hash, variant LIMIT $2",
+						2, older_variants_types, values, NULL);
 }

@@ -163,14 +163,9 @@ pict_repo_aliases_for_hash(PG_FUNCTION_ARGS)
 
 	values[0] = PointerGetDatum(PrHashArg(fcinfo, 0, "hash"));
 
-	PrMaterialize(fcinfo);
-	PrConnect();
-	PrExec(&aliases_for_hash_plan,
-		   "SELECT alias FROM " PR_SCHEMA ".aliases WHERE hash = $1 ORDER BY alias",
-		   1, bytea_only, values, NULL, true, 0, SPI_OK_SELECT);
-	PrPutRows(fcinfo);
-	PrFinish();
-	return (Datum) 0;
+	return PrReturnRows(fcinfo, &aliases_for_hash_plan,
+						"SELECT alias FROM " PR_SCHEMA ".aliases WHERE hash = $1 ORDER BY alias",
+						1, bytea_only, values, NULL);
 }
 
 /*

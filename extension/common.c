@@ -104,6 +104,22 @@ PrLookup(FunctionCallInfo fcinfo, PrPlan *slot, const char *sql, int nargs,
 }
 
 /*
+ * Return every row of a read-only query as the result set of a set-returning
+ * function; the query must have the columns of the function's result.
+ */
+Datum
+PrReturnRows(FunctionCallInfo fcinfo, PrPlan *slot, const char *sql,
+			 int nargs, const Oid *argtypes, Datum *values, const char *nulls)
+{
+	PrMaterialize(fcinfo);
+	PrConnect();
+	PrExec(slot, sql, nargs, argtypes, values, nulls, true, 0, SPI_OK_SELECT);
+	PrPutRows(fcinfo);
+	PrFinish();
+	return (Datum) 0;
+}
+
+/*
  * Run a writing statement in its own SPI connection, check that SPI answered
  * with the expected code, and return the number of rows it processed.
  */

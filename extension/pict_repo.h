@@ -56,6 +56,9 @@ extern int	PrExec(PrPlan *slot, const char *sql, int nargs, const Oid *argtypes,
 extern Datum PrLookup(FunctionCallInfo fcinfo, PrPlan *slot, const char *sql,
 					  int nargs, const Oid *argtypes, Datum *values,
 					  const char *nulls);
+extern Datum PrReturnRows(FunctionCallInfo fcinfo, PrPlan *slot, const char *sql,
+						  int nargs, const Oid *argtypes, Datum *values,
+						  const char *nulls);
 extern int	PrRun(PrPlan *slot, const char *sql, int nargs, const Oid *argtypes,
 				  Datum *values, const char *nulls, int expected);
 

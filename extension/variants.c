@@ -91,15 +91,10 @@ pict_repo_variants(PG_FUNCTION_ARGS)
 
 	values[0] = PointerGetDatum(PrHashArg(fcinfo, 0, "hash"));
 
-	PrMaterialize(fcinfo);
-	PrConnect();
-	PrExec(&variants_plan,
-		   "SELECT variant, identifier FROM " PR_SCHEMA ".variants "
-		   "WHERE hash = $1 ORDER BY variant",
-		   1, bytea_only, values, NULL, true, 0, SPI_OK_SELECT);
-	PrPutRows(fcinfo);
-	PrFinish();
-	return (Datum) 0;
+	return PrReturnRows(fcinfo, &variants_plan,
+						"SELECT variant, identifier FROM " PR_SCHEMA ".variants "
+						"WHERE hash = $1 ORDER BY variant",
+						1, bytea_only, values, NULL);
 }
 
 /*

@@ -235,17 +235,11 @@ hash_rows(pr_conn *conn, const PrStmt *stmt, PrParams *p, pr_hash_list **page,
 
 	if (page)
 		*page = NULL;
-	res = pri_exec(conn, stmt, p, 2, err);
-	if (!res)
+	list = pri_exec_pack(conn, stmt, p, 2, &pk, sizeof(*list), sizeof(pr_hash_row),
+						 NULL, 0, &res, &rows, err);
+	if (!list)
 		return PR_ERROR;
 	n = PQntuples(res);
-	list = pri_pack_begin(&pk, sizeof(*list), sizeof(pr_hash_row), (size_t) n, 0,
-						 NULL, NULL, 0, &rows, err);
-	if (!list)
-	{
-		PQclear(res);
-		return PR_ERROR;
-	}
 	list->n = (size_t) n;
 	list->rows = rows;
 	for (int i = 0; i < n; i++)
@@ -253,12 +247,7 @@ hash_rows(pr_conn *conn, const PrStmt *stmt, PrParams *p, pr_hash_list **page,
 		pri_get_hash(res, i, 0, &list->rows[i].hash);
 		list->rows[i].created_at = pri_get_ts(res, i, 1);
 	}
-	PQclear(res);
-	if (page)
-		*page = list;
-	else
-		free(list);
-	return PR_OK;
+	PRI_RETURN_PACKED(res, list, page);
 }
 
 int
@@ -330,17 +319,11 @@ pr_variants(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 		*variants = NULL;
 	pri_params_init(&p);
 	pri_pp_bytea(&p, hash, hash_len);
-	res = pri_exec(conn, &st_variants, &p, 2, err);
-	if (!res)
+	list = pri_exec_pack(conn, &st_variants, &p, 2, &pk, sizeof(*list),
+						 sizeof(pr_variant_row), strcols, 2, &res, &rows, err);
+	if (!list)
 		return PR_ERROR;
 	n = PQntuples(res);
-	list = pri_pack_begin(&pk, sizeof(*list), sizeof(pr_variant_row), (size_t) n, 0,
-						 res, strcols, 2, &rows, err);
-	if (!list)
-	{
-		PQclear(res);
-		return PR_ERROR;
-	}
 	list->n = (size_t) n;
 	list->rows = rows;
 	for (int i = 0; i < n; i++)
@@ -348,12 +331,7 @@ pr_variants(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 		list->rows[i].variant = pri_pack_str(&pk, res, i, 0);
 		list->rows[i].identifier = pri_pack_str(&pk, res, i, 1);
 	}
-	PQclear(res);
-	if (variants)
-		*variants = list;
-	else
-		free(list);
-	return PR_OK;
+	PRI_RETURN_PACKED(res, list, variants);
 }
 
 int
@@ -639,17 +617,11 @@ pr_older_aliases(pr_conn *conn, int64_t before, int lim, int64_t after_accessed,
 	pri_pp_int4(&p, lim);
 	pri_pp_ts(&p, after_accessed);
 	pri_pp_text(&p, after_url);
-	res = pri_exec(conn, &st_older_aliases, &p, 3, err);
-	if (!res)
+	list = pri_exec_pack(conn, &st_older_aliases, &p, 3, &pk, sizeof(*list),
+						 sizeof(pr_alias_access_row), strcols, 2, &res, &rows, err);
+	if (!list)
 		return PR_ERROR;
 	n = PQntuples(res);
-	list = pri_pack_begin(&pk, sizeof(*list), sizeof(pr_alias_access_row), (size_t) n,
-						 0, res, strcols, 2, &rows, err);
-	if (!list)
-	{
-		PQclear(res);
-		return PR_ERROR;
-	}
 	list->n = (size_t) n;
 	list->rows = rows;
 	for (int i = 0; i < n; i++)
@@ -658,12 +630,7 @@ pr_older_aliases(pr_conn *conn, int64_t before, int lim, int64_t after_accessed,
 		list->rows[i].url = pri_pack_str(&pk, res, i, 1);
 		list->rows[i].accessed = pri_get_ts(res, i, 2);
 	}
-	PQclear(res);
-	if (out)
-		*out = list;
-	else
-		free(list);
-	return PR_OK;
+	PRI_RETURN_PACKED(res, list, out);
 }
 
 int
@@ -713,17 +680,12 @@ pr_older_variants(pr_conn *conn, int64_t before, int lim, int64_t after_accessed
 	pri_pp_ts(&p, after_accessed);
 	pri_pp_bytea(&p, after_hash, after_hash_len);
 	pri_pp_text(&p, after_variant);
-	res = pri_exec(conn, &st_older_variants, &p, 3, err);
-	if (!res)
+	list = pri_exec_pack(conn, &st_older_variants, &p, 3, &pk, sizeof(*list),
+						 sizeof(pr_variant_access_row), strcols, 1, &res, &rows,
+						 err);
+	if (!list)
 		return PR_ERROR;
 	n = PQntuples(res);
-	list = pri_pack_begin(&pk, sizeof(*list), sizeof(pr_variant_access_row),
-						 (size_t) n, 0, res, strcols, 1, &rows, err);
-	if (!list)
-	{
-		PQclear(res);
-		return PR_ERROR;
-	}
 	list->n = (size_t) n;
 	list->rows = rows;
 	for (int i = 0; i < n; i++)
@@ -732,10 +694,5 @@ pr_older_variants(pr_conn *conn, int64_t before, int lim, int64_t after_accessed
 		list->rows[i].variant = pri_pack_str(&pk, res, i, 1);
 		list->rows[i].accessed = pri_get_ts(res, i, 2);
 	}
-	PQclear(res);
-	if (out)
-		*out = list;
-	else
-		free(list);
-	return PR_OK;
+	PRI_RETURN_PACKED(res, list, out);
 }

@@ -810,6 +810,23 @@ pri_exec_ts(pr_conn *conn, const PrStmt *stmt, PrParams *p, int64_t *out,
 	return rc;
 }
 
+/* Run a statement returning one uuid: PR_OK with it, or PR_NONE and all zeros. */
+int
+pri_exec_uuid(pr_conn *conn, const PrStmt *stmt, PrParams *p, pr_uuid *out,
+			  pr_error *err)
+{
+	PGresult   *res;
+	int			rc;
+
+	if (out)
+		memset(out, 0, sizeof(*out));
+	rc = pri_exec_value(conn, stmt, p, &res, err);
+	if (rc == PR_OK && out)
+		pri_get_uuid(res, 0, 0, out);
+	PQclear(res);
+	return rc;
+}
+
 /* Run a statement returning a set of text: PR_OK with the list (maybe empty). */
 int
 pri_exec_strings(pr_conn *conn, const PrStmt *stmt, PrParams *p, pr_strings **out,

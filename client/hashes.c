@@ -454,21 +454,15 @@ pr_alias_hash(pr_conn *conn, const char *alias, pr_hash *hash, pr_error *err)
 {
 	PrParams	p;
 	PGresult   *res;
-	int			rc = PR_NONE;
+	int			rc;
 
 	if (hash)
 		memset(hash, 0, sizeof(*hash));
 	pri_params_init(&p);
 	pri_pp_text(&p, alias);
-	res = pri_exec(conn, &st_alias_hash, &p, 1, err);
-	if (!res)
-		return PR_ERROR;
-	if (PQntuples(res) >= 1 && !PQgetisnull(res, 0, 0))
-	{
-		rc = PR_OK;
-		if (hash)
-			pri_get_hash(res, 0, 0, hash);
-	}
+	rc = pri_exec_value(conn, &st_alias_hash, &p, &res, err);
+	if (rc == PR_OK && hash)
+		pri_get_hash(res, 0, 0, hash);
 	PQclear(res);
 	return rc;
 }

@@ -84,6 +84,8 @@ extern int	pri_exec_int4(pr_conn *conn, const PrStmt *stmt, PrParams *p,
 						 int32_t *out, pr_error *err);
 extern int	pri_exec_ts(pr_conn *conn, const PrStmt *stmt, PrParams *p,
 					   int64_t *out, pr_error *err);
+extern int	pri_exec_uuid(pr_conn *conn, const PrStmt *stmt, PrParams *p,
+						  pr_uuid *out, pr_error *err);
 extern int	pri_exec_strings(pr_conn *conn, const PrStmt *stmt, PrParams *p,
 							pr_strings **out, pr_error *err);
 extern int	pri_check_columns(const PGresult *res, int ncols, pr_error *err);

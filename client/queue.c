@@ -91,17 +91,9 @@ pr_push_job(pr_conn *conn, const char *queue, const char *job_json,
 			const pr_push_options *opts, pr_uuid *id, pr_error *err)
 {
 	PrParams	p;
-	PGresult   *res;
-	int			rc;
 
-	if (id)
-		memset(id, 0, sizeof(*id));
 	pri_push_params(&p, queue, job_json, opts);
-	rc = pri_exec_value(conn, &st_push_job, &p, &res, err);
-	if (rc == PR_OK && id)
-		pri_get_uuid(res, 0, 0, id);
-	PQclear(res);
-	return rc;
+	return pri_exec_uuid(conn, &st_push_job, &p, id, err);
 }
 
 int

@@ -205,23 +205,9 @@ int
 pr_create_upload(pr_conn *conn, pr_uuid *id, pr_error *err)
 {
 	PrParams	p;
-	PGresult   *res;
-	int			rc = PR_NONE;
 
-	if (id)
-		memset(id, 0, sizeof(*id));
 	pri_params_init(&p);
-	res = pri_exec(conn, &st_create_upload, &p, 1, err);
-	if (!res)
-		return PR_ERROR;
-	if (PQntuples(res) >= 1 && !PQgetisnull(res, 0, 0))
-	{
-		rc = PR_OK;
-		if (id)
-			pri_get_uuid(res, 0, 0, id);
-	}
-	PQclear(res);
-	return rc;
+	return pri_exec_uuid(conn, &st_create_upload, &p, id, err);
 }
 
 int

@@ -64,6 +64,16 @@ static const PrStmt st_release_variant = {"pr_release_variant_processing",
 static const PrStmt st_cleanup_hash = {"pr_cleanup_hash",
 "SELECT c::text FROM pict_repo.cleanup_hash($1, $2) AS c", 2, {B, BOOL}};
 
+/* Start the parameters of a statement on a hash and a text (variant, file...). */
+static void
+hash_text_params(PrParams *p, const uint8_t *hash, size_t hash_len,
+				 const char *text)
+{
+	pri_params_init(p);
+	pri_pp_bytea(p, hash, hash_len);
+	pri_pp_text(p, text);
+}
+
 /* Create a hash; PR_NONE if it exists. */
 int
 pr_create_hash(pr_conn *conn, const uint8_t *hash, size_t hash_len,
@@ -72,9 +82,7 @@ pr_create_hash(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_bytea(&p, hash, hash_len);
-	pri_pp_text(&p, identifier);
+	hash_text_params(&p, hash, hash_len, identifier);
 	pri_pp_text(&p, motion_identifier);
 	pri_pp_ts(&p, created_at);
 	return pri_exec_bool(conn, &st_create_hash, &p, err);
@@ -161,9 +169,7 @@ pr_update_identifier(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_bytea(&p, hash, hash_len);
-	pri_pp_text(&p, identifier);
+	hash_text_params(&p, hash, hash_len, identifier);
 	return pri_exec_bool(conn, &st_update_identifier, &p, err);
 }
 
@@ -173,9 +179,7 @@ pr_relate_motion_identifier(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_bytea(&p, hash, hash_len);
-	pri_pp_text(&p, motion_identifier);
+	hash_text_params(&p, hash, hash_len, motion_identifier);
 	return pri_exec_bool(conn, &st_relate_motion, &p, err);
 }
 
@@ -196,9 +200,7 @@ pr_relate_blurhash(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_bytea(&p, hash, hash_len);
-	pri_pp_text(&p, blurhash);
+	hash_text_params(&p, hash, hash_len, blurhash);
 	return pri_exec_bool(conn, &st_relate_blurhash, &p, err);
 }
 
@@ -284,9 +286,7 @@ pr_relate_variant(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_bytea(&p, hash, hash_len);
-	pri_pp_text(&p, variant);
+	hash_text_params(&p, hash, hash_len, variant);
 	pri_pp_text(&p, identifier);
 	return pri_exec_bool(conn, &st_relate_variant, &p, err);
 }
@@ -297,9 +297,7 @@ pr_variant_identifier(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_bytea(&p, hash, hash_len);
-	pri_pp_text(&p, variant);
+	hash_text_params(&p, hash, hash_len, variant);
 	return pri_exec_text(conn, &st_variant_identifier, &p, identifier, err);
 }
 
@@ -340,9 +338,7 @@ pr_remove_variant(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_bytea(&p, hash, hash_len);
-	pri_pp_text(&p, variant);
+	hash_text_params(&p, hash, hash_len, variant);
 	return pri_exec_text(conn, &st_remove_variant, &p, identifier, err);
 }
 
@@ -352,9 +348,7 @@ pr_claim_variant_processing(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_bytea(&p, hash, hash_len);
-	pri_pp_text(&p, variant);
+	hash_text_params(&p, hash, hash_len, variant);
 	return pri_exec_bool(conn, &st_claim_variant, &p, err);
 }
 
@@ -364,9 +358,7 @@ pr_variant_heartbeat(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_bytea(&p, hash, hash_len);
-	pri_pp_text(&p, variant);
+	hash_text_params(&p, hash, hash_len, variant);
 	return pri_exec_bool(conn, &st_variant_heartbeat, &p, err);
 }
 
@@ -377,9 +369,7 @@ pr_release_variant_processing(pr_conn *conn, const uint8_t *hash, size_t hash_le
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_bytea(&p, hash, hash_len);
-	pri_pp_text(&p, variant);
+	hash_text_params(&p, hash, hash_len, variant);
 	return pri_exec_bool(conn, &st_release_variant, &p, err);
 }
 
@@ -633,9 +623,7 @@ pr_touch_variant(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_bytea(&p, hash, hash_len);
-	pri_pp_text(&p, variant);
+	hash_text_params(&p, hash, hash_len, variant);
 	pri_pp_ts(&p, at);
 	return pri_exec_bool(conn, &st_touch_variant, &p, err);
 }
@@ -646,9 +634,7 @@ pr_variant_accessed_at(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_bytea(&p, hash, hash_len);
-	pri_pp_text(&p, variant);
+	hash_text_params(&p, hash, hash_len, variant);
 	return pri_exec_ts(conn, &st_variant_accessed_at, &p, at, err);
 }
 

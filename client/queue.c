@@ -135,6 +135,15 @@ pr_push_jobs(pr_conn *conn, const char *queue, const char *const *jobs_json,
 	PRI_RETURN_PACKED(res, list, ids);
 }
 
+/* Start the parameters of a statement on a job and the worker holding it. */
+static void
+job_params(PrParams *p, const pr_uuid *id, const pr_uuid *worker)
+{
+	pri_params_init(p);
+	pri_pp_uuid(p, id);
+	pri_pp_uuid(p, worker);
+}
+
 /* Pack (id, job, attempt) rows into a pr_job_list. */
 static int
 job_rows(pr_conn *conn, const PrStmt *stmt, PrParams *p, pr_job_list **jobs,
@@ -184,9 +193,7 @@ pr_heartbeat_job(pr_conn *conn, const pr_uuid *id, const pr_uuid *worker,
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_uuid(&p, id);
-	pri_pp_uuid(&p, worker);
+	job_params(&p, id, worker);
 	return pri_exec_bool(conn, &st_heartbeat_job, &p, err);
 }
 
@@ -196,9 +203,7 @@ pr_complete_job(pr_conn *conn, const pr_uuid *id, const pr_uuid *worker,
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_uuid(&p, id);
-	pri_pp_uuid(&p, worker);
+	job_params(&p, id, worker);
 	return pri_exec_bool(conn, &st_complete_job, &p, err);
 }
 
@@ -209,9 +214,7 @@ pr_complete_and_claim_job(pr_conn *conn, const pr_uuid *done, const pr_uuid *wor
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_uuid(&p, done);
-	pri_pp_uuid(&p, worker);
+	job_params(&p, done, worker);
 	pri_pp_text(&p, queue);
 	pri_pp_int4(&p, max_jobs);
 	return job_rows(conn, &st_complete_and_claim, &p, jobs, err);
@@ -228,9 +231,7 @@ pr_fail_job(pr_conn *conn, const pr_uuid *id, const pr_uuid *worker,
 
 	if (outcome)
 		*outcome = PR_FAIL_NOT_HELD;
-	pri_params_init(&p);
-	pri_pp_uuid(&p, id);
-	pri_pp_uuid(&p, worker);
+	job_params(&p, id, worker);
 	pri_pp_text(&p, error);
 	pri_pp_interval(&p, retry_in);
 	rc = pri_exec_text(conn, &st_fail_job, &p, &text, err);

@@ -9,6 +9,8 @@
 #ifndef PR_INTERNAL_H
 #define PR_INTERNAL_H
 
+#include <stdlib.h>
+
 #include <libpq-fe.h>
 
 #include "pict_repo_client.h"

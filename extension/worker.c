@@ -17,6 +17,7 @@
 
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "catalog/pg_extension.h"
 #include "commands/extension.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -25,6 +26,7 @@
 #include "queue.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/lmgr.h"
 #include "tcop/tcopprot.h"
 #include "utils/guc.h"
 #include "utils/snapmgr.h"
@@ -55,6 +57,29 @@ PrRegisterWorker(void)
 }
 
 /*
+ * Return whether the extension is installed, and if so keep it installed
+ * until the end of the transaction.
+ *
+ * A catalog index probe is cheap enough for every tick, but alone it races
+ * with DROP EXTENSION: the drop could commit between the probe and the
+ * pass, whose queries would then fail on missing tables and restart the
+ * worker.  DROP EXTENSION takes an AccessExclusiveLock on the extension
+ * object, so a share lock on it holds the drop off; after waiting for the
+ * lock, look again, since the extension may be gone (or made anew).
+ */
+static bool
+ExtensionLocked(void)
+{
+	Oid			extoid = get_extension_oid("pict_repo", true);
+
+	if (!OidIsValid(extoid))
+		return false;
+	LockDatabaseObject(ExtensionRelationId, extoid, 0, AccessShareLock);
+	InvalidateCatalogSnapshot();
+	return get_extension_oid("pict_repo", true) == extoid;
+}
+
+/*
  * Run one maintenance pass in a transaction of its own, if the extension is
  * installed, and log what it changed.
  */
@@ -70,8 +95,7 @@ MaintenanceTick(void)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "pict_repo maintenance pass");
 
-	/* A catalog index probe: cheap enough for every tick. */
-	installed = OidIsValid(get_extension_oid("pict_repo", true));
+	installed = ExtensionLocked();
 	if (installed)
 		PrRunMaintenance(&r);
 

@@ -158,7 +158,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void) pr_uuid_parse(buf, &id);
 	}
 
-	switch (size > 0 ? data[0] % 24 : 0)
+	switch (size > 0 ? data[0] % 29 : 0)
 	{
 		case 0:
 			{
@@ -352,6 +352,31 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void) pr_create_upload(&fz_conn, &id, &err);
 			(void) pr_is_migrated(&fz_conn, "a", &err);
 			(void) pr_queue_length(&fz_conn, NULL, &i8, &err);
+			break;
+		case 24:
+			(void) pr_alias_accessed_at(&fz_conn, "a", &i8, &err);
+			(void) pr_variant_accessed_at(&fz_conn, hash, sizeof(hash), "v", &i8, &err);
+			break;
+		case 25:
+			(void) pr_push_job(&fz_conn, "q", "{}", NULL, &id, &err);
+			break;
+		case 26:
+			{
+				pr_job_list *l = NULL;
+
+				if (pr_complete_and_claim_job(&fz_conn, &id, &id, "q", 2, &l, &err) == PR_OK && l)
+					for (size_t i = 0; i < l->n; i++)
+						touch(l->rows[i].job);
+				pr_job_list_free(l);
+				break;
+			}
+		case 27:
+			(void) pr_requeue_stale(&fz_conn, PR_NO_INTERVAL, &i4, &err);
+			(void) pr_clear_migrations(&fz_conn, &i8, &err);
+			break;
+		case 28:
+			if (pr_hash_identifier(&fz_conn, hash, sizeof(hash), &s, &err) == PR_OK)
+				touch(s);
 			break;
 	}
 	pr_free(s);

@@ -52,7 +52,7 @@ $f$;
 GRANT EXECUTE ON FUNCTION pg_temp.try(text) TO PUBLIC;
 
 SELECT plan(
-    21
+    24
     + 2 * (SELECT count(*) FROM ext_functions)::int
     + 2 * (SELECT count(*) FROM ext_tables)::int
 );
@@ -106,6 +106,26 @@ SELECT is(pict_repo.create_hash('\x5ec0', 'sec/orig.png'), true,
 SELECT is(pict_repo.create_alias_with_token('sec-alias', '\x5ec0', 'sec-token'), 'sec-token',
           'the app creates an alias with its token');
 SELECT is(pict_repo.alias_hash('sec-alias'), '\x5ec0'::bytea, 'the app reads an alias');
+-- The classic trap of SECURITY DEFINER: the caller's own temporary objects.
+-- The app may create temporary tables (TEMP is granted to PUBLIC on a
+-- database), and pg_temp is in every function's search_path; tables of the
+-- same names, first in the caller's search_path, change nothing, because
+-- every query of the functions names pict_repo.x.
+CREATE TEMP TABLE hashes (hash bytea, identifier text, motion_identifier text,
+                          blurhash text, created_at timestamptz);
+INSERT INTO pg_temp.hashes VALUES ('\x5ec0', 'evil/temp.png', NULL, NULL, now());
+CREATE TEMP TABLE aliases (alias text, hash bytea, token text, created_at timestamptz);
+INSERT INTO pg_temp.aliases VALUES ('sec-alias', '\xee', 'evil', now());
+SET LOCAL search_path = pg_temp, public, pict_repo, pg_catalog;
+SELECT is(pict_repo.hash_identifier('\x5ec0'), 'sec/orig.png',
+          'a temporary hashes table of the caller does not shadow pict_repo.hashes');
+SELECT is(pict_repo.alias_hash('sec-alias'), '\x5ec0'::bytea,
+          'a temporary aliases table of the caller does not shadow pict_repo.aliases');
+SELECT is(pict_repo.hash_count(), 1::bigint,
+          'hash_count counts pict_repo.hashes, not the temporary table');
+RESET search_path;
+DROP TABLE pg_temp.hashes, pg_temp.aliases;
+
 SELECT is((SELECT count(*) FROM pict_repo.ingest('\x5ec1', 'sec/two.png', '{}', 'png')),
           1::bigint, 'the app ingests an upload');
 SELECT isnt(pict_repo.push_job('sec-q', '{"n": 1}'), NULL, 'the app pushes a job');

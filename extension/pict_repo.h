@@ -53,6 +53,14 @@ extern SPIPlanPtr PrPlanGet(PrPlan *slot, const char *sql, int nargs,
 extern int	PrExec(PrPlan *slot, const char *sql, int nargs, const Oid *argtypes,
 				   Datum *values, const char *nulls, bool read_only,
 				   long count, int expected);
+extern Datum PrLookup(FunctionCallInfo fcinfo, PrPlan *slot, const char *sql,
+					  int nargs, const Oid *argtypes, Datum *values,
+					  const char *nulls);
+extern Datum PrReturnRows(FunctionCallInfo fcinfo, PrPlan *slot, const char *sql,
+						  int nargs, const Oid *argtypes, Datum *values,
+						  const char *nulls);
+extern int	PrRun(PrPlan *slot, const char *sql, int nargs, const Oid *argtypes,
+				  Datum *values, const char *nulls, int expected);
 
 /* Argument checks: each errors with SQLSTATE 22023 naming the argument. */
 extern text *PrTextArg(FunctionCallInfo fcinfo, int argno, const char *name,

@@ -301,13 +301,11 @@ pict_repo_heartbeat_job(PG_FUNCTION_ARGS)
 	values[0] = RequiredArg(fcinfo, 0, "id");
 	values[1] = RequiredArg(fcinfo, 1, "worker");
 
-	PrConnect();
 	/* Only the heartbeat changes, no indexed column: a HOT update. */
-	n = PrExec(&heartbeat_plan,
-			   "UPDATE " PR_SCHEMA ".job_queue SET heartbeat = pg_catalog.now() "
-			   "WHERE id = $1 AND worker = $2 AND status = 'running'",
-			   2, argtypes, values, NULL, false, 0, SPI_OK_UPDATE);
-	PrFinish();
+	n = PrRun(&heartbeat_plan,
+			  "UPDATE " PR_SCHEMA ".job_queue SET heartbeat = pg_catalog.now() "
+			  "WHERE id = $1 AND worker = $2 AND status = 'running'",
+			  2, argtypes, values, NULL, SPI_OK_UPDATE);
 	PG_RETURN_BOOL(n > 0);
 }
 

@@ -77,7 +77,7 @@ demo: deps
 
 # --- fuzz ---
 # `make fuzz`: libFuzzer targets (fuzz/) for the client's decoding of server
-# results and the tool's argument parsing, FUZZ_SECONDS (default 60) each.
+# results and its pipelined batches, and the tool's argument parsing, FUZZ_SECONDS (default 60) each.
 # Not part of `make test`.  Installs clang when run as root and missing.
 FUZZ_SECONDS ?= 60
 .PHONY: fuzz fuzz-clean

@@ -26,70 +26,25 @@
 #include <string.h>
 
 #include "pr_internal.h"
+#include "fz_pgresult.h"
 
 static const uint8_t *fz_data;
 static size_t fz_size;
 static pr_conn fz_conn;
 
-static const Oid fz_types[] = {
-	PR_BOOLOID, PR_BYTEAOID, PR_INT8OID, PR_INT4OID, PR_TEXTOID,
-	PR_TIMESTAMPTZOID, PR_INTERVALOID, PR_UUIDOID, PR_JSONBOID, 2278 /* void */
-};
-
 /* The result every statement gets: built from the input, each time anew. */
 static PGresult *
 fz_result(void)
 {
-	const uint8_t *p = fz_data;
-	const uint8_t *end = fz_data + fz_size;
 	static const ExecStatusType statuses[] = {
 		PGRES_TUPLES_OK, PGRES_TUPLES_OK, PGRES_TUPLES_OK, PGRES_COMMAND_OK,
 		PGRES_FATAL_ERROR, PGRES_EMPTY_QUERY
 	};
-	PGresAttDesc atts[8];
-	PGresult   *res;
-	int			nfields,
-				ntuples;
-	char		names[8][4];
+	const uint8_t *p = fz_data + 2;
 
 	if (fz_size < 4)
 		return PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
-	res = PQmakeEmptyPGresult(NULL, statuses[p[1] % 6]);
-	nfields = p[2] % 9;
-	ntuples = p[3] % 17;
-	p += 4;
-	memset(atts, 0, sizeof(atts));
-	for (int i = 0; i < nfields; i++)
-	{
-		names[i][0] = 'c';
-		names[i][1] = (char) ('0' + i);
-		names[i][2] = '\0';
-		atts[i].name = names[i];
-		atts[i].typid = fz_types[(p < end ? *p++ : 0) % (sizeof(fz_types) / sizeof(fz_types[0]))];
-		atts[i].format = 1;
-		atts[i].typlen = -1;
-		atts[i].atttypmod = -1;
-	}
-	if (nfields > 0 && !PQsetResultAttrs(res, nfields, atts))
-		abort();
-	for (int r = 0; r < ntuples && nfields > 0; r++)
-		for (int c = 0; c < nfields; c++)
-		{
-			int			len = p < end ? *p++ : 255;
-
-			if (len == 255)
-			{
-				if (!PQsetvalue(res, r, c, NULL, -1))
-					abort();
-				continue;
-			}
-			if (len > end - p)
-				len = (int) (end - p);
-			if (!PQsetvalue(res, r, c, (char *) p, len))
-				abort();
-			p += len;
-		}
-	return res;
+	return fz_build_result(&p, fz_data + fz_size, statuses[fz_data[1] % 6]);
 }
 
 PGresult   *__wrap_PQprepare(PGconn *conn, const char *stmtName, const char *query,

@@ -74,3 +74,19 @@ tool-clean:
 demo: deps
 	@bash demo/demo.sh
 # --- end tool and demo ---
+
+# --- fuzz ---
+# `make fuzz`: libFuzzer targets (fuzz/) for the client's decoding of server
+# results and its pipelined batches, and the tool's argument parsing, FUZZ_SECONDS (default 60) each.
+# Not part of `make test`.  Installs clang when run as root and missing.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz fuzz-clean
+clean: fuzz-clean
+fuzz:
+	@command -v clang >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" -eq 0 ]; then apt-get install -y -q clang >/dev/null; \
+		else echo "make fuzz needs clang (apt-get install clang)" >&2; exit 1; fi; }
+	$(MAKE) -C fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
+fuzz-clean:
+	$(MAKE) -C fuzz clean
+# --- end fuzz ---

@@ -362,7 +362,13 @@ pri_pp_ts(PrParams *p, int64_t ts)
 		pri_pp_null(p);
 		return;
 	}
-	put_be64(p->buf[p->n], (uint64_t) (ts - PR_EPOCH_DIFF_US));
+	/* INT64_MAX is 'infinity'; below the range, '-infinity' (no overflow). */
+	if (ts == INT64_MAX)
+		put_be64(p->buf[p->n], (uint64_t) INT64_MAX);
+	else if (ts < INT64_MIN + PR_EPOCH_DIFF_US)
+		put_be64(p->buf[p->n], (uint64_t) INT64_MIN);
+	else
+		put_be64(p->buf[p->n], (uint64_t) (ts - PR_EPOCH_DIFF_US));
 	pri_pp_fixed(p, 8);
 }
 
@@ -481,13 +487,21 @@ pri_get_int8(const PGresult *res, int row, int col)
 	return (int64_t) get_be64(PQgetvalue(res, row, col));
 }
 
-/* timestamptz to microseconds since the Unix epoch; NULL is PR_NO_TIME. */
+/*
+ * timestamptz to microseconds since the Unix epoch; NULL is PR_NO_TIME.
+ * 'infinity' (INT64_MAX on the wire) is INT64_MAX, not an overflow.
+ */
 int64_t
 pri_get_ts(const PGresult *res, int row, int col)
 {
+	int64_t		v;
+
 	if (PQgetisnull(res, row, col) || PQgetlength(res, row, col) != 8)
 		return PR_NO_TIME;
-	return (int64_t) get_be64(PQgetvalue(res, row, col)) + PR_EPOCH_DIFF_US;
+	v = (int64_t) get_be64(PQgetvalue(res, row, col));
+	if (v > INT64_MAX - PR_EPOCH_DIFF_US)
+		return INT64_MAX;
+	return v + PR_EPOCH_DIFF_US;
 }
 
 void

@@ -27,6 +27,7 @@
 
 /* Settings (guc.c); the intervals are in the units of their GUC_UNIT_*. */
 extern char *pict_repo_database;
+extern char *pict_repo_worker_role;
 extern int	pict_repo_maintenance_interval;	/* ms */
 extern int	pict_repo_job_timeout;	/* s */
 extern int	pict_repo_upload_ttl;	/* s */

@@ -32,6 +32,9 @@ all install installcheck:
 	@echo "pg_config/PGXS not found: install postgresql-server-dev-15 (make test does it when run as root)" >&2; exit 1
 endif
 
+# The version is compiled in (version()): rebuild when it changes.
+$(OBJS): $(EXTENSION).control
+
 .PHONY: test deps
 
 deps:

@@ -74,3 +74,13 @@ tool-clean:
 demo: deps
 	@bash demo/demo.sh
 # --- end tool and demo ---
+
+# --- soak ---
+# `make soak`: 1M jobs drained by 16 worker processes, each completion in the
+# transaction of its complete_job, checked exactly once (test/proofs/soak.sh,
+# on a throw-away cluster; SOAK_JOBS and SOAK_WORKERS change the size).
+# Not part of make test.
+.PHONY: soak
+soak: deps
+	@bash test/proofs/soak.sh
+# --- end soak ---

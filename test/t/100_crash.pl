@@ -81,7 +81,8 @@ for my $w (1 .. 2)
 		  . "\\if :got\nBEGIN;\n"
 		  . "WITH c AS (INSERT INTO done SELECT :'id' WHERE pict_repo.complete_job(:'id', '$worker') "
 		  . "RETURNING 1) SELECT count(*) AS n FROM c \\gset\n"
-		  . "COMMIT;\n\\echo completed :id :n\n\\endif\n";
+		  . "COMMIT;\n\\echo completed :id :n\n"
+		  . "\\else\nSELECT pg_sleep(0.005) \\gset\n\\endif\n";
 	});
 }
 $scripts{ingest} = script("ingest", sub {

@@ -120,6 +120,7 @@ INSERT INTO bad.value VALUES
     (NULL, 'timestamp with time zone', '-infinity', $$'-infinity'::timestamptz$$, 3),
     (NULL, 'interval', 'NULL', 'NULL::interval', 1),
     (NULL, 'interval', 'negative', $$interval '-1 second'$$, 2),
+    (NULL, 'interval', '1000000 years', $$interval '1000000 years'$$, 3),
     (NULL, 'boolean', 'NULL', 'NULL::boolean', 1);
 
 -- ---- the machinery --------------------------------------------------------

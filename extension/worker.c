@@ -17,6 +17,7 @@
 
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "catalog/pg_extension.h"
 #include "commands/extension.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -25,6 +26,7 @@
 #include "queue.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/lmgr.h"
 #include "tcop/tcopprot.h"
 #include "utils/guc.h"
 #include "utils/snapmgr.h"
@@ -62,7 +64,8 @@ static void
 MaintenanceTick(void)
 {
 	PrMaintenanceResult r = {0};
-	bool		installed;
+	Oid			extoid;
+	bool		installed = false;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -71,7 +74,17 @@ MaintenanceTick(void)
 	pgstat_report_activity(STATE_RUNNING, "pict_repo maintenance pass");
 
 	/* A catalog index probe: cheap enough for every tick. */
-	installed = OidIsValid(get_extension_oid("pict_repo", true));
+	extoid = get_extension_oid("pict_repo", true);
+	if (OidIsValid(extoid))
+	{
+		/*
+		 * Keep a concurrent DROP EXTENSION (which locks the extension
+		 * AccessExclusive) out until this pass commits, then look again: it
+		 * may have been dropped before the lock was granted.
+		 */
+		LockDatabaseObject(ExtensionRelationId, extoid, 0, AccessShareLock);
+		installed = get_extension_oid("pict_repo", true) == extoid;
+	}
 	if (installed)
 		PrRunMaintenance(&r);
 

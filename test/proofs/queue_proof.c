@@ -471,15 +471,23 @@ run_crash(void)
 				next_kill;
 	int			kills = 0,
 				deaths = 0,
+				failed_workers = 0,
 				spawned = 0;
 	long long	done = 0,
 				poison_dead = 0;
 	char		poison_id[PR_UUID_STRLEN];
 
 	setup(pg);
-	printf("# job_timeout %s, maintenance_interval %s\n",
-		   PQgetvalue(PQexec(pg, "SHOW pict_repo.job_timeout"), 0, 0),
-		   PQgetvalue(PQexec(pg, "SHOW pict_repo.maintenance_interval"), 0, 0));
+	{
+		PGresult   *r = PQexec(pg, "SELECT current_setting('pict_repo.job_timeout'), "
+							   "current_setting('pict_repo.maintenance_interval')");
+
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
+			die("settings: %s", PQerrorMessage(pg));
+		printf("# job_timeout %s, maintenance_interval %s\n",
+			   PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
+		PQclear(r);
+	}
 	push_all(c);
 	popts.max_attempts = POISON_ATTEMPTS;
 	popts.priority = -1;		/* after the others, so it kills fewer of them */
@@ -503,6 +511,8 @@ run_crash(void)
 				{
 					if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
 						deaths++;
+					else
+						failed_workers++;
 					pids[w] = spawn(spawned++, -1, -1);
 				}
 		if (kills < nkills && now_s() >= next_kill)
@@ -533,12 +543,18 @@ run_crash(void)
 	for (int w = 0; w < nworkers; w++)
 		kill(pids[w], SIGTERM);
 	for (int w = 0; w < nworkers; w++)
-		waitpid(pids[w], NULL, 0);
+	{
+		int			st;
+
+		if (waitpid(pids[w], &st, 0) == pids[w] && WIFEXITED(st) && WEXITSTATUS(st) != 0)
+			failed_workers++;
+	}
 
 	printf("# %ld jobs, %d workers, %d SIGKILLs by the parent, %d worker deaths seen, "
 		   "%d workers started, %.1fs\n",
 		   njobs, nworkers, kills, deaths, spawned, now_s() - t0);
 	ok(kills == nkills, "%d workers killed with SIGKILL at random moments", kills);
+	ok(failed_workers == 0, "no worker failed otherwise (%d did)", failed_workers);
 	check_exactly_once(pg);
 	ok(query_num(pg, "SELECT count(*) FROM proof.done d WHERE queue = $1 AND attempt <> "
 				 "(SELECT count(*) FROM proof.claims c WHERE c.queue = d.queue AND c.job_id = d.job_id)") == 0,

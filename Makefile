@@ -93,3 +93,13 @@ fuzz:
 fuzz-clean:
 	$(MAKE) -C fuzz clean
 # --- end fuzz ---
+
+# --- soak ---
+# `make soak`: 1M jobs drained by 16 worker processes, each completion in the
+# transaction of its complete_job, checked exactly once (test/proofs/soak.sh,
+# on a throw-away cluster; SOAK_JOBS and SOAK_WORKERS change the size).
+# Not part of make test.
+.PHONY: soak
+soak: deps
+	@bash test/proofs/soak.sh
+# --- end soak ---

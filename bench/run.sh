@@ -4,7 +4,8 @@
 # throw-away cluster from that copy (bench/postgresql.conf: the module
 # preloaded, synchronous_commit on, otherwise defaults), run bench/bench
 # against it and write bench/results/latest.md (or BENCH_OUT).  Arguments go
-# to bench/bench (--quick, --only SECTION).  Everything is removed on exit.
+# to bench/bench (--quick, --only SECTION); --calls runs bench/calls.sh
+# instead.  Everything is removed on exit.
 #
 # The private copy: test runs of other checkouts install their own build of
 # pict_repo.so into the shared server directories while a long benchmark
@@ -51,5 +52,9 @@ export PGDATABASE=pict_repo_bench
 psql -qX -d postgres -c "CREATE DATABASE pict_repo_bench" >/dev/null || die "CREATE DATABASE failed"
 psql -qX -c "CREATE EXTENSION pict_repo" >/dev/null || die "CREATE EXTENSION failed"
 psql -qXAt -c "SELECT 'server library: ' || setting FROM pg_settings WHERE name = 'dynamic_library_path'" >/dev/null
+if [ "${1:-}" = "--calls" ]; then
+    bash bench/calls.sh
+    exit
+fi
 mkdir -p "$(dirname "$OUT")"
 bench/bench --out "$OUT" "$@"

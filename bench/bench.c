@@ -506,13 +506,15 @@ fill_queues(long n, bool ours, bool base)
 	}
 }
 
-/* Empty both queues and vacuum them, so each run starts from the same state. */
+/*
+ * Empty both queues (TRUNCATE: new, empty files, so no run inherits the
+ * bloat or the pending autovacuum of the one before) and checkpoint, so each
+ * run starts from the same state and pays the same full-page writes.
+ */
 static void
 reset_queues(void)
 {
-	exec_ok(ctl, "DELETE FROM pict_repo.job_queue");
-	exec_ok(ctl, "DELETE FROM public.bench_queue");
-	exec_ok(ctl, "VACUUM pict_repo.job_queue, public.bench_queue");
+	exec_ok(ctl, "TRUNCATE pict_repo.job_queue, public.bench_queue");
 	exec_ok(ctl, "CHECKPOINT");
 }
 
@@ -825,7 +827,7 @@ table_stats(const char *rel, double *dead, double *tsize, double *isize)
 	*isize = query_num(ctl, sql);
 }
 
-static double sustained_ratio;
+static double sustained_ratio;		/* of the last pict_repo run: the 1M batch drain */
 
 static void
 sustained_one(Variant v, long n, const char *label, const char *rel)
@@ -858,9 +860,10 @@ sustained_one(Variant v, long n, const char *label, const char *rel)
 static void
 bench_sustained(void)
 {
-	sustained_one(V_BATCH100, scale->sustained_jobs, "pict_repo (batch 100)", "pict_repo.job_queue");
-	sustained_one(V_COMPLETE_AND_CLAIM, scale->sustained_base_jobs, "pict_repo (complete_and_claim_job)", "pict_repo.job_queue");
 	sustained_one(V_BASELINE, scale->sustained_base_jobs, "baseline (plain SQL)", "public.bench_queue");
+	sustained_one(V_COMPLETE_AND_CLAIM, scale->sustained_base_jobs, "pict_repo (complete_and_claim_job)", "pict_repo.job_queue");
+	sustained_one(V_BATCH100, scale->sustained_jobs, "pict_repo (batch 100)", "pict_repo.job_queue");
+	reset_queues();
 }
 
 /* ---- long transaction ----------------------------------------------------------- */
@@ -1750,7 +1753,7 @@ main(int argc, char **argv)
 	if (WANT("sustained"))
 	{
 		bench_sustained();
-		add_row("targets", 4, "sustained drain: last 10% vs first 10%", fmt("%.0f%%", 100 * sustained_ratio),
+		add_row("targets", 4, "sustained drain of the most jobs (batch 100): last 10% vs first 10%", fmt("%.0f%%", 100 * sustained_ratio),
 				">= 80%", sustained_ratio >= 0.8 ? "yes" : "**no**");
 	}
 	if (WANT("longtx"))

@@ -1680,7 +1680,10 @@ write_markdown(const char *path, double total_secs)
 	fprintf(f, "| PostgreSQL | %s |\n", pgv);
 	fprintf(f, "| pict_repo | %s |\n", ext);
 	fprintf(f, "| synchronous_commit | %s (otherwise default settings, module preloaded) |\n", sc);
-	fprintf(f, "| scale | %s |\n\n", scale->name);
+	fprintf(f, "| scale | %s |\n", scale->name);
+	if (getenv("BENCH_SETTINGS") && getenv("BENCH_SETTINGS")[0])
+		fprintf(f, "| extra settings (an experiment) | `%s` |\n", getenv("BENCH_SETTINGS"));
+	fprintf(f, "\n");
 	fprintf(f, "The machine may be shared: compare each figure with the baseline measured in the same run (the ratio), not with other runs.\n\n");
 	for (size_t s = 0; s < N_SECTIONS; s++)
 	{

@@ -42,7 +42,13 @@ make -s install DESTDIR="$ROOT" >/dev/null 2>&1 || { cleanup_root; die "make ins
 chmod -R a+rX "$ROOT"
 
 export PG_CONFIG=$ROOT$SYS_BINDIR/pg_config
+# BENCH_SETTINGS: extra postgresql.conf lines, for experiments only (the
+# results file names them); `make bench` runs without any.
 CLUSTER_CONF=bench/postgresql.conf
+if [ -n "${BENCH_SETTINGS:-}" ]; then
+    CLUSTER_CONF=$ROOT/bench.conf
+    { cat bench/postgresql.conf; printf '%s\n' "$BENCH_SETTINGS"; } >"$CLUSTER_CONF"
+fi
 . test/cluster.sh
 [ "$BINDIR" = "$ROOT$SYS_BINDIR" ] || { cleanup_root; die "the private server copy is not relocatable ($BINDIR)"; }
 cluster_start pict_repo_bench || { cleanup_root; die "the cluster did not start"; }

@@ -89,7 +89,7 @@ static Shared *sh;
 typedef struct Row
 {
 	char		section[48];
-	char		cells[10][96];
+	char		cells[10][128];
 	int			ncells;
 } Row;
 

@@ -169,13 +169,13 @@ add_row(const char *section, int ncells,...)
 static const char *
 fmt(const char *f,...)
 {
-	static char bufs[64][64];
+	static char bufs[64][160];
 	static int	next;
 	char	   *b = bufs[next++ % 64];
 	va_list		ap;
 
 	va_start(ap, f);
-	vsnprintf(b, 64, f, ap);
+	vsnprintf(b, 160, f, ap);
 	va_end(ap);
 	return b;
 }

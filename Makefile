@@ -32,6 +32,9 @@ all install installcheck:
 	@echo "pg_config/PGXS not found: install postgresql-server-dev-15 (make test does it when run as root)" >&2; exit 1
 endif
 
+# The version is compiled in (version()): rebuild when it changes.
+$(OBJS): $(EXTENSION).control
+
 .PHONY: test deps
 
 deps:
@@ -74,6 +77,32 @@ tool-clean:
 demo: deps
 	@bash demo/demo.sh
 # --- end tool and demo ---
+
+# --- fuzz ---
+# `make fuzz`: libFuzzer targets (fuzz/) for the client's decoding of server
+# results and its pipelined batches, and the tool's argument parsing, FUZZ_SECONDS (default 60) each.
+# Not part of `make test`.  Installs clang when run as root and missing.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz fuzz-clean
+clean: fuzz-clean
+fuzz:
+	@command -v clang >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" -eq 0 ]; then apt-get install -y -q clang >/dev/null; \
+		else echo "make fuzz needs clang (apt-get install clang)" >&2; exit 1; fi; }
+	$(MAKE) -C fuzz run FUZZ_SECONDS=$(FUZZ_SECONDS)
+fuzz-clean:
+	$(MAKE) -C fuzz clean
+# --- end fuzz ---
+
+# --- soak ---
+# `make soak`: 1M jobs drained by 16 worker processes, each completion in the
+# transaction of its complete_job, checked exactly once (test/proofs/soak.sh,
+# on a throw-away cluster; SOAK_JOBS and SOAK_WORKERS change the size).
+# Not part of make test.
+.PHONY: soak
+soak: deps
+	@bash test/proofs/soak.sh
+# --- end soak ---
 
 # --- bench ---
 # `make bench` runs bench/bench (pict_repo against plain-SQL baselines) on a

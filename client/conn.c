@@ -362,7 +362,13 @@ pri_pp_ts(PrParams *p, int64_t ts)
 		pri_pp_null(p);
 		return;
 	}
-	put_be64(p->buf[p->n], (uint64_t) (ts - PR_EPOCH_DIFF_US));
+	/* INT64_MAX is 'infinity'; below the range, '-infinity' (no overflow). */
+	if (ts == INT64_MAX)
+		put_be64(p->buf[p->n], (uint64_t) INT64_MAX);
+	else if (ts < INT64_MIN + PR_EPOCH_DIFF_US)
+		put_be64(p->buf[p->n], (uint64_t) INT64_MIN);
+	else
+		put_be64(p->buf[p->n], (uint64_t) (ts - PR_EPOCH_DIFF_US));
 	pri_pp_fixed(p, 8);
 }
 
@@ -481,13 +487,21 @@ pri_get_int8(const PGresult *res, int row, int col)
 	return (int64_t) get_be64(PQgetvalue(res, row, col));
 }
 
-/* timestamptz to microseconds since the Unix epoch; NULL is PR_NO_TIME. */
+/*
+ * timestamptz to microseconds since the Unix epoch; NULL is PR_NO_TIME.
+ * 'infinity' (INT64_MAX on the wire) is INT64_MAX, not an overflow.
+ */
 int64_t
 pri_get_ts(const PGresult *res, int row, int col)
 {
+	int64_t		v;
+
 	if (PQgetisnull(res, row, col) || PQgetlength(res, row, col) != 8)
 		return PR_NO_TIME;
-	return (int64_t) get_be64(PQgetvalue(res, row, col)) + PR_EPOCH_DIFF_US;
+	v = (int64_t) get_be64(PQgetvalue(res, row, col));
+	if (v > INT64_MAX - PR_EPOCH_DIFF_US)
+		return INT64_MAX;
+	return v + PR_EPOCH_DIFF_US;
 }
 
 void
@@ -590,6 +604,33 @@ pri_strdup_value(const PGresult *res, int row, int col, pr_error *err)
 	memcpy(s, PQgetvalue(res, row, col), (size_t) len);
 	s[len] = '\0';
 	return s;
+}
+
+/*
+ * Run a statement and start packing its rows into one block (see
+ * pri_pack_begin, the strings of the strcols columns included): returns the
+ * block with *res the result to read the rows from, which the caller
+ * PQclears, and *rows its first row.  NULL with err filled, and no result
+ * left to clear, on failure.
+ */
+void *
+pri_exec_pack(pr_conn *conn, const PrStmt *stmt, PrParams *p, int ncols,
+			  PrPack *pk, size_t header, size_t rowsize, const int *strcols,
+			  int nstrcols, PGresult **res, void **rows, pr_error *err)
+{
+	void	   *block;
+
+	*res = pri_exec(conn, stmt, p, ncols, err);
+	if (!*res)
+		return NULL;
+	block = pri_pack_begin(pk, header, rowsize, (size_t) PQntuples(*res), 0, *res,
+						   strcols, nstrcols, rows, err);
+	if (!block)
+	{
+		PQclear(*res);
+		*res = NULL;
+	}
+	return block;
 }
 
 /* ---- statements ----------------------------------------------------------------- */
@@ -705,88 +746,97 @@ pri_exec_bool(pr_conn *conn, const PrStmt *stmt, PrParams *p, pr_error *err)
 	return rc;
 }
 
+/*
+ * Run a statement returning one value: PR_OK with *res holding it in row 0,
+ * column 0 (the caller PQclears it), PR_NONE for no row or a NULL, PR_ERROR
+ * with err filled.  *res is NULL unless the answer is PR_OK.
+ */
+int
+pri_exec_value(pr_conn *conn, const PrStmt *stmt, PrParams *p, PGresult **res,
+			   pr_error *err)
+{
+	*res = pri_exec(conn, stmt, p, 1, err);
+	if (!*res)
+		return PR_ERROR;
+	if (PQntuples(*res) >= 1 && !PQgetisnull(*res, 0, 0))
+		return PR_OK;
+	PQclear(*res);
+	*res = NULL;
+	return PR_NONE;
+}
+
 /* Run a statement returning one text value: PR_OK with a malloc'ed copy or PR_NONE. */
 int
 pri_exec_text(pr_conn *conn, const PrStmt *stmt, PrParams *p, char **out,
 			 pr_error *err)
 {
 	PGresult   *res;
-	int			rc = PR_NONE;
+	int			rc;
 
 	if (out)
 		*out = NULL;
-	res = pri_exec(conn, stmt, p, 1, err);
-	if (!res)
-		return PR_ERROR;
-	if (PQntuples(res) >= 1 && !PQgetisnull(res, 0, 0))
-	{
-		rc = PR_OK;
-		if (out && !(*out = pri_strdup_value(res, 0, 0, err)))
-			rc = PR_ERROR;
-	}
+	rc = pri_exec_value(conn, stmt, p, &res, err);
+	if (rc == PR_OK && out && !(*out = pri_strdup_value(res, 0, 0, err)))
+		rc = PR_ERROR;
 	PQclear(res);
 	return rc;
 }
 
+/* Run a statement returning one bigint: PR_OK with it, or PR_NONE and 0. */
 int
 pri_exec_int8(pr_conn *conn, const PrStmt *stmt, PrParams *p, int64_t *out,
 			 pr_error *err)
 {
-	PGresult   *res = pri_exec(conn, stmt, p, 1, err);
-	int			rc = PR_NONE;
+	PGresult   *res;
+	int			rc = pri_exec_value(conn, stmt, p, &res, err);
 
 	if (out)
-		*out = 0;
-	if (!res)
-		return PR_ERROR;
-	if (PQntuples(res) >= 1 && !PQgetisnull(res, 0, 0))
-	{
-		rc = PR_OK;
-		if (out)
-			*out = pri_get_int8(res, 0, 0);
-	}
+		*out = rc == PR_OK ? pri_get_int8(res, 0, 0) : 0;
 	PQclear(res);
 	return rc;
 }
 
+/* Run a statement returning one integer: PR_OK with it, or PR_NONE and 0. */
 int
 pri_exec_int4(pr_conn *conn, const PrStmt *stmt, PrParams *p, int32_t *out,
 			 pr_error *err)
 {
-	PGresult   *res = pri_exec(conn, stmt, p, 1, err);
-	int			rc = PR_NONE;
+	PGresult   *res;
+	int			rc = pri_exec_value(conn, stmt, p, &res, err);
 
 	if (out)
-		*out = 0;
-	if (!res)
-		return PR_ERROR;
-	if (PQntuples(res) >= 1 && !PQgetisnull(res, 0, 0))
-	{
-		rc = PR_OK;
-		if (out)
-			*out = pri_get_int4(res, 0, 0);
-	}
+		*out = rc == PR_OK ? pri_get_int4(res, 0, 0) : 0;
 	PQclear(res);
 	return rc;
 }
 
+/* Run a statement returning one timestamp: PR_OK with it, or PR_NONE and PR_NO_TIME. */
 int
 pri_exec_ts(pr_conn *conn, const PrStmt *stmt, PrParams *p, int64_t *out,
 		   pr_error *err)
 {
-	PGresult   *res = pri_exec(conn, stmt, p, 1, err);
-	int			rc = PR_NONE;
+	PGresult   *res;
+	int			rc = pri_exec_value(conn, stmt, p, &res, err);
 
 	if (out)
-		*out = PR_NO_TIME;
-	if (!res)
-		return PR_ERROR;
-	if (PQntuples(res) >= 1 && !PQgetisnull(res, 0, 0))
-	{
-		rc = PR_OK;
-		if (out)
-			*out = pri_get_ts(res, 0, 0);
-	}
+		*out = rc == PR_OK ? pri_get_ts(res, 0, 0) : PR_NO_TIME;
+	PQclear(res);
+	return rc;
+}
+
+/* Run a statement returning one uuid: PR_OK with it, or PR_NONE and all zeros. */
+int
+pri_exec_uuid(pr_conn *conn, const PrStmt *stmt, PrParams *p, pr_uuid *out,
+			  pr_error *err)
+{
+	PGresult   *res;
+	int			rc;
+
+	if (out)
+		memset(out, 0, sizeof(*out));
+	rc = pri_exec_value(conn, stmt, p, &res, err);
+	if (rc == PR_OK && out)
+		pri_get_uuid(res, 0, 0, out);
 	PQclear(res);
 	return rc;
 }
@@ -805,27 +855,16 @@ pri_exec_strings(pr_conn *conn, const PrStmt *stmt, PrParams *p, pr_strings **ou
 
 	if (out)
 		*out = NULL;
-	res = pri_exec(conn, stmt, p, 1, err);
-	if (!res)
+	list = pri_exec_pack(conn, stmt, p, 1, &pk, sizeof(pr_strings), sizeof(char *),
+						 strcols, 1, &res, &rows, err);
+	if (!list)
 		return PR_ERROR;
 	n = PQntuples(res);
-	list = pri_pack_begin(&pk, sizeof(pr_strings), sizeof(char *), (size_t) n, 0,
-						 res, strcols, 1, &rows, err);
-	if (!list)
-	{
-		PQclear(res);
-		return PR_ERROR;
-	}
 	list->n = (size_t) n;
 	list->items = rows;
 	for (int i = 0; i < n; i++)
 		list->items[i] = pri_pack_str(&pk, res, i, 0);
-	PQclear(res);
-	if (out)
-		*out = list;
-	else
-		free(list);
-	return PR_OK;
+	PRI_RETURN_PACKED(res, list, out);
 }
 
 /* ---- connecting ------------------------------------------------------------------ */

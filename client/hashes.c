@@ -64,6 +64,16 @@ static const PrStmt st_release_variant = {"pr_release_variant_processing",
 static const PrStmt st_cleanup_hash = {"pr_cleanup_hash",
 "SELECT c::text FROM pict_repo.cleanup_hash($1, $2) AS c", 2, {B, BOOL}};
 
+/* Start the parameters of a statement on a hash and a text (variant, file...). */
+static void
+hash_text_params(PrParams *p, const uint8_t *hash, size_t hash_len,
+				 const char *text)
+{
+	pri_params_init(p);
+	pri_pp_bytea(p, hash, hash_len);
+	pri_pp_text(p, text);
+}
+
 /* Create a hash; PR_NONE if it exists. */
 int
 pr_create_hash(pr_conn *conn, const uint8_t *hash, size_t hash_len,
@@ -72,9 +82,7 @@ pr_create_hash(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_bytea(&p, hash, hash_len);
-	pri_pp_text(&p, identifier);
+	hash_text_params(&p, hash, hash_len, identifier);
 	pri_pp_text(&p, motion_identifier);
 	pri_pp_ts(&p, created_at);
 	return pri_exec_bool(conn, &st_create_hash, &p, err);
@@ -161,9 +169,7 @@ pr_update_identifier(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_bytea(&p, hash, hash_len);
-	pri_pp_text(&p, identifier);
+	hash_text_params(&p, hash, hash_len, identifier);
 	return pri_exec_bool(conn, &st_update_identifier, &p, err);
 }
 
@@ -173,9 +179,7 @@ pr_relate_motion_identifier(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_bytea(&p, hash, hash_len);
-	pri_pp_text(&p, motion_identifier);
+	hash_text_params(&p, hash, hash_len, motion_identifier);
 	return pri_exec_bool(conn, &st_relate_motion, &p, err);
 }
 
@@ -196,9 +200,7 @@ pr_relate_blurhash(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_bytea(&p, hash, hash_len);
-	pri_pp_text(&p, blurhash);
+	hash_text_params(&p, hash, hash_len, blurhash);
 	return pri_exec_bool(conn, &st_relate_blurhash, &p, err);
 }
 
@@ -235,17 +237,11 @@ hash_rows(pr_conn *conn, const PrStmt *stmt, PrParams *p, pr_hash_list **page,
 
 	if (page)
 		*page = NULL;
-	res = pri_exec(conn, stmt, p, 2, err);
-	if (!res)
+	list = pri_exec_pack(conn, stmt, p, 2, &pk, sizeof(*list), sizeof(pr_hash_row),
+						 NULL, 0, &res, &rows, err);
+	if (!list)
 		return PR_ERROR;
 	n = PQntuples(res);
-	list = pri_pack_begin(&pk, sizeof(*list), sizeof(pr_hash_row), (size_t) n, 0,
-						 NULL, NULL, 0, &rows, err);
-	if (!list)
-	{
-		PQclear(res);
-		return PR_ERROR;
-	}
 	list->n = (size_t) n;
 	list->rows = rows;
 	for (int i = 0; i < n; i++)
@@ -253,12 +249,7 @@ hash_rows(pr_conn *conn, const PrStmt *stmt, PrParams *p, pr_hash_list **page,
 		pri_get_hash(res, i, 0, &list->rows[i].hash);
 		list->rows[i].created_at = pri_get_ts(res, i, 1);
 	}
-	PQclear(res);
-	if (page)
-		*page = list;
-	else
-		free(list);
-	return PR_OK;
+	PRI_RETURN_PACKED(res, list, page);
 }
 
 int
@@ -295,9 +286,7 @@ pr_relate_variant(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_bytea(&p, hash, hash_len);
-	pri_pp_text(&p, variant);
+	hash_text_params(&p, hash, hash_len, variant);
 	pri_pp_text(&p, identifier);
 	return pri_exec_bool(conn, &st_relate_variant, &p, err);
 }
@@ -308,9 +297,7 @@ pr_variant_identifier(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_bytea(&p, hash, hash_len);
-	pri_pp_text(&p, variant);
+	hash_text_params(&p, hash, hash_len, variant);
 	return pri_exec_text(conn, &st_variant_identifier, &p, identifier, err);
 }
 
@@ -330,17 +317,11 @@ pr_variants(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 		*variants = NULL;
 	pri_params_init(&p);
 	pri_pp_bytea(&p, hash, hash_len);
-	res = pri_exec(conn, &st_variants, &p, 2, err);
-	if (!res)
+	list = pri_exec_pack(conn, &st_variants, &p, 2, &pk, sizeof(*list),
+						 sizeof(pr_variant_row), strcols, 2, &res, &rows, err);
+	if (!list)
 		return PR_ERROR;
 	n = PQntuples(res);
-	list = pri_pack_begin(&pk, sizeof(*list), sizeof(pr_variant_row), (size_t) n, 0,
-						 res, strcols, 2, &rows, err);
-	if (!list)
-	{
-		PQclear(res);
-		return PR_ERROR;
-	}
 	list->n = (size_t) n;
 	list->rows = rows;
 	for (int i = 0; i < n; i++)
@@ -348,12 +329,7 @@ pr_variants(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 		list->rows[i].variant = pri_pack_str(&pk, res, i, 0);
 		list->rows[i].identifier = pri_pack_str(&pk, res, i, 1);
 	}
-	PQclear(res);
-	if (variants)
-		*variants = list;
-	else
-		free(list);
-	return PR_OK;
+	PRI_RETURN_PACKED(res, list, variants);
 }
 
 int
@@ -362,9 +338,7 @@ pr_remove_variant(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_bytea(&p, hash, hash_len);
-	pri_pp_text(&p, variant);
+	hash_text_params(&p, hash, hash_len, variant);
 	return pri_exec_text(conn, &st_remove_variant, &p, identifier, err);
 }
 
@@ -374,9 +348,7 @@ pr_claim_variant_processing(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_bytea(&p, hash, hash_len);
-	pri_pp_text(&p, variant);
+	hash_text_params(&p, hash, hash_len, variant);
 	return pri_exec_bool(conn, &st_claim_variant, &p, err);
 }
 
@@ -386,9 +358,7 @@ pr_variant_heartbeat(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_bytea(&p, hash, hash_len);
-	pri_pp_text(&p, variant);
+	hash_text_params(&p, hash, hash_len, variant);
 	return pri_exec_bool(conn, &st_variant_heartbeat, &p, err);
 }
 
@@ -399,9 +369,7 @@ pr_release_variant_processing(pr_conn *conn, const uint8_t *hash, size_t hash_le
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_bytea(&p, hash, hash_len);
-	pri_pp_text(&p, variant);
+	hash_text_params(&p, hash, hash_len, variant);
 	return pri_exec_bool(conn, &st_release_variant, &p, err);
 }
 
@@ -476,21 +444,15 @@ pr_alias_hash(pr_conn *conn, const char *alias, pr_hash *hash, pr_error *err)
 {
 	PrParams	p;
 	PGresult   *res;
-	int			rc = PR_NONE;
+	int			rc;
 
 	if (hash)
 		memset(hash, 0, sizeof(*hash));
 	pri_params_init(&p);
 	pri_pp_text(&p, alias);
-	res = pri_exec(conn, &st_alias_hash, &p, 1, err);
-	if (!res)
-		return PR_ERROR;
-	if (PQntuples(res) >= 1 && !PQgetisnull(res, 0, 0))
-	{
-		rc = PR_OK;
-		if (hash)
-			pri_get_hash(res, 0, 0, hash);
-	}
+	rc = pri_exec_value(conn, &st_alias_hash, &p, &res, err);
+	if (rc == PR_OK && hash)
+		pri_get_hash(res, 0, 0, hash);
 	PQclear(res);
 	return rc;
 }
@@ -639,17 +601,11 @@ pr_older_aliases(pr_conn *conn, int64_t before, int lim, int64_t after_accessed,
 	pri_pp_int4(&p, lim);
 	pri_pp_ts(&p, after_accessed);
 	pri_pp_text(&p, after_url);
-	res = pri_exec(conn, &st_older_aliases, &p, 3, err);
-	if (!res)
+	list = pri_exec_pack(conn, &st_older_aliases, &p, 3, &pk, sizeof(*list),
+						 sizeof(pr_alias_access_row), strcols, 2, &res, &rows, err);
+	if (!list)
 		return PR_ERROR;
 	n = PQntuples(res);
-	list = pri_pack_begin(&pk, sizeof(*list), sizeof(pr_alias_access_row), (size_t) n,
-						 0, res, strcols, 2, &rows, err);
-	if (!list)
-	{
-		PQclear(res);
-		return PR_ERROR;
-	}
 	list->n = (size_t) n;
 	list->rows = rows;
 	for (int i = 0; i < n; i++)
@@ -658,12 +614,7 @@ pr_older_aliases(pr_conn *conn, int64_t before, int lim, int64_t after_accessed,
 		list->rows[i].url = pri_pack_str(&pk, res, i, 1);
 		list->rows[i].accessed = pri_get_ts(res, i, 2);
 	}
-	PQclear(res);
-	if (out)
-		*out = list;
-	else
-		free(list);
-	return PR_OK;
+	PRI_RETURN_PACKED(res, list, out);
 }
 
 int
@@ -672,9 +623,7 @@ pr_touch_variant(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_bytea(&p, hash, hash_len);
-	pri_pp_text(&p, variant);
+	hash_text_params(&p, hash, hash_len, variant);
 	pri_pp_ts(&p, at);
 	return pri_exec_bool(conn, &st_touch_variant, &p, err);
 }
@@ -685,9 +634,7 @@ pr_variant_accessed_at(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_bytea(&p, hash, hash_len);
-	pri_pp_text(&p, variant);
+	hash_text_params(&p, hash, hash_len, variant);
 	return pri_exec_ts(conn, &st_variant_accessed_at, &p, at, err);
 }
 
@@ -713,17 +660,12 @@ pr_older_variants(pr_conn *conn, int64_t before, int lim, int64_t after_accessed
 	pri_pp_ts(&p, after_accessed);
 	pri_pp_bytea(&p, after_hash, after_hash_len);
 	pri_pp_text(&p, after_variant);
-	res = pri_exec(conn, &st_older_variants, &p, 3, err);
-	if (!res)
+	list = pri_exec_pack(conn, &st_older_variants, &p, 3, &pk, sizeof(*list),
+						 sizeof(pr_variant_access_row), strcols, 1, &res, &rows,
+						 err);
+	if (!list)
 		return PR_ERROR;
 	n = PQntuples(res);
-	list = pri_pack_begin(&pk, sizeof(*list), sizeof(pr_variant_access_row),
-						 (size_t) n, 0, res, strcols, 1, &rows, err);
-	if (!list)
-	{
-		PQclear(res);
-		return PR_ERROR;
-	}
 	list->n = (size_t) n;
 	list->rows = rows;
 	for (int i = 0; i < n; i++)
@@ -732,10 +674,5 @@ pr_older_variants(pr_conn *conn, int64_t before, int lim, int64_t after_accessed
 		list->rows[i].variant = pri_pack_str(&pk, res, i, 1);
 		list->rows[i].accessed = pri_get_ts(res, i, 2);
 	}
-	PQclear(res);
-	if (out)
-		*out = list;
-	else
-		free(list);
-	return PR_OK;
+	PRI_RETURN_PACKED(res, list, out);
 }

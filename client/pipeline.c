@@ -149,6 +149,65 @@ item_error(PGresult *res, PGconn *pg, char sqlstate[6], pr_error *e)
 	memcpy(sqlstate, e->sqlstate, 6);
 }
 
+/*
+ * Check the items of a batch, allocate its per-item results and errors and
+ * run the pipeline; PR_ERROR with err filled and nothing left allocated when
+ * that fails.
+ */
+static int
+start_batch(pr_conn *conn, const PrStmt *stmt, const void *items, size_t n_items,
+			ParamsFn params, PGresult ***results, pr_error **errs, pr_error *err)
+{
+	pr_error_clear(err);
+	if (n_items > 0 && !items)
+	{
+		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT, "items must not be NULL");
+		return PR_ERROR;
+	}
+	*results = calloc(n_items ? n_items : 1, sizeof(**results));
+	*errs = calloc(n_items ? n_items : 1, sizeof(**errs));
+	if (!*results || !*errs)
+	{
+		free(*results);
+		free(*errs);
+		pri_set_error(err, PR_SQLSTATE_CLIENT, "out of memory");
+		return PR_ERROR;
+	}
+	if (run_pipeline(conn, stmt, items, n_items, params, *results, err) != PR_OK)
+	{
+		free(*results);
+		free(*errs);
+		return PR_ERROR;
+	}
+	return PR_OK;
+}
+
+/* Free the per-item results and errors of a batch. */
+static void
+end_batch(PGresult **results, pr_error *errs, size_t n_items)
+{
+	for (size_t i = 0; i < n_items; i++)
+		PQclear(results[i]);
+	free(results);
+	free(errs);
+}
+
+/*
+ * Record the error e of an item in its result fields (the message packed into
+ * pk), copy the batch's first error into err, and return PR_ERROR.
+ */
+static int
+item_failed(PrPack *pk, const pr_error *e, char sqlstate[6], char **message,
+			bool *first, pr_error *err)
+{
+	memcpy(sqlstate, e->sqlstate, 6);
+	*message = pri_pack_cstr(pk, e->message);
+	if (*first && err)
+		*err = *e;
+	*first = false;
+	return PR_ERROR;
+}
+
 static bool
 item_ok(PGresult *res)
 {
@@ -181,28 +240,9 @@ pr_push_jobs_pipelined(pr_conn *conn, const pr_push_item *items, size_t n_items,
 
 	if (out)
 		*out = NULL;
-	pr_error_clear(err);
-	if (n_items > 0 && !items)
-	{
-		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT, "items must not be NULL");
+	if (start_batch(conn, pri_push_stmt(), items, n_items, push_item_params,
+					&results, &errs, err) != PR_OK)
 		return PR_ERROR;
-	}
-	results = calloc(n_items ? n_items : 1, sizeof(*results));
-	errs = calloc(n_items ? n_items : 1, sizeof(*errs));
-	if (!results || !errs)
-	{
-		free(results);
-		free(errs);
-		pri_set_error(err, PR_SQLSTATE_CLIENT, "out of memory");
-		return PR_ERROR;
-	}
-	if (run_pipeline(conn, pri_push_stmt(), items, n_items, push_item_params,
-					 results, err) != PR_OK)
-	{
-		free(results);
-		free(errs);
-		return PR_ERROR;
-	}
 	for (size_t i = 0; i < n_items; i++)
 		if (!item_ok(results[i]))
 		{
@@ -232,21 +272,14 @@ pr_push_jobs_pipelined(pr_conn *conn, const pr_push_item *items, size_t n_items,
 				}
 				continue;
 			}
-			r->rc = PR_ERROR;
-			memcpy(r->sqlstate, errs[i].sqlstate, 6);
-			r->message = pri_pack_cstr(&pk, errs[i].message);
-			if (first && err)
-				*err = errs[i];
-			first = false;
+			r->rc = item_failed(&pk, &errs[i], r->sqlstate, &r->message, &first,
+								err);
 			rc = PR_ERROR;
 		}
 	}
 	else
 		rc = PR_ERROR;
-	for (size_t i = 0; i < n_items; i++)
-		PQclear(results[i]);
-	free(results);
-	free(errs);
+	end_batch(results, errs, n_items);
 	if (out)
 		*out = list;
 	else
@@ -278,28 +311,9 @@ pr_ingest_batch(pr_conn *conn, const pr_ingest_item *items, size_t n_items,
 
 	if (out)
 		*out = NULL;
-	pr_error_clear(err);
-	if (n_items > 0 && !items)
-	{
-		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT, "items must not be NULL");
+	if (start_batch(conn, pri_ingest_stmt(), items, n_items, ingest_item_params,
+					&results, &errs, err) != PR_OK)
 		return PR_ERROR;
-	}
-	results = calloc(n_items ? n_items : 1, sizeof(*results));
-	errs = calloc(n_items ? n_items : 1, sizeof(*errs));
-	if (!results || !errs)
-	{
-		free(results);
-		free(errs);
-		pri_set_error(err, PR_SQLSTATE_CLIENT, "out of memory");
-		return PR_ERROR;
-	}
-	if (run_pipeline(conn, pri_ingest_stmt(), items, n_items, ingest_item_params,
-					 results, err) != PR_OK)
-	{
-		free(results);
-		free(errs);
-		return PR_ERROR;
-	}
 	for (size_t i = 0; i < n_items; i++)
 	{
 		if (!item_ok(results[i]) || PQnfields(results[i]) != 4)
@@ -341,21 +355,14 @@ pr_ingest_batch(pr_conn *conn, const pr_ingest_item *items, size_t n_items,
 				r->hash_created = pri_get_bool(res, 0, 3);
 				continue;
 			}
-			r->rc = PR_ERROR;
-			memcpy(r->sqlstate, errs[i].sqlstate, 6);
-			r->message = pri_pack_cstr(&pk, errs[i].message);
-			if (first && err)
-				*err = errs[i];
-			first = false;
+			r->rc = item_failed(&pk, &errs[i], r->sqlstate, &r->message, &first,
+								err);
 			rc = PR_ERROR;
 		}
 	}
 	else
 		rc = PR_ERROR;
-	for (size_t i = 0; i < n_items; i++)
-		PQclear(results[i]);
-	free(results);
-	free(errs);
+	end_batch(results, errs, n_items);
 	if (out)
 		*out = list;
 	else

@@ -9,6 +9,8 @@
 #ifndef PR_INTERNAL_H
 #define PR_INTERNAL_H
 
+#include <stdlib.h>
+
 #include <libpq-fe.h>
 
 #include "pict_repo_client.h"
@@ -73,6 +75,8 @@ extern void pri_set_result_error(pr_error *err, const PGresult *res, PGconn *pg)
 extern int	pri_prepare(pr_conn *conn, const PrStmt *stmt, pr_error *err);
 extern PGresult *pri_exec(pr_conn *conn, const PrStmt *stmt, PrParams *p,
 						 int ncols, pr_error *err);
+extern int	pri_exec_value(pr_conn *conn, const PrStmt *stmt, PrParams *p,
+						   PGresult **res, pr_error *err);
 extern int	pri_exec_bool(pr_conn *conn, const PrStmt *stmt, PrParams *p, pr_error *err);
 extern int	pri_exec_text(pr_conn *conn, const PrStmt *stmt, PrParams *p,
 						 char **out, pr_error *err);
@@ -82,6 +86,8 @@ extern int	pri_exec_int4(pr_conn *conn, const PrStmt *stmt, PrParams *p,
 						 int32_t *out, pr_error *err);
 extern int	pri_exec_ts(pr_conn *conn, const PrStmt *stmt, PrParams *p,
 					   int64_t *out, pr_error *err);
+extern int	pri_exec_uuid(pr_conn *conn, const PrStmt *stmt, PrParams *p,
+						  pr_uuid *out, pr_error *err);
 extern int	pri_exec_strings(pr_conn *conn, const PrStmt *stmt, PrParams *p,
 							pr_strings **out, pr_error *err);
 extern int	pri_check_columns(const PGresult *res, int ncols, pr_error *err);
@@ -125,6 +131,24 @@ extern void *pri_pack_begin(PrPack *pk, size_t header, size_t rowsize, size_t nr
 extern char *pri_pack_str(PrPack *pk, const PGresult *res, int row, int col);
 extern char *pri_pack_cstr(PrPack *pk, const char *s);
 extern char *pri_strdup_value(const PGresult *res, int row, int col, pr_error *err);
+extern void *pri_exec_pack(pr_conn *conn, const PrStmt *stmt, PrParams *p, int ncols,
+						   PrPack *pk, size_t header, size_t rowsize,
+						   const int *strcols, int nstrcols, PGresult **res,
+						   void **rows, pr_error *err);
+
+/*
+ * Clear res, hand the packed block to *out (or free it when out is NULL) and
+ * return PR_OK: the end of every function returning a packed list.
+ */
+#define PRI_RETURN_PACKED(res, block, out) \
+	do { \
+		PQclear(res); \
+		if (out) \
+			*(out) = (block); \
+		else \
+			free(block); \
+		return PR_OK; \
+	} while (0)
 
 /* queue.c, hashes.c: statements shared with the pipelined batches */
 extern void pri_push_params(PrParams *p, const char *queue, const char *job_json,

@@ -91,23 +91,9 @@ pr_push_job(pr_conn *conn, const char *queue, const char *job_json,
 			const pr_push_options *opts, pr_uuid *id, pr_error *err)
 {
 	PrParams	p;
-	PGresult   *res;
-	int			rc = PR_NONE;
 
-	if (id)
-		memset(id, 0, sizeof(*id));
 	pri_push_params(&p, queue, job_json, opts);
-	res = pri_exec(conn, &st_push_job, &p, 1, err);
-	if (!res)
-		return PR_ERROR;
-	if (PQntuples(res) >= 1 && !PQgetisnull(res, 0, 0))
-	{
-		rc = PR_OK;
-		if (id)
-			pri_get_uuid(res, 0, 0, id);
-	}
-	PQclear(res);
-	return rc;
+	return pri_exec_uuid(conn, &st_push_job, &p, id, err);
 }
 
 int
@@ -137,27 +123,25 @@ pr_push_jobs(pr_conn *conn, const char *queue, const char *const *jobs_json,
 					 "jobs must be non-NULL JSON texts");
 		return PR_ERROR;
 	}
-	res = pri_exec(conn, &st_push_jobs, &p, 1, err);
-	if (!res)
+	list = pri_exec_pack(conn, &st_push_jobs, &p, 1, &pk, sizeof(*list),
+						 sizeof(pr_uuid), NULL, 0, &res, &rows, err);
+	if (!list)
 		return PR_ERROR;
 	n = PQntuples(res);
-	list = pri_pack_begin(&pk, sizeof(*list), sizeof(pr_uuid), (size_t) n, 0, NULL,
-						 NULL, 0, &rows, err);
-	if (!list)
-	{
-		PQclear(res);
-		return PR_ERROR;
-	}
 	list->n = (size_t) n;
 	list->ids = rows;
 	for (int i = 0; i < n; i++)
 		pri_get_uuid(res, i, 0, &list->ids[i]);
-	PQclear(res);
-	if (ids)
-		*ids = list;
-	else
-		free(list);
-	return PR_OK;
+	PRI_RETURN_PACKED(res, list, ids);
+}
+
+/* Start the parameters of a statement on a job and the worker holding it. */
+static void
+job_params(PrParams *p, const pr_uuid *id, const pr_uuid *worker)
+{
+	pri_params_init(p);
+	pri_pp_uuid(p, id);
+	pri_pp_uuid(p, worker);
 }
 
 /* Pack (id, job, attempt) rows into a pr_job_list. */
@@ -174,17 +158,11 @@ job_rows(pr_conn *conn, const PrStmt *stmt, PrParams *p, pr_job_list **jobs,
 
 	if (jobs)
 		*jobs = NULL;
-	res = pri_exec(conn, stmt, p, 3, err);
-	if (!res)
+	list = pri_exec_pack(conn, stmt, p, 3, &pk, sizeof(*list), sizeof(pr_job),
+						 strcols, 1, &res, &rows, err);
+	if (!list)
 		return PR_ERROR;
 	n = PQntuples(res);
-	list = pri_pack_begin(&pk, sizeof(*list), sizeof(pr_job), (size_t) n, 0, res,
-						 strcols, 1, &rows, err);
-	if (!list)
-	{
-		PQclear(res);
-		return PR_ERROR;
-	}
 	list->n = (size_t) n;
 	list->rows = rows;
 	for (int i = 0; i < n; i++)
@@ -193,12 +171,7 @@ job_rows(pr_conn *conn, const PrStmt *stmt, PrParams *p, pr_job_list **jobs,
 		list->rows[i].job = pri_pack_str(&pk, res, i, 1);
 		list->rows[i].attempt = pri_get_int4(res, i, 2);
 	}
-	PQclear(res);
-	if (jobs)
-		*jobs = list;
-	else
-		free(list);
-	return PR_OK;
+	PRI_RETURN_PACKED(res, list, jobs);
 }
 
 int
@@ -220,9 +193,7 @@ pr_heartbeat_job(pr_conn *conn, const pr_uuid *id, const pr_uuid *worker,
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_uuid(&p, id);
-	pri_pp_uuid(&p, worker);
+	job_params(&p, id, worker);
 	return pri_exec_bool(conn, &st_heartbeat_job, &p, err);
 }
 
@@ -232,9 +203,7 @@ pr_complete_job(pr_conn *conn, const pr_uuid *id, const pr_uuid *worker,
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_uuid(&p, id);
-	pri_pp_uuid(&p, worker);
+	job_params(&p, id, worker);
 	return pri_exec_bool(conn, &st_complete_job, &p, err);
 }
 
@@ -245,9 +214,7 @@ pr_complete_and_claim_job(pr_conn *conn, const pr_uuid *done, const pr_uuid *wor
 {
 	PrParams	p;
 
-	pri_params_init(&p);
-	pri_pp_uuid(&p, done);
-	pri_pp_uuid(&p, worker);
+	job_params(&p, done, worker);
 	pri_pp_text(&p, queue);
 	pri_pp_int4(&p, max_jobs);
 	return job_rows(conn, &st_complete_and_claim, &p, jobs, err);
@@ -264,9 +231,7 @@ pr_fail_job(pr_conn *conn, const pr_uuid *id, const pr_uuid *worker,
 
 	if (outcome)
 		*outcome = PR_FAIL_NOT_HELD;
-	pri_params_init(&p);
-	pri_pp_uuid(&p, id);
-	pri_pp_uuid(&p, worker);
+	job_params(&p, id, worker);
 	pri_pp_text(&p, error);
 	pri_pp_interval(&p, retry_in);
 	rc = pri_exec_text(conn, &st_fail_job, &p, &text, err);
@@ -330,17 +295,11 @@ pr_queue_stats(pr_conn *conn, pr_queue_stats_list **stats, pr_error *err)
 	if (stats)
 		*stats = NULL;
 	pri_params_init(&p);
-	res = pri_exec(conn, &st_queue_stats, &p, 9, err);
-	if (!res)
+	list = pri_exec_pack(conn, &st_queue_stats, &p, 9, &pk, sizeof(*list),
+						 sizeof(pr_queue_stats_row), strcols, 1, &res, &rows, err);
+	if (!list)
 		return PR_ERROR;
 	n = PQntuples(res);
-	list = pri_pack_begin(&pk, sizeof(*list), sizeof(pr_queue_stats_row), (size_t) n,
-						 0, res, strcols, 1, &rows, err);
-	if (!list)
-	{
-		PQclear(res);
-		return PR_ERROR;
-	}
 	list->n = (size_t) n;
 	list->rows = rows;
 	for (int i = 0; i < n; i++)
@@ -357,12 +316,7 @@ pr_queue_stats(pr_conn *conn, pr_queue_stats_list **stats, pr_error *err)
 		r->avg_wait = pri_isnull(res, i, 7) ? PR_NO_INTERVAL : pri_get_int8(res, i, 7);
 		r->avg_run = pri_isnull(res, i, 8) ? PR_NO_INTERVAL : pri_get_int8(res, i, 8);
 	}
-	PQclear(res);
-	if (stats)
-		*stats = list;
-	else
-		free(list);
-	return PR_OK;
+	PRI_RETURN_PACKED(res, list, stats);
 }
 
 int
@@ -431,17 +385,11 @@ pr_dead_jobs(pr_conn *conn, const char *queue, int lim, const pr_uuid *after,
 	pri_pp_text(&p, queue);
 	pri_pp_int4(&p, lim);
 	pri_pp_uuid(&p, after);
-	res = pri_exec(conn, &st_dead_jobs, &p, 6, err);
-	if (!res)
+	list = pri_exec_pack(conn, &st_dead_jobs, &p, 6, &pk, sizeof(*list),
+						 sizeof(pr_dead_job), strcols, 3, &res, &rows, err);
+	if (!list)
 		return PR_ERROR;
 	n = PQntuples(res);
-	list = pri_pack_begin(&pk, sizeof(*list), sizeof(pr_dead_job), (size_t) n, 0, res,
-						  strcols, 3, &rows, err);
-	if (!list)
-	{
-		PQclear(res);
-		return PR_ERROR;
-	}
 	list->n = (size_t) n;
 	list->rows = rows;
 	for (int i = 0; i < n; i++)
@@ -455,10 +403,5 @@ pr_dead_jobs(pr_conn *conn, const char *queue, int lim, const pr_uuid *after,
 		d->last_error = pri_pack_str(&pk, res, i, 4);
 		d->died_at = pri_get_ts(res, i, 5);
 	}
-	PQclear(res);
-	if (out)
-		*out = list;
-	else
-		free(list);
-	return PR_OK;
+	PRI_RETURN_PACKED(res, list, out);
 }

@@ -66,7 +66,7 @@ pr_get_setting(pr_conn *conn, const char *key, uint8_t **value, size_t *value_le
 {
 	PrParams	p;
 	PGresult   *res;
-	int			rc = PR_NONE;
+	int			rc;
 
 	if (value)
 		*value = NULL;
@@ -74,14 +74,11 @@ pr_get_setting(pr_conn *conn, const char *key, uint8_t **value, size_t *value_le
 		*value_len = 0;
 	pri_params_init(&p);
 	pri_pp_text(&p, key);
-	res = pri_exec(conn, &st_get_setting, &p, 1, err);
-	if (!res)
-		return PR_ERROR;
-	if (PQntuples(res) >= 1 && !PQgetisnull(res, 0, 0))
+	rc = pri_exec_value(conn, &st_get_setting, &p, &res, err);
+	if (rc == PR_OK)
 	{
 		size_t		len = (size_t) PQgetlength(res, 0, 0);
 
-		rc = PR_OK;
 		if (value)
 		{
 			/* One spare NUL so text values can be printed directly. */
@@ -208,23 +205,9 @@ int
 pr_create_upload(pr_conn *conn, pr_uuid *id, pr_error *err)
 {
 	PrParams	p;
-	PGresult   *res;
-	int			rc = PR_NONE;
 
-	if (id)
-		memset(id, 0, sizeof(*id));
 	pri_params_init(&p);
-	res = pri_exec(conn, &st_create_upload, &p, 1, err);
-	if (!res)
-		return PR_ERROR;
-	if (PQntuples(res) >= 1 && !PQgetisnull(res, 0, 0))
-	{
-		rc = PR_OK;
-		if (id)
-			pri_get_uuid(res, 0, 0, id);
-	}
-	PQclear(res);
-	return rc;
+	return pri_exec_uuid(conn, &st_create_upload, &p, id, err);
 }
 
 int

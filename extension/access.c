@@ -68,11 +68,9 @@ pict_repo_touch_alias(PG_FUNCTION_ARGS)
 	PrRequireArg(fcinfo, 1, "at");
 	values[1] = PG_GETARG_DATUM(1);
 
-	PrConnect();
-	n = PrExec(&touch_alias_plan,
-			   "UPDATE " PR_SCHEMA ".proxies SET accessed = $2 WHERE alias = $1",
-			   2, text_ts, values, NULL, false, 0, SPI_OK_UPDATE);
-	PrFinish();
+	n = PrRun(&touch_alias_plan,
+			  "UPDATE " PR_SCHEMA ".proxies SET accessed = $2 WHERE alias = $1",
+			  2, text_ts, values, NULL, SPI_OK_UPDATE);
 	PG_RETURN_BOOL(n > 0);
 }
 
@@ -85,20 +83,12 @@ Datum
 pict_repo_alias_accessed_at(PG_FUNCTION_ARGS)
 {
 	Datum		values[1];
-	Datum		result = (Datum) 0;
-	bool		isnull = true;
 
 	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "alias", 1, PR_NAME_MAX));
 
-	PrConnect();
-	PrExec(&alias_accessed_plan,
-		   "SELECT pg_catalog.max(accessed) FROM " PR_SCHEMA ".proxies WHERE alias = $1",
-		   1, text_only, values, NULL, true, 1, SPI_OK_SELECT);
-	result = PrCopyResult(0, 1, &isnull);
-	PrFinish();
-	if (isnull)
-		PG_RETURN_NULL();
-	PG_RETURN_DATUM(result);
+	return PrLookup(fcinfo, &alias_accessed_plan,
+					"SELECT pg_catalog.max(accessed) FROM " PR_SCHEMA ".proxies WHERE alias = $1",
+					1, text_only, values, NULL);
 }
 
 /*
@@ -123,22 +113,16 @@ pict_repo_older_aliases(PG_FUNCTION_ARGS)
 		values[3] = PointerGetDatum(PrTextArg(fcinfo, 3, "after_url", 1, PR_LONG_MAX));
 	}
 
-	PrMaterialize(fcinfo);
-	PrConnect();
 	if (after)
-		PrExec(&older_aliases_next_plan,
-			   "SELECT alias, url, accessed FROM " PR_SCHEMA ".proxies "
-			   "WHERE accessed < $1 AND (accessed, url) > ($3, $4) "
-			   "ORDER BY accessed, url LIMIT $2",
-			   4, older_aliases_types, values, NULL, true, 0, SPI_OK_SELECT);
-	else
-		PrExec(&older_aliases_first_plan,
-			   "SELECT alias, url, accessed FROM " PR_SCHEMA ".proxies "
-			   "WHERE accessed < $1 ORDER BY accessed, url LIMIT $2",
-			   2, older_aliases_types, values, NULL, true, 0, SPI_OK_SELECT);
-	PrPutRows(fcinfo);
-	PrFinish();
-	return (Datum) 0;
+		return PrReturnRows(fcinfo, &older_aliases_next_plan,
+							"SELECT alias, url, accessed FROM " PR_SCHEMA ".proxies "
+							"WHERE accessed < $1 AND (accessed, url) > ($3, $4) "
+							"ORDER BY accessed, url LIMIT $2",
+							4, older_aliases_types, values, NULL);
+	return PrReturnRows(fcinfo, &older_aliases_first_plan,
+						"SELECT alias, url, accessed FROM " PR_SCHEMA ".proxies "
+						"WHERE accessed < $1 ORDER BY accessed, url LIMIT $2",
+						2, older_aliases_types, values, NULL);
 }
 
 /* Set the access time of a variant (default now); false if it does not exist. */
@@ -154,12 +138,10 @@ pict_repo_touch_variant(PG_FUNCTION_ARGS)
 	PrRequireArg(fcinfo, 2, "at");
 	values[2] = PG_GETARG_DATUM(2);
 
-	PrConnect();
-	n = PrExec(&touch_variant_plan,
-			   "UPDATE " PR_SCHEMA ".variants SET accessed = $3 "
-			   "WHERE hash = $1 AND variant = $2",
-			   3, bytea_text_ts, values, NULL, false, 0, SPI_OK_UPDATE);
-	PrFinish();
+	n = PrRun(&touch_variant_plan,
+			  "UPDATE " PR_SCHEMA ".variants SET accessed = $3 "
+			  "WHERE hash = $1 AND variant = $2",
+			  3, bytea_text_ts, values, NULL, SPI_OK_UPDATE);
 	PG_RETURN_BOOL(n > 0);
 }
 
@@ -169,22 +151,14 @@ Datum
 pict_repo_variant_accessed_at(PG_FUNCTION_ARGS)
 {
 	Datum		values[2];
-	Datum		result = (Datum) 0;
-	bool		isnull = true;
 
 	values[0] = PointerGetDatum(PrHashArg(fcinfo, 0, "hash"));
 	values[1] = PointerGetDatum(PrTextArg(fcinfo, 1, "variant", 1, PR_NAME_MAX));
 
-	PrConnect();
-	if (PrExec(&variant_accessed_plan,
-			   "SELECT accessed FROM " PR_SCHEMA ".variants "
-			   "WHERE hash = $1 AND variant = $2",
-			   2, bytea_text, values, NULL, true, 1, SPI_OK_SELECT) > 0)
-		result = PrCopyResult(0, 1, &isnull);
-	PrFinish();
-	if (isnull)
-		PG_RETURN_NULL();
-	PG_RETURN_DATUM(result);
+	return PrLookup(fcinfo, &variant_accessed_plan,
+					"SELECT accessed FROM " PR_SCHEMA ".variants "
+					"WHERE hash = $1 AND variant = $2",
+					2, bytea_text, values, NULL);
 }
 
 /*
@@ -210,20 +184,14 @@ pict_repo_older_variants(PG_FUNCTION_ARGS)
 		values[4] = PointerGetDatum(PrTextArg(fcinfo, 4, "after_variant", 1, PR_NAME_MAX));
 	}
 
-	PrMaterialize(fcinfo);
-	PrConnect();
 	if (after)
-		PrExec(&older_variants_next_plan,
-			   "SELECT hash, variant, accessed FROM " PR_SCHEMA ".variants "
-			   "WHERE accessed < $1 AND (accessed, hash, variant) > ($3, $4, $5) "
-			   "ORDER BY accessed, hash, variant LIMIT $2",
-			   5, older_variants_types, values, NULL, true, 0, SPI_OK_SELECT);
-	else
-		PrExec(&older_variants_first_plan,
-			   "SELECT hash, variant, accessed FROM " PR_SCHEMA ".variants "
-			   "WHERE accessed < $1 ORDER BY accessed, hash, variant LIMIT $2",
-			   2, older_variants_types, values, NULL, true, 0, SPI_OK_SELECT);
-	PrPutRows(fcinfo);
-	PrFinish();
-	return (Datum) 0;
+		return PrReturnRows(fcinfo, &older_variants_next_plan,
+							"SELECT hash, variant, accessed FROM " PR_SCHEMA ".variants "
+							"WHERE accessed < $1 AND (accessed, hash, variant) > ($3, $4, $5) "
+							"ORDER BY accessed, hash, variant LIMIT $2",
+							5, older_variants_types, values, NULL);
+	return PrReturnRows(fcinfo, &older_variants_first_plan,
+						"SELECT hash, variant, accessed FROM " PR_SCHEMA ".variants "
+						"WHERE accessed < $1 ORDER BY accessed, hash, variant LIMIT $2",
+						2, older_variants_types, values, NULL);
 }

@@ -132,20 +132,12 @@ Datum
 pict_repo_alias_hash(PG_FUNCTION_ARGS)
 {
 	Datum		values[1];
-	Datum		result = (Datum) 0;
-	bool		isnull = true;
 
 	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "alias", 1, PR_NAME_MAX));
 
-	PrConnect();
-	if (PrExec(&alias_hash_plan,
-			   "SELECT hash FROM " PR_SCHEMA ".aliases WHERE alias = $1",
-			   1, text_only, values, NULL, true, 1, SPI_OK_SELECT) > 0)
-		result = PrCopyResult(0, 1, &isnull);
-	PrFinish();
-	if (isnull)
-		PG_RETURN_NULL();
-	PG_RETURN_DATUM(result);
+	return PrLookup(fcinfo, &alias_hash_plan,
+					"SELECT hash FROM " PR_SCHEMA ".aliases WHERE alias = $1",
+					1, text_only, values, NULL);
 }
 
 /* Return the delete token of an alias, NULL if the alias does not exist. */
@@ -154,20 +146,12 @@ Datum
 pict_repo_alias_token(PG_FUNCTION_ARGS)
 {
 	Datum		values[1];
-	Datum		result = (Datum) 0;
-	bool		isnull = true;
 
 	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "alias", 1, PR_NAME_MAX));
 
-	PrConnect();
-	if (PrExec(&alias_token_plan,
-			   "SELECT token FROM " PR_SCHEMA ".aliases WHERE alias = $1",
-			   1, text_only, values, NULL, true, 1, SPI_OK_SELECT) > 0)
-		result = PrCopyResult(0, 1, &isnull);
-	PrFinish();
-	if (isnull)
-		PG_RETURN_NULL();
-	PG_RETURN_DATUM(result);
+	return PrLookup(fcinfo, &alias_token_plan,
+					"SELECT token FROM " PR_SCHEMA ".aliases WHERE alias = $1",
+					1, text_only, values, NULL);
 }
 
 /* Return the aliases of a hash in alias order. */
@@ -179,14 +163,9 @@ pict_repo_aliases_for_hash(PG_FUNCTION_ARGS)
 
 	values[0] = PointerGetDatum(PrHashArg(fcinfo, 0, "hash"));
 
-	PrMaterialize(fcinfo);
-	PrConnect();
-	PrExec(&aliases_for_hash_plan,
-		   "SELECT alias FROM " PR_SCHEMA ".aliases WHERE hash = $1 ORDER BY alias",
-		   1, bytea_only, values, NULL, true, 0, SPI_OK_SELECT);
-	PrPutRows(fcinfo);
-	PrFinish();
-	return (Datum) 0;
+	return PrReturnRows(fcinfo, &aliases_for_hash_plan,
+						"SELECT alias FROM " PR_SCHEMA ".aliases WHERE hash = $1 ORDER BY alias",
+						1, bytea_only, values, NULL);
 }
 
 /*
@@ -368,20 +347,12 @@ Datum
 pict_repo_related(PG_FUNCTION_ARGS)
 {
 	Datum		values[1];
-	Datum		result = (Datum) 0;
-	bool		isnull = true;
 
 	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "url", 1, PR_LONG_MAX));
 
-	PrConnect();
-	if (PrExec(&related_plan,
-			   "SELECT alias FROM " PR_SCHEMA ".proxies WHERE url = $1",
-			   1, text_only, values, NULL, true, 1, SPI_OK_SELECT) > 0)
-		result = PrCopyResult(0, 1, &isnull);
-	PrFinish();
-	if (isnull)
-		PG_RETURN_NULL();
-	PG_RETURN_DATUM(result);
+	return PrLookup(fcinfo, &related_plan,
+					"SELECT alias FROM " PR_SCHEMA ".proxies WHERE url = $1",
+					1, text_only, values, NULL);
 }
 
 /* Forget every proxied URL of an alias; false if it had none. */
@@ -394,10 +365,8 @@ pict_repo_remove_relation(PG_FUNCTION_ARGS)
 
 	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "alias", 1, PR_NAME_MAX));
 
-	PrConnect();
-	n = PrExec(&remove_relation_plan,
-			   "DELETE FROM " PR_SCHEMA ".proxies WHERE alias = $1",
-			   1, text_only, values, NULL, false, 0, SPI_OK_DELETE);
-	PrFinish();
+	n = PrRun(&remove_relation_plan,
+			  "DELETE FROM " PR_SCHEMA ".proxies WHERE alias = $1",
+			  1, text_only, values, NULL, SPI_OK_DELETE);
 	PG_RETURN_BOOL(n > 0);
 }

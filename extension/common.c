@@ -82,6 +82,59 @@ PrExec(PrPlan *slot, const char *sql, int nargs, const Oid *argtypes,
 	return (int) SPI_processed;
 }
 
+/*
+ * Run a read-only query in its own SPI connection and return column 1 of its
+ * first row, copied out of SPI memory.  Sets fcinfo->isnull when there is no
+ * row or the value is NULL, so a getter can return the result as it is.
+ */
+Datum
+PrLookup(FunctionCallInfo fcinfo, PrPlan *slot, const char *sql, int nargs,
+		 const Oid *argtypes, Datum *values, const char *nulls)
+{
+	Datum		result = (Datum) 0;
+	bool		isnull = true;
+
+	PrConnect();
+	if (PrExec(slot, sql, nargs, argtypes, values, nulls, true, 1,
+			   SPI_OK_SELECT) > 0)
+		result = PrCopyResult(0, 1, &isnull);
+	PrFinish();
+	fcinfo->isnull = isnull;
+	return result;
+}
+
+/*
+ * Return every row of a read-only query as the result set of a set-returning
+ * function; the query must have the columns of the function's result.
+ */
+Datum
+PrReturnRows(FunctionCallInfo fcinfo, PrPlan *slot, const char *sql,
+			 int nargs, const Oid *argtypes, Datum *values, const char *nulls)
+{
+	PrMaterialize(fcinfo);
+	PrConnect();
+	PrExec(slot, sql, nargs, argtypes, values, nulls, true, 0, SPI_OK_SELECT);
+	PrPutRows(fcinfo);
+	PrFinish();
+	return (Datum) 0;
+}
+
+/*
+ * Run a writing statement in its own SPI connection, check that SPI answered
+ * with the expected code, and return the number of rows it processed.
+ */
+int
+PrRun(PrPlan *slot, const char *sql, int nargs, const Oid *argtypes,
+	  Datum *values, const char *nulls, int expected)
+{
+	int			n;
+
+	PrConnect();
+	n = PrExec(slot, sql, nargs, argtypes, values, nulls, false, 0, expected);
+	PrFinish();
+	return n;
+}
+
 /* Fail with 22023 when argument argno is NULL. */
 void
 PrRequireArg(FunctionCallInfo fcinfo, int argno, const char *name)

@@ -14,6 +14,9 @@
 /* pict_repo.database: where the background worker runs maintenance. */
 char	   *pict_repo_database = NULL;
 
+/* pict_repo.worker_role: the role it connects as; empty for the bootstrap superuser. */
+char	   *pict_repo_worker_role = NULL;
+
 /* pict_repo.maintenance_interval, in milliseconds. */
 int			pict_repo_maintenance_interval = 1000;
 
@@ -39,6 +42,7 @@ _PG_init(void)
 	 * there a worker for it to configure.
 	 */
 	if (process_shared_preload_libraries_in_progress)
+	{
 		DefineCustomStringVariable("pict_repo.database",
 								   "Database in which the pict_repo background worker runs maintenance.",
 								   NULL,
@@ -47,6 +51,15 @@ _PG_init(void)
 								   PGC_POSTMASTER,
 								   0,
 								   NULL, NULL, NULL);
+		DefineCustomStringVariable("pict_repo.worker_role",
+								   "Role the pict_repo background worker connects as (empty: the bootstrap superuser).",
+								   "A LOGIN role that is a member of pict_repo_user is enough.",
+								   &pict_repo_worker_role,
+								   "",
+								   PGC_POSTMASTER,
+								   0,
+								   NULL, NULL, NULL);
+	}
 
 	DefineCustomIntVariable("pict_repo.maintenance_interval",
 							"Time between two maintenance passes of the background worker.",

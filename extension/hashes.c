@@ -90,19 +90,10 @@ static Datum
 GetHashText(FunctionCallInfo fcinfo, PrPlan *plan, const char *sql)
 {
 	Datum		values[1];
-	Datum		result = (Datum) 0;
-	bool		isnull = true;
 
 	values[0] = PointerGetDatum(PrHashArg(fcinfo, 0, "hash"));
 
-	PrConnect();
-	if (PrExec(plan, sql, 1, bytea_only, values, NULL, true, 1,
-			   SPI_OK_SELECT) > 0)
-		result = PrCopyResult(0, 1, &isnull);
-	PrFinish();
-	if (isnull)
-		PG_RETURN_NULL();
-	PG_RETURN_DATUM(result);
+	return PrLookup(fcinfo, plan, sql, 1, bytea_only, values, NULL);
 }
 
 /*
@@ -119,9 +110,7 @@ SetHashText(FunctionCallInfo fcinfo, PrPlan *plan, const char *sql,
 	values[0] = PointerGetDatum(PrHashArg(fcinfo, 0, "hash"));
 	values[1] = PointerGetDatum(PrTextArg(fcinfo, 1, name, 1, PR_LONG_MAX));
 
-	PrConnect();
-	n = PrExec(plan, sql, 2, bytea_text, values, NULL, false, 0, SPI_OK_UPDATE);
-	PrFinish();
+	n = PrRun(plan, sql, 2, bytea_text, values, NULL, SPI_OK_UPDATE);
 	PG_RETURN_BOOL(n > 0);
 }
 
@@ -147,18 +136,15 @@ pict_repo_create_hash(PG_FUNCTION_ARGS)
 	PrRequireArg(fcinfo, 3, "created_at");
 	values[3] = PG_GETARG_DATUM(3);
 
-	PrConnect();
-
 	/*
 	 * Only a taken hash counts as a conflict: an identifier or motion
 	 * identifier held by another hash still raises unique_violation.
 	 */
-	n = PrExec(&create_hash_plan,
-			   "INSERT INTO " PR_SCHEMA ".hashes "
-			   "(hash, identifier, motion_identifier, created_at) "
-			   "VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO NOTHING",
-			   4, create_hash_types, values, nulls, false, 0, SPI_OK_INSERT);
-	PrFinish();
+	n = PrRun(&create_hash_plan,
+			  "INSERT INTO " PR_SCHEMA ".hashes "
+			  "(hash, identifier, motion_identifier, created_at) "
+			  "VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO NOTHING",
+			  4, create_hash_types, values, nulls, SPI_OK_INSERT);
 	PG_RETURN_BOOL(n > 0);
 }
 
@@ -365,16 +351,9 @@ PG_FUNCTION_INFO_V1(pict_repo_hash_count);
 Datum
 pict_repo_hash_count(PG_FUNCTION_ARGS)
 {
-	Datum		result;
-	bool		isnull;
-
-	PrConnect();
-	PrExec(&hash_count_plan,
-		   "SELECT pg_catalog.count(*) FROM " PR_SCHEMA ".hashes",
-		   0, NULL, NULL, NULL, true, 1, SPI_OK_SELECT);
-	result = PrCopyResult(0, 1, &isnull);
-	PrFinish();
-	PG_RETURN_DATUM(result);
+	return PrLookup(fcinfo, &hash_count_plan,
+					"SELECT pg_catalog.count(*) FROM " PR_SCHEMA ".hashes",
+					0, NULL, NULL, NULL);
 }
 
 /*

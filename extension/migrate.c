@@ -44,6 +44,19 @@ GetIdentifierPair(FunctionCallInfo fcinfo, Datum *values)
 	values[1] = PointerGetDatum(new_id);
 }
 
+/* Return whether a read-only query finds a row. */
+static bool
+RowExists(PrPlan *plan, const char *sql, int nargs, const Oid *argtypes,
+		  Datum *values)
+{
+	int			n;
+
+	PrConnect();
+	n = PrExec(plan, sql, nargs, argtypes, values, NULL, true, 1, SPI_OK_SELECT);
+	PrFinish();
+	return n > 0;
+}
+
 /*
  * Record that old was migrated to new.  False if old is already recorded or
  * new is already the target of another identifier.
@@ -56,10 +69,7 @@ pict_repo_mark_migrated(PG_FUNCTION_ARGS)
 	int			n;
 
 	GetIdentifierPair(fcinfo, values);
-	PrConnect();
-	n = PrExec(&mark_plan, MARK_SQL, 2, text_text, values, NULL, false, 0,
-			   SPI_OK_INSERT);
-	PrFinish();
+	n = PrRun(&mark_plan, MARK_SQL, 2, text_text, values, NULL, SPI_OK_INSERT);
 	PG_RETURN_BOOL(n > 0);
 }
 
@@ -69,15 +79,12 @@ Datum
 pict_repo_is_migrated(PG_FUNCTION_ARGS)
 {
 	Datum		values[1];
-	int			n;
 
 	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "old", 1, PR_LONG_MAX));
-	PrConnect();
-	n = PrExec(&is_migrated_plan,
-			   "SELECT 1 FROM " PR_SCHEMA ".store_migrations WHERE old_identifier = $1",
-			   1, text_only, values, NULL, true, 1, SPI_OK_SELECT);
-	PrFinish();
-	PG_RETURN_BOOL(n > 0);
+	PG_RETURN_BOOL(RowExists(&is_migrated_plan,
+							 "SELECT 1 FROM " PR_SCHEMA ".store_migrations "
+							 "WHERE old_identifier = $1",
+							 1, text_only, values));
 }
 
 /* Return whether a migration was started and not cleared. */
@@ -85,14 +92,9 @@ PG_FUNCTION_INFO_V1(pict_repo_is_continuing_migration);
 Datum
 pict_repo_is_continuing_migration(PG_FUNCTION_ARGS)
 {
-	int			n;
-
-	PrConnect();
-	n = PrExec(&continuing_plan,
-			   "SELECT 1 FROM " PR_SCHEMA ".store_migrations LIMIT 1",
-			   0, NULL, NULL, NULL, true, 1, SPI_OK_SELECT);
-	PrFinish();
-	PG_RETURN_BOOL(n > 0);
+	PG_RETURN_BOOL(RowExists(&continuing_plan,
+							 "SELECT 1 FROM " PR_SCHEMA ".store_migrations LIMIT 1",
+							 0, NULL, NULL));
 }
 
 /* Forget every recorded migration; returns how many there were. */
@@ -102,10 +104,8 @@ pict_repo_clear_migrations(PG_FUNCTION_ARGS)
 {
 	int			n;
 
-	PrConnect();
-	n = PrExec(&clear_plan, "DELETE FROM " PR_SCHEMA ".store_migrations",
-			   0, NULL, NULL, NULL, false, 0, SPI_OK_DELETE);
-	PrFinish();
+	n = PrRun(&clear_plan, "DELETE FROM " PR_SCHEMA ".store_migrations",
+			  0, NULL, NULL, NULL, SPI_OK_DELETE);
 	PG_RETURN_INT64((int64) n);
 }
 

@@ -27,6 +27,7 @@
 
 /* Settings (guc.c); the intervals are in the units of their GUC_UNIT_*. */
 extern char *pict_repo_database;
+extern char *pict_repo_worker_role;
 extern int	pict_repo_maintenance_interval;	/* ms */
 extern int	pict_repo_job_timeout;	/* s */
 extern int	pict_repo_upload_ttl;	/* s */
@@ -53,6 +54,14 @@ extern SPIPlanPtr PrPlanGet(PrPlan *slot, const char *sql, int nargs,
 extern int	PrExec(PrPlan *slot, const char *sql, int nargs, const Oid *argtypes,
 				   Datum *values, const char *nulls, bool read_only,
 				   long count, int expected);
+extern Datum PrLookup(FunctionCallInfo fcinfo, PrPlan *slot, const char *sql,
+					  int nargs, const Oid *argtypes, Datum *values,
+					  const char *nulls);
+extern Datum PrReturnRows(FunctionCallInfo fcinfo, PrPlan *slot, const char *sql,
+						  int nargs, const Oid *argtypes, Datum *values,
+						  const char *nulls);
+extern int	PrRun(PrPlan *slot, const char *sql, int nargs, const Oid *argtypes,
+				  Datum *values, const char *nulls, int expected);
 
 /* Argument checks: each errors with SQLSTATE 22023 naming the argument. */
 extern text *PrTextArg(FunctionCallInfo fcinfo, int argno, const char *name,

@@ -48,25 +48,33 @@ PrNotifyQueue(Datum queue)
 
 /*
  * Return interval argument argno, or (Datum) 0 when it is NULL; a negative
- * interval fails with 22023.
+ * interval, or one longer than 100 years (which would take now() out of the
+ * timestamp range), fails with 22023.
  */
 Datum
 PrIntervalArgOpt(FunctionCallInfo fcinfo, int argno, const char *name)
 {
-	Interval   *zero;
+	Interval   *bound;
 	Datum		arg;
 
 	if (PG_ARGISNULL(argno))
 		return (Datum) 0;
 	arg = PG_GETARG_DATUM(argno);
-	zero = palloc0(sizeof(Interval));
-	if (DatumGetBool(DirectFunctionCall2(interval_lt, arg, IntervalPGetDatum(zero))))
+	bound = palloc0(sizeof(Interval));	/* zero */
+	if (DatumGetBool(DirectFunctionCall2(interval_lt, arg, IntervalPGetDatum(bound))))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must not be negative", name),
 				 errdetail("The %s is %s.", name,
 						   DatumGetCString(DirectFunctionCall1(interval_out, arg)))));
-	pfree(zero);
+	bound->month = 100 * MONTHS_PER_YEAR;
+	if (DatumGetBool(DirectFunctionCall2(interval_gt, arg, IntervalPGetDatum(bound))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be longer than 100 years", name),
+				 errdetail("The %s is %s.", name,
+						   DatumGetCString(DirectFunctionCall1(interval_out, arg)))));
+	pfree(bound);
 	return arg;
 }
 
@@ -301,13 +309,11 @@ pict_repo_heartbeat_job(PG_FUNCTION_ARGS)
 	values[0] = RequiredArg(fcinfo, 0, "id");
 	values[1] = RequiredArg(fcinfo, 1, "worker");
 
-	PrConnect();
 	/* Only the heartbeat changes, no indexed column: a HOT update. */
-	n = PrExec(&heartbeat_plan,
-			   "UPDATE " PR_SCHEMA ".job_queue SET heartbeat = pg_catalog.now() "
-			   "WHERE id = $1 AND worker = $2 AND status = 'running'",
-			   2, argtypes, values, NULL, false, 0, SPI_OK_UPDATE);
-	PrFinish();
+	n = PrRun(&heartbeat_plan,
+			  "UPDATE " PR_SCHEMA ".job_queue SET heartbeat = pg_catalog.now() "
+			  "WHERE id = $1 AND worker = $2 AND status = 'running'",
+			  2, argtypes, values, NULL, SPI_OK_UPDATE);
 	PG_RETURN_BOOL(n > 0);
 }
 

@@ -280,8 +280,6 @@ pict_repo_average_time_to_completion(PG_FUNCTION_ARGS)
 {
 	static const Oid argtypes[] = {TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
 	Datum		values[3];
-	Datum		result = (Datum) 0;
-	bool		isnull;
 
 	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "queue", 1, PR_QUEUE_MAX));
 	PrRequireArg(fcinfo, 1, "since");
@@ -293,18 +291,12 @@ pict_repo_average_time_to_completion(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("until must not be before since")));
 
-	PrConnect();
-	PrExec(&average_plan,
-		   "SELECT (pg_catalog.sum(wait_time) + pg_catalog.sum(run_time))"
-		   "       / NULLIF(pg_catalog.sum(completed), 0)::float8 "
-		   "FROM " PR_SCHEMA ".queue_stats "
-		   "WHERE queue = $1"
-		   "  AND minute >= pg_catalog.date_trunc('minute', $2, 'UTC')"
-		   "  AND minute < $3",
-		   3, argtypes, values, NULL, true, 0, SPI_OK_SELECT);
-	result = PrCopyResult(0, 1, &isnull);
-	PrFinish();
-	if (isnull)
-		PG_RETURN_NULL();
-	PG_RETURN_DATUM(result);
+	return PrLookup(fcinfo, &average_plan,
+					"SELECT (pg_catalog.sum(wait_time) + pg_catalog.sum(run_time))"
+					"       / NULLIF(pg_catalog.sum(completed), 0)::float8 "
+					"FROM " PR_SCHEMA ".queue_stats "
+					"WHERE queue = $1"
+					"  AND minute >= pg_catalog.date_trunc('minute', $2, 'UTC')"
+					"  AND minute < $3",
+					3, argtypes, values, NULL);
 }

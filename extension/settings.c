@@ -42,12 +42,10 @@ pict_repo_set_setting(PG_FUNCTION_ARGS)
 	PrRequireArg(fcinfo, 1, "value");
 	values[1] = PG_GETARG_DATUM(1);
 
-	PrConnect();
-	PrExec(&set_setting_plan,
-		   "INSERT INTO " PR_SCHEMA ".settings (key, value) VALUES ($1, $2) "
-		   "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-		   2, text_bytea, values, NULL, false, 0, SPI_OK_INSERT);
-	PrFinish();
+	PrRun(&set_setting_plan,
+		  "INSERT INTO " PR_SCHEMA ".settings (key, value) VALUES ($1, $2) "
+		  "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+		  2, text_bytea, values, NULL, SPI_OK_INSERT);
 	PG_RETURN_VOID();
 }
 
@@ -57,20 +55,12 @@ Datum
 pict_repo_get_setting(PG_FUNCTION_ARGS)
 {
 	Datum		values[1];
-	Datum		result = (Datum) 0;
-	bool		isnull = true;
 
 	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "key", 1, PR_NAME_MAX));
 
-	PrConnect();
-	if (PrExec(&get_setting_plan,
-			   "SELECT value FROM " PR_SCHEMA ".settings WHERE key = $1",
-			   1, text_only, values, NULL, true, 1, SPI_OK_SELECT) > 0)
-		result = PrCopyResult(0, 1, &isnull);
-	PrFinish();
-	if (isnull)
-		PG_RETURN_NULL();
-	PG_RETURN_DATUM(result);
+	return PrLookup(fcinfo, &get_setting_plan,
+					"SELECT value FROM " PR_SCHEMA ".settings WHERE key = $1",
+					1, text_only, values, NULL);
 }
 
 /* Remove a setting; false if it was not set. */
@@ -83,11 +73,9 @@ pict_repo_remove_setting(PG_FUNCTION_ARGS)
 
 	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "key", 1, PR_NAME_MAX));
 
-	PrConnect();
-	n = PrExec(&remove_setting_plan,
-			   "DELETE FROM " PR_SCHEMA ".settings WHERE key = $1",
-			   1, text_only, values, NULL, false, 0, SPI_OK_DELETE);
-	PrFinish();
+	n = PrRun(&remove_setting_plan,
+			  "DELETE FROM " PR_SCHEMA ".settings WHERE key = $1",
+			  1, text_only, values, NULL, SPI_OK_DELETE);
 	PG_RETURN_BOOL(n > 0);
 }
 
@@ -102,12 +90,10 @@ pict_repo_relate_details(PG_FUNCTION_ARGS)
 	PrRequireArg(fcinfo, 1, "details");
 	values[1] = PG_GETARG_DATUM(1);
 
-	PrConnect();
-	PrExec(&relate_details_plan,
-		   "INSERT INTO " PR_SCHEMA ".details (identifier, details) VALUES ($1, $2) "
-		   "ON CONFLICT (identifier) DO UPDATE SET details = EXCLUDED.details",
-		   2, text_jsonb, values, NULL, false, 0, SPI_OK_INSERT);
-	PrFinish();
+	PrRun(&relate_details_plan,
+		  "INSERT INTO " PR_SCHEMA ".details (identifier, details) VALUES ($1, $2) "
+		  "ON CONFLICT (identifier) DO UPDATE SET details = EXCLUDED.details",
+		  2, text_jsonb, values, NULL, SPI_OK_INSERT);
 	PG_RETURN_VOID();
 }
 
@@ -117,20 +103,12 @@ Datum
 pict_repo_details(PG_FUNCTION_ARGS)
 {
 	Datum		values[1];
-	Datum		result = (Datum) 0;
-	bool		isnull = true;
 
 	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "identifier", 1, PR_LONG_MAX));
 
-	PrConnect();
-	if (PrExec(&details_plan,
-			   "SELECT details FROM " PR_SCHEMA ".details WHERE identifier = $1",
-			   1, text_only, values, NULL, true, 1, SPI_OK_SELECT) > 0)
-		result = PrCopyResult(0, 1, &isnull);
-	PrFinish();
-	if (isnull)
-		PG_RETURN_NULL();
-	PG_RETURN_DATUM(result);
+	return PrLookup(fcinfo, &details_plan,
+					"SELECT details FROM " PR_SCHEMA ".details WHERE identifier = $1",
+					1, text_only, values, NULL);
 }
 
 /* Remove the details of a stored file; false if there were none. */
@@ -143,10 +121,8 @@ pict_repo_cleanup_details(PG_FUNCTION_ARGS)
 
 	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "identifier", 1, PR_LONG_MAX));
 
-	PrConnect();
-	n = PrExec(&cleanup_details_plan,
-			   "DELETE FROM " PR_SCHEMA ".details WHERE identifier = $1",
-			   1, text_only, values, NULL, false, 0, SPI_OK_DELETE);
-	PrFinish();
+	n = PrRun(&cleanup_details_plan,
+			  "DELETE FROM " PR_SCHEMA ".details WHERE identifier = $1",
+			  1, text_only, values, NULL, SPI_OK_DELETE);
 	PG_RETURN_BOOL(n > 0);
 }

@@ -36,6 +36,35 @@ UnknownUpload(Datum id)
 			 errhint("The upload was never created, or its result was already claimed.")));
 }
 
+/*
+ * Run a query on the upload of argument 0 that returns its result column, or
+ * no row when the upload does not exist (P0002).  Returns the result and
+ * sets fcinfo->isnull while it is pending.
+ */
+static Datum
+UploadResult(FunctionCallInfo fcinfo, PrPlan *plan, const char *sql,
+			 bool read_only)
+{
+	Datum		values[1];
+	Datum		result = (Datum) 0;
+	bool		isnull = true;
+	int			n;
+
+	PrRequireArg(fcinfo, 0, "id");
+	values[0] = PG_GETARG_DATUM(0);
+
+	PrConnect();
+	n = PrExec(plan, sql, 1, uuid_only, values, NULL, read_only,
+			   read_only ? 1 : 0, SPI_OK_SELECT);
+	if (n > 0)
+		result = PrCopyResult(0, 1, &isnull);
+	PrFinish();
+	if (n == 0)
+		UnknownUpload(values[0]);
+	fcinfo->isnull = isnull;
+	return result;
+}
+
 /* Start an upload; returns its id. */
 PG_FUNCTION_INFO_V1(pict_repo_create_upload);
 Datum
@@ -70,11 +99,9 @@ pict_repo_complete_upload(PG_FUNCTION_ARGS)
 	values[0] = PG_GETARG_DATUM(0);
 	values[1] = PG_GETARG_DATUM(1);
 
-	PrConnect();
-	n = PrExec(&complete_plan,
-			   "UPDATE " PR_SCHEMA ".uploads SET result = $2 WHERE id = $1",
-			   2, uuid_jsonb, values, NULL, false, 0, SPI_OK_UPDATE);
-	PrFinish();
+	n = PrRun(&complete_plan,
+			  "UPDATE " PR_SCHEMA ".uploads SET result = $2 WHERE id = $1",
+			  2, uuid_jsonb, values, NULL, SPI_OK_UPDATE);
 	if (n > 0)
 		Async_Notify(PR_UPLOAD_CHANNEL,
 					 DatumGetCString(DirectFunctionCall1(uuid_out, values[0])));
@@ -86,26 +113,9 @@ PG_FUNCTION_INFO_V1(pict_repo_upload_result);
 Datum
 pict_repo_upload_result(PG_FUNCTION_ARGS)
 {
-	Datum		values[1];
-	Datum		result = (Datum) 0;
-	bool		isnull = true;
-	int			n;
-
-	PrRequireArg(fcinfo, 0, "id");
-	values[0] = PG_GETARG_DATUM(0);
-
-	PrConnect();
-	n = PrExec(&result_plan,
-			   "SELECT result FROM " PR_SCHEMA ".uploads WHERE id = $1",
-			   1, uuid_only, values, NULL, true, 1, SPI_OK_SELECT);
-	if (n > 0)
-		result = PrCopyResult(0, 1, &isnull);
-	PrFinish();
-	if (n == 0)
-		UnknownUpload(values[0]);
-	if (isnull)
-		PG_RETURN_NULL();
-	PG_RETURN_DATUM(result);
+	return UploadResult(fcinfo, &result_plan,
+						"SELECT result FROM " PR_SCHEMA ".uploads WHERE id = $1",
+						true);
 }
 
 /*
@@ -116,33 +126,15 @@ PG_FUNCTION_INFO_V1(pict_repo_claim_upload);
 Datum
 pict_repo_claim_upload(PG_FUNCTION_ARGS)
 {
-	Datum		values[1];
-	Datum		result = (Datum) 0;
-	bool		isnull = true;
-	int			n;
-
-	PrRequireArg(fcinfo, 0, "id");
-	values[0] = PG_GETARG_DATUM(0);
-
-	PrConnect();
-
 	/*
 	 * One statement: lock the row, delete it only if it has a result, and
 	 * return whether it existed at all.
 	 */
-	n = PrExec(&claim_plan,
-			   "WITH u AS (SELECT id, result FROM " PR_SCHEMA ".uploads "
-			   "           WHERE id = $1 FOR UPDATE), "
-			   "     d AS (DELETE FROM " PR_SCHEMA ".uploads x USING u "
-			   "           WHERE x.id = u.id AND u.result IS NOT NULL) "
-			   "SELECT result FROM u",
-			   1, uuid_only, values, NULL, false, 0, SPI_OK_SELECT);
-	if (n > 0)
-		result = PrCopyResult(0, 1, &isnull);
-	PrFinish();
-	if (n == 0)
-		UnknownUpload(values[0]);
-	if (isnull)
-		PG_RETURN_NULL();
-	PG_RETURN_DATUM(result);
+	return UploadResult(fcinfo, &claim_plan,
+						"WITH u AS (SELECT id, result FROM " PR_SCHEMA ".uploads "
+						"           WHERE id = $1 FOR UPDATE), "
+						"     d AS (DELETE FROM " PR_SCHEMA ".uploads x USING u "
+						"           WHERE x.id = u.id AND u.result IS NOT NULL) "
+						"SELECT result FROM u",
+						false);
 }

@@ -60,12 +60,10 @@ pict_repo_relate_variant(PG_FUNCTION_ARGS)
 	GetVariantKey(fcinfo, values);
 	values[2] = PointerGetDatum(PrTextArg(fcinfo, 2, "identifier", 1, PR_LONG_MAX));
 
-	PrConnect();
-	n = PrExec(&relate_variant_plan,
-			   "INSERT INTO " PR_SCHEMA ".variants (hash, variant, identifier) "
-			   "VALUES ($1, $2, $3) ON CONFLICT (hash, variant) DO NOTHING",
-			   3, bytea_text_text, values, NULL, false, 0, SPI_OK_INSERT);
-	PrFinish();
+	n = PrRun(&relate_variant_plan,
+			  "INSERT INTO " PR_SCHEMA ".variants (hash, variant, identifier) "
+			  "VALUES ($1, $2, $3) ON CONFLICT (hash, variant) DO NOTHING",
+			  3, bytea_text_text, values, NULL, SPI_OK_INSERT);
 	PG_RETURN_BOOL(n > 0);
 }
 
@@ -75,21 +73,13 @@ Datum
 pict_repo_variant_identifier(PG_FUNCTION_ARGS)
 {
 	Datum		values[2];
-	Datum		result = (Datum) 0;
-	bool		isnull = true;
 
 	GetVariantKey(fcinfo, values);
 
-	PrConnect();
-	if (PrExec(&variant_identifier_plan,
-			   "SELECT identifier FROM " PR_SCHEMA ".variants "
-			   "WHERE hash = $1 AND variant = $2",
-			   2, bytea_text, values, NULL, true, 1, SPI_OK_SELECT) > 0)
-		result = PrCopyResult(0, 1, &isnull);
-	PrFinish();
-	if (isnull)
-		PG_RETURN_NULL();
-	PG_RETURN_DATUM(result);
+	return PrLookup(fcinfo, &variant_identifier_plan,
+					"SELECT identifier FROM " PR_SCHEMA ".variants "
+					"WHERE hash = $1 AND variant = $2",
+					2, bytea_text, values, NULL);
 }
 
 /* Return every variant of a hash with its file, in variant order. */
@@ -101,15 +91,10 @@ pict_repo_variants(PG_FUNCTION_ARGS)
 
 	values[0] = PointerGetDatum(PrHashArg(fcinfo, 0, "hash"));
 
-	PrMaterialize(fcinfo);
-	PrConnect();
-	PrExec(&variants_plan,
-		   "SELECT variant, identifier FROM " PR_SCHEMA ".variants "
-		   "WHERE hash = $1 ORDER BY variant",
-		   1, bytea_only, values, NULL, true, 0, SPI_OK_SELECT);
-	PrPutRows(fcinfo);
-	PrFinish();
-	return (Datum) 0;
+	return PrReturnRows(fcinfo, &variants_plan,
+						"SELECT variant, identifier FROM " PR_SCHEMA ".variants "
+						"WHERE hash = $1 ORDER BY variant",
+						1, bytea_only, values, NULL);
 }
 
 /*
@@ -166,21 +151,19 @@ pict_repo_claim_variant_processing(PG_FUNCTION_ARGS)
 	GetVariantKey(fcinfo, values);
 	values[2] = Float8GetDatum((double) pict_repo_lock_timeout);
 
-	PrConnect();
-	n = PrExec(&claim_plan,
-			   "INSERT INTO " PR_SCHEMA ".variant_locks AS l (hash, variant, heartbeat) "
-			   "SELECT h.hash, $2, pg_catalog.clock_timestamp() "
-			   "FROM " PR_SCHEMA ".hashes h "
-			   "WHERE h.hash = $1 "
-			   "AND NOT EXISTS (SELECT 1 FROM " PR_SCHEMA ".variants v "
-			   "                WHERE v.hash = $1 AND v.variant = $2) "
-			   "FOR KEY SHARE OF h "
-			   "ON CONFLICT (hash, variant) DO UPDATE SET heartbeat = EXCLUDED.heartbeat "
-			   "WHERE l.heartbeat <= pg_catalog.clock_timestamp() "
-			   "                     - pg_catalog.make_interval(secs => $3) "
-			   "RETURNING 1",
-			   3, claim_types, values, NULL, false, 0, SPI_OK_INSERT_RETURNING);
-	PrFinish();
+	n = PrRun(&claim_plan,
+			  "INSERT INTO " PR_SCHEMA ".variant_locks AS l (hash, variant, heartbeat) "
+			  "SELECT h.hash, $2, pg_catalog.clock_timestamp() "
+			  "FROM " PR_SCHEMA ".hashes h "
+			  "WHERE h.hash = $1 "
+			  "AND NOT EXISTS (SELECT 1 FROM " PR_SCHEMA ".variants v "
+			  "                WHERE v.hash = $1 AND v.variant = $2) "
+			  "FOR KEY SHARE OF h "
+			  "ON CONFLICT (hash, variant) DO UPDATE SET heartbeat = EXCLUDED.heartbeat "
+			  "WHERE l.heartbeat <= pg_catalog.clock_timestamp() "
+			  "                     - pg_catalog.make_interval(secs => $3) "
+			  "RETURNING 1",
+			  3, claim_types, values, NULL, SPI_OK_INSERT_RETURNING);
 	PG_RETURN_BOOL(n > 0);
 }
 
@@ -197,13 +180,11 @@ pict_repo_variant_heartbeat(PG_FUNCTION_ARGS)
 
 	GetVariantKey(fcinfo, values);
 
-	PrConnect();
-	n = PrExec(&heartbeat_plan,
-			   "UPDATE " PR_SCHEMA ".variant_locks "
-			   "SET heartbeat = pg_catalog.clock_timestamp() "
-			   "WHERE hash = $1 AND variant = $2",
-			   2, bytea_text, values, NULL, false, 0, SPI_OK_UPDATE);
-	PrFinish();
+	n = PrRun(&heartbeat_plan,
+			  "UPDATE " PR_SCHEMA ".variant_locks "
+			  "SET heartbeat = pg_catalog.clock_timestamp() "
+			  "WHERE hash = $1 AND variant = $2",
+			  2, bytea_text, values, NULL, SPI_OK_UPDATE);
 	PG_RETURN_BOOL(n > 0);
 }
 
@@ -223,11 +204,9 @@ pict_repo_release_variant_processing(PG_FUNCTION_ARGS)
 
 	GetVariantKey(fcinfo, values);
 
-	PrConnect();
-	PrExec(&release_plan,
-		   "DELETE FROM " PR_SCHEMA ".variant_locks WHERE hash = $1 AND variant = $2",
-		   2, bytea_text, values, NULL, false, 0, SPI_OK_DELETE);
-	PrFinish();
+	PrRun(&release_plan,
+		  "DELETE FROM " PR_SCHEMA ".variant_locks WHERE hash = $1 AND variant = $2",
+		  2, bytea_text, values, NULL, SPI_OK_DELETE);
 
 	/* Hex of at most 128 bytes and 256 characters: well under 8000 bytes. */
 	hash = (bytea *) DatumGetPointer(values[0]);

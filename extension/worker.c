@@ -17,7 +17,9 @@
 
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "catalog/pg_extension.h"
 #include "commands/extension.h"
+#include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -25,6 +27,7 @@
 #include "queue.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/lmgr.h"
 #include "tcop/tcopprot.h"
 #include "utils/guc.h"
 #include "utils/snapmgr.h"
@@ -55,6 +58,59 @@ PrRegisterWorker(void)
 }
 
 /*
+ * Return whether the extension is installed, and if so keep it installed
+ * until the end of the transaction.
+ *
+ * A catalog index probe is cheap enough for every tick, but alone it races
+ * with DROP EXTENSION: the drop could commit between the probe and the
+ * pass, whose queries would then fail on missing tables and restart the
+ * worker.  DROP EXTENSION takes an AccessExclusiveLock on the extension
+ * object, so a share lock on it holds the drop off; after waiting for the
+ * lock, look again, since the extension may be gone (or made anew).
+ */
+static bool
+ExtensionLocked(void)
+{
+	Oid			extoid = get_extension_oid("pict_repo", true);
+
+	if (!OidIsValid(extoid))
+		return false;
+	LockDatabaseObject(ExtensionRelationId, extoid, 0, AccessShareLock);
+	InvalidateCatalogSnapshot();
+	return get_extension_oid("pict_repo", true) == extoid;
+}
+
+/*
+ * Run one maintenance pass through the SQL function run_maintenance(), not
+ * by calling PrRunMaintenance(): the function is SECURITY DEFINER, so a
+ * worker connected as pict_repo.worker_role needs only EXECUTE on it (a
+ * member of pict_repo_user), no privilege on the tables.  The statement is
+ * parsed each time (once per interval) rather than kept, so that a plan
+ * never outlives a DROP and CREATE EXTENSION.
+ */
+static void
+RunMaintenanceFunction(PrMaintenanceResult *r)
+{
+	int		   *fields[] = {&r->requeued, &r->dead, &r->expired_uploads,
+							&r->expired_locks, &r->due_notified};
+	int			rc;
+
+	rc = SPI_execute("SELECT requeued, dead, expired_uploads, expired_locks, due_notified"
+					 " FROM " PR_SCHEMA ".run_maintenance()", false, 0);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1 || SPI_tuptable->tupdesc->natts != 5)
+		elog(ERROR, "run_maintenance() returned %s with " UINT64_FORMAT " rows",
+			 SPI_result_code_string(rc), SPI_processed);
+	for (int i = 0; i < 5; i++)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+									  i + 1, &isnull);
+
+		*fields[i] = isnull ? 0 : DatumGetInt32(d);
+	}
+}
+
+/*
  * Run one maintenance pass in a transaction of its own, if the extension is
  * installed, and log what it changed.
  */
@@ -70,10 +126,9 @@ MaintenanceTick(void)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "pict_repo maintenance pass");
 
-	/* A catalog index probe: cheap enough for every tick. */
-	installed = OidIsValid(get_extension_oid("pict_repo", true));
+	installed = ExtensionLocked();
 	if (installed)
-		PrRunMaintenance(&r);
+		RunMaintenanceFunction(&r);
 
 	PrFinish();
 	PopActiveSnapshot();
@@ -96,7 +151,10 @@ PrWorkerMain(Datum main_arg)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 
-	BackgroundWorkerInitializeConnection(pict_repo_database, NULL, 0);
+	/* NULL: the bootstrap superuser, when no role is set. */
+	BackgroundWorkerInitializeConnection(pict_repo_database,
+										 pict_repo_worker_role && pict_repo_worker_role[0] ?
+										 pict_repo_worker_role : NULL, 0);
 	pgstat_report_appname(PR_WORKER_NAME);
 	ereport(LOG,
 			(errmsg("pict_repo maintenance worker started in database \"%s\"",

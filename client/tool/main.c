@@ -225,7 +225,8 @@ parse_seconds(const char *s, int64_t *usec)
 		return false;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno != 0 || end == s || v < 0)
+	/* !(v >= 0) also rejects "nan", which no comparison below would catch. */
+	if (errno != 0 || end == s || !(v >= 0))
 		return false;
 	if (strcmp(end, "") == 0 || strcmp(end, "s") == 0)
 		mult = 1e6;

@@ -71,7 +71,7 @@ CREATE TEMP TABLE calls (
 );
 INSERT INTO calls (call, expected) VALUES
     -- version
-    ($$pict_repo.version()$$, ARRAY['1.0']),
+    ($$pict_repo.version()$$, ARRAY['1.1']),
 
     -- settings
     ($$pict_repo.get_setting('tap.key')$$, ARRAY[NULL]),

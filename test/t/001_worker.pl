@@ -103,7 +103,21 @@ ok( $node->poll_query_until('postgres',
 $node->safe_psql('postgres', 'DROP EXTENSION pict_repo');
 sleep 1;
 is(worker_pid(), $new_pid, 'the worker idles while the extension is dropped');
+
+# Dropping it while a pass runs: the pass holds the drop off (or sees the
+# extension gone) instead of failing on missing tables and restarting.
 $node->safe_psql('postgres', 'CREATE EXTENSION pict_repo');
+$node->safe_psql('postgres',
+	"ALTER SYSTEM SET pict_repo.maintenance_interval = '10ms'");
+$node->reload;
+for my $i (1 .. 40)
+{
+	$node->safe_psql('postgres', 'DROP EXTENSION pict_repo');
+	$node->safe_psql('postgres', 'CREATE EXTENSION pict_repo');
+}
+$node->safe_psql('postgres', 'ALTER SYSTEM RESET pict_repo.maintenance_interval');
+$node->reload;
+is(worker_pid(), $new_pid, 'the worker survives the extension being dropped under it');
 $id = abandoned_job('tap-again', 5);
 ok( $node->poll_query_until('postgres',
 		"SELECT status = 'new' FROM pict_repo.job_queue WHERE id = '$id'"),

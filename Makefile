@@ -103,3 +103,18 @@ fuzz-clean:
 soak: deps
 	@bash test/proofs/soak.sh
 # --- end soak ---
+
+# --- bench ---
+# `make bench` runs bench/bench (pict_repo against plain-SQL baselines) on a
+# throw-away cluster and writes bench/results/latest.md (about 20 minutes on
+# two cores); `make bench-quick` is the same at a small scale (under two
+# minutes).  Neither is part of `make test`.
+.PHONY: bench bench-quick bench-clean
+clean: bench-clean
+bench: deps
+	@bash bench/run.sh
+bench-quick: deps
+	@bash bench/run.sh --quick
+bench-clean:
+	$(MAKE) -C bench clean
+# --- end bench ---

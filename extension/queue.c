@@ -20,12 +20,15 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
 #include "miscadmin.h"
 #include "queue.h"
+#include "storage/proc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 
@@ -35,9 +38,92 @@
 static PrPlan push_plan;
 static PrPlan push_many_plan;
 static PrPlan claim_plan;
+static PrPlan claim_one_plan;
 static PrPlan heartbeat_plan;
 static PrPlan complete_plan;
 static PrPlan fail_plan;
+
+/*
+ * Run a statement of the hot path with a generic plan, prepared once.  The
+ * plan cache would otherwise plan these statements afresh on every call
+ * (their custom plans look cheaper than the generic one, which sees only
+ * parameters), and planning costs more than running them.  The generic plans
+ * are the right ones whatever the parameters and the size of the queue: an
+ * id finds its row through the primary key, a claim walks the claim index
+ * in order.
+ */
+static int
+ExecHot(PrPlan *slot, const char *sql, int nargs, const Oid *argtypes,
+		Datum *values, const char *nulls, int expected)
+{
+	int			nestlevel;
+	int			n;
+
+	if (slot->plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, (Oid *) argtypes,
+											  CURSOR_OPT_GENERIC_PLAN);
+
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare_cursor failed for \"%s\": %s", sql,
+				 SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "SPI_keepplan failed for \"%s\"", sql);
+		slot->plan = plan;
+	}
+
+	/*
+	 * A generic plan is kept until the table's statistics change, and the
+	 * queue may be empty when it is made: with sequential and bitmap scans
+	 * off while it is planned (and replanned), it walks an index whatever
+	 * the table held then.  The settings go back right after.
+	 */
+	nestlevel = NewGUCNestLevel();
+	(void) set_config_option("enable_seqscan", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("enable_bitmapscan", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	n = PrExec(slot, sql, nargs, argtypes, values, nulls, false, 0, expected);
+	AtEOXact_GUC(true, nestlevel);
+	return n;
+}
+
+/*
+ * Durability.  A claim or a heartbeat lost in a crash only means the job is
+ * claimed again after job_timeout, so when claim_job or heartbeat_job is the
+ * first write of its transaction, the transaction commits without waiting
+ * for the WAL flush (SET LOCAL synchronous_commit = off).  Every other write
+ * of the queue (push, complete, fail) made later in the same transaction
+ * puts the caller's setting back, so it is never committed asynchronously.
+ */
+static LocalTransactionId relaxed_lxid = InvalidLocalTransactionId;
+static char relaxed_from[32];
+
+static void
+RelaxCommit(void)
+{
+	if (synchronous_commit == SYNCHRONOUS_COMMIT_OFF ||
+		GetTopTransactionIdIfAny() != InvalidTransactionId)
+		return;
+	if (relaxed_lxid != MyProc->lxid)
+	{
+		strlcpy(relaxed_from, GetConfigOption("synchronous_commit", false, false),
+				sizeof(relaxed_from));
+		relaxed_lxid = MyProc->lxid;
+	}
+	(void) set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
+}
+
+/* Put back the caller's synchronous_commit if this transaction relaxed it. */
+static void
+KeepCommitDurable(void)
+{
+	if (relaxed_lxid != MyProc->lxid || synchronous_commit != SYNCHRONOUS_COMMIT_OFF)
+		return;
+	(void) set_config_option("synchronous_commit", relaxed_from, PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+}
 
 /* Tell the listeners of pict_repo_queue that queue has a runnable job. */
 void
@@ -137,17 +223,21 @@ pict_repo_push_job(PG_FUNCTION_ARGS)
 	PrUuidV7(id);
 	values[0] = UUIDPGetDatum(id);
 
+	KeepCommitDurable();
 	PrConnect();
 
 	/*
 	 * "idle" is read with the statement's snapshot, so it never sees the row
 	 * inserted beside it: it says whether the queue had a runnable job before.
+	 * It is written as the first row in claiming order so that the generic
+	 * plan walks the claim index rather than scanning the table.
 	 */
-	n = PrExec(&push_plan,
+	n = ExecHot(&push_plan,
 			   "WITH idle AS ("
-			   "  SELECT NOT EXISTS (SELECT 1 FROM " PR_SCHEMA ".job_queue"
-			   "    WHERE queue = $2 AND status = 'new'"
-			   "      AND run_at <= pg_catalog.now()) AS idle), "
+			   "  SELECT pg_catalog.count(*) = 0 AS idle FROM ("
+			   "    SELECT 1 FROM " PR_SCHEMA ".job_queue"
+			   "    WHERE queue = $2 AND status = 'new' AND run_at <= pg_catalog.now()"
+			   "    ORDER BY priority DESC, run_at, id LIMIT 1) r), "
 			   "i AS ("
 			   "  INSERT INTO " PR_SCHEMA ".job_queue"
 			   "    (id, queue, job, unique_key, priority, run_at, max_attempts)"
@@ -155,7 +245,7 @@ pict_repo_push_job(PG_FUNCTION_ARGS)
 			   "  ON CONFLICT (queue, unique_key) WHERE unique_key IS NOT NULL DO NOTHING"
 			   "  RETURNING run_at <= pg_catalog.now() AS runnable) "
 			   "SELECT i.runnable AND idle.idle FROM i, idle",
-			   7, argtypes, values, nulls, false, 0, SPI_OK_SELECT);
+			   7, argtypes, values, nulls, SPI_OK_SELECT);
 	if (n > 0)
 		notify = DatumGetBool(PrGetDatum(0, 1, &isnull));
 	PrFinish();
@@ -214,18 +304,20 @@ pict_repo_push_jobs(PG_FUNCTION_ARGS)
 												false, TYPALIGN_CHAR));
 	values[2] = PointerGetDatum(jobs);
 
+	KeepCommitDurable();
 	PrConnect();
-	PrExec(&push_many_plan,
+	ExecHot(&push_many_plan,
 		   "WITH idle AS ("
-		   "  SELECT NOT EXISTS (SELECT 1 FROM " PR_SCHEMA ".job_queue"
-		   "    WHERE queue = $1 AND status = 'new'"
-		   "      AND run_at <= pg_catalog.now()) AS idle), "
+		   "  SELECT pg_catalog.count(*) = 0 AS idle FROM ("
+		   "    SELECT 1 FROM " PR_SCHEMA ".job_queue"
+		   "    WHERE queue = $1 AND status = 'new' AND run_at <= pg_catalog.now()"
+		   "    ORDER BY priority DESC, run_at, id LIMIT 1) r), "
 		   "i AS ("
 		   "  INSERT INTO " PR_SCHEMA ".job_queue (id, queue, job)"
 		   "  SELECT t.id, $1, t.job"
 		   "  FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) AS t(id, job)) "
 		   "SELECT idle FROM idle",
-		   3, argtypes, values, NULL, false, 0, SPI_OK_SELECT);
+		   3, argtypes, values, NULL, SPI_OK_SELECT);
 	notify = DatumGetBool(PrGetDatum(0, 1, &isnull));
 	PrFinish();
 
@@ -258,6 +350,30 @@ ClaimJobs(FunctionCallInfo fcinfo, Datum queue, Datum worker, int32 max_jobs)
 	PrConnect();
 
 	/*
+	 * One job, the common case: the plain form, without the CTEs, join and
+	 * sort that keep a batch in claiming order.  The row is locked by the
+	 * subquery (rechecked against status = 'new' if it changed meanwhile),
+	 * so the update cannot meet a concurrent change.
+	 */
+	if (max_jobs == 1)
+	{
+		ExecHot(&claim_one_plan,
+				"UPDATE " PR_SCHEMA ".job_queue j"
+				"  SET status = 'running', worker = $2, heartbeat = pg_catalog.now(),"
+				"      run_at = pg_catalog.now(), attempts = j.attempts + 1"
+				"  WHERE j.id = ("
+				"    SELECT id FROM " PR_SCHEMA ".job_queue"
+				"    WHERE queue = $1 AND status = 'new' AND run_at <= pg_catalog.now()"
+				"    ORDER BY priority DESC, run_at, id"
+				"    LIMIT 1 FOR UPDATE SKIP LOCKED)"
+				"  RETURNING j.id, j.job, j.attempts",
+				2, argtypes, values, NULL, SPI_OK_UPDATE_RETURNING);
+		PrPutRows(fcinfo);
+		PrFinish();
+		return;
+	}
+
+	/*
 	 * SKIP LOCKED: rows another claimer holds are passed over, and a row
 	 * claimed by a transaction that committed meanwhile is rechecked against
 	 * status = 'new' and dropped, so no job goes to two workers.  run_at
@@ -265,7 +381,7 @@ ClaimJobs(FunctionCallInfo fcinfo, Datum queue, Datum worker, int32 max_jobs)
 	 * "= ANY (ARRAY(...))" makes the update find its rows through the primary
 	 * key: a join with the CTE may be planned as a scan of the whole table.
 	 */
-	PrExec(&claim_plan,
+	ExecHot(&claim_plan,
 		   "WITH c AS ("
 		   "  SELECT id, priority, run_at FROM " PR_SCHEMA ".job_queue"
 		   "  WHERE queue = $1 AND status = 'new' AND run_at <= pg_catalog.now()"
@@ -279,7 +395,7 @@ ClaimJobs(FunctionCallInfo fcinfo, Datum queue, Datum worker, int32 max_jobs)
 		   "  RETURNING j.id, j.job, j.attempts) "
 		   "SELECT u.id, u.job, u.attempts FROM u JOIN c ON c.id = u.id "
 		   "ORDER BY c.priority DESC, c.run_at, c.id",
-		   3, argtypes, values, NULL, false, 0, SPI_OK_SELECT);
+		   3, argtypes, values, NULL, SPI_OK_SELECT);
 	PrPutRows(fcinfo);
 	PrFinish();
 }
@@ -293,6 +409,7 @@ pict_repo_claim_job(PG_FUNCTION_ARGS)
 	Datum		worker = RequiredArg(fcinfo, 1, "worker");
 	int32		max_jobs = IntArgDefault(fcinfo, 2, "max_jobs", 1, 1, PR_LIM_MAX);
 
+	RelaxCommit();
 	ClaimJobs(fcinfo, queue, worker, max_jobs);
 	PG_RETURN_NULL();
 }
@@ -309,11 +426,20 @@ pict_repo_heartbeat_job(PG_FUNCTION_ARGS)
 	values[0] = RequiredArg(fcinfo, 0, "id");
 	values[1] = RequiredArg(fcinfo, 1, "worker");
 
-	/* Only the heartbeat changes, no indexed column: a HOT update. */
-	n = PrRun(&heartbeat_plan,
-			  "UPDATE " PR_SCHEMA ".job_queue SET heartbeat = pg_catalog.now() "
-			  "WHERE id = $1 AND worker = $2 AND status = 'running'",
-			  2, argtypes, values, NULL, SPI_OK_UPDATE);
+	RelaxCommit();
+	PrConnect();
+
+	/*
+	 * Only the heartbeat changes, no indexed column: a HOT update.  A worker
+	 * is set exactly when the job is running (a CHECK constraint), so the
+	 * fence needs no status test, which would let the planner pick the index
+	 * of running jobs over the primary key.
+	 */
+	n = ExecHot(&heartbeat_plan,
+				"UPDATE " PR_SCHEMA ".job_queue SET heartbeat = pg_catalog.now() "
+				"WHERE id = $1 AND worker = $2",
+				2, argtypes, values, NULL, SPI_OK_UPDATE);
+	PrFinish();
 	PG_RETURN_BOOL(n > 0);
 }
 
@@ -333,11 +459,13 @@ CompleteJob(Datum id, Datum worker)
 	values[1] = worker;
 	values[2] = Int16GetDatum(PR_STATS_SHARD());
 
+	KeepCommitDurable();
 	PrConnect();
-	PrExec(&complete_plan,
+	/* worker = $2 implies status = 'running' (see heartbeat_job). */
+	ExecHot(&complete_plan,
 		   "WITH d AS ("
 		   "  DELETE FROM " PR_SCHEMA ".job_queue"
-		   "  WHERE id = $1 AND worker = $2 AND status = 'running'"
+		   "  WHERE id = $1 AND worker = $2"
 		   "  RETURNING queue, queue_time, run_at), "
 		   "s AS ("
 		   "  INSERT INTO " PR_SCHEMA ".queue_stats AS s"
@@ -351,7 +479,7 @@ CompleteJob(Datum id, Datum worker)
 		   "      wait_time = s.wait_time + EXCLUDED.wait_time,"
 		   "      run_time = s.run_time + EXCLUDED.run_time) "
 		   "SELECT pg_catalog.count(*) FROM d",
-		   3, argtypes, values, NULL, false, 0, SPI_OK_SELECT);
+		   3, argtypes, values, NULL, SPI_OK_SELECT);
 	n = DatumGetInt64(PrGetDatum(0, 1, &isnull));
 	PrFinish();
 	return n > 0;
@@ -416,6 +544,7 @@ pict_repo_fail_job(PG_FUNCTION_ARGS)
 		nulls[3] = 'n';
 	values[4] = Int16GetDatum(PR_STATS_SHARD());
 
+	KeepCommitDurable();
 	PrConnect();
 	n = PrExec(&fail_plan,
 			   "WITH j AS ("

@@ -184,6 +184,35 @@ tool_usage_error(const char *cmd, const char *fmt,...)
 	return EXIT_USAGE;
 }
 
+/*
+ * Parse the arguments of a subcommand that takes none but --help.  Returns
+ * -1 to go on, or the exit code to return at once (help printed, or a
+ * usage error).
+ */
+int
+tool_no_arguments(int argc, char **argv, const char *cmd,
+				  void (*usage) (FILE *out))
+{
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	int			c;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
+	{
+		if (c == 'h')
+		{
+			usage(stdout);
+			return EXIT_OK;
+		}
+		return tool_usage_error(cmd, "unknown option");
+	}
+	if (optind != argc)
+		return tool_usage_error(cmd, "unexpected argument \"%s\"", argv[optind]);
+	return -1;
+}
+
 void
 tool_warn(const char *fmt,...)
 {

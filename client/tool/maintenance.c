@@ -5,7 +5,6 @@
  *
  *-------------------------------------------------------------------------
  */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "tool.h"
@@ -29,27 +28,14 @@ maintenance_usage(FILE *out)
 int
 cmd_maintenance(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}
-	};
-	int			c;
-	int			rc = EXIT_OK;
+	int			rc;
 	pr_conn    *conn;
 	pr_error	err;
 	pr_maintenance_result res;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
-	{
-		if (c == 'h')
-		{
-			maintenance_usage(stdout);
-			return EXIT_OK;
-		}
-		return tool_usage_error("maintenance", "unknown option");
-	}
-	if (optind != argc)
-		return tool_usage_error("maintenance", "unexpected argument \"%s\"", argv[optind]);
+	if ((rc = tool_no_arguments(argc, argv, "maintenance", maintenance_usage)) >= 0)
+		return rc;
+	rc = EXIT_OK;
 
 	if (!(conn = tool_connect(&rc)))
 		return rc;

@@ -5,7 +5,6 @@
  *
  *-------------------------------------------------------------------------
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -29,29 +28,16 @@ status_usage(FILE *out)
 int
 cmd_status(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}
-	};
-	int			c;
-	int			rc = EXIT_OK;
+	int			rc;
 	pr_conn    *conn;
 	pr_error	err;
 	int64_t		hashes = 0,
 				queued = 0;
 	pr_queue_stats_list *stats = NULL;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
-	{
-		if (c == 'h')
-		{
-			status_usage(stdout);
-			return EXIT_OK;
-		}
-		return tool_usage_error("status", "unknown option");
-	}
-	if (optind != argc)
-		return tool_usage_error("status", "unexpected argument \"%s\"", argv[optind]);
+	if ((rc = tool_no_arguments(argc, argv, "status", status_usage)) >= 0)
+		return rc;
+	rc = EXIT_OK;
 
 	if (!(conn = tool_connect(&rc)))
 		return rc;

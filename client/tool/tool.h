@@ -50,6 +50,8 @@ int			tool_fail(const char *what, const pr_error *err);
 int			tool_exit_code(const pr_error *err);
 int			tool_usage_error(const char *cmd, const char *fmt,...)
 			__attribute__((format(printf, 2, 3)));
+int			tool_no_arguments(int argc, char **argv, const char *cmd,
+							  void (*usage) (FILE *out));
 void		tool_warn(const char *fmt,...) __attribute__((format(printf, 1, 2)));
 bool		parse_int(const char *s, long min, long max, long *out);
 bool		parse_seconds(const char *s, int64_t *usec);

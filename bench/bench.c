@@ -111,7 +111,7 @@ static const Section sections[] = {
 		"Baseline: the seed recipe in plain SQL on its own table (`UPDATE ... WHERE id = (SELECT ... "
 		"FOR UPDATE SKIP LOCKED) RETURNING id`, then `DELETE`), prepared statements, same driver. "
 		"Commits are counted by the driver; WAL bytes from `pg_current_wal_lsn()`; WAL flushes from `pg_stat_wal.wal_sync`. "
-		"Batch variants complete their batch in one statement (`SELECT pict_repo.complete_job(id, $2) FROM unnest($1::uuid[])`). "
+		"Batch variants complete their batch in one statement (`complete_jobs(ids, worker)`, through `pr_complete_jobs`). "
 		"Each row is the best of the rounds (3 in `make bench`, 1 in `make bench-quick`); a round runs every variant at every process count, so load from elsewhere hits all of them alike.",
 	{"variant", "W", "jobs/s", "commits/job", "WAL B/job", "WAL flushes/job", "baseline jobs/s", "baseline WAL B/job", "ratio"}},
 	{"targets", "Targets",
@@ -573,34 +573,24 @@ drain_baseline(int idx)
 	PQfinish(c);
 }
 
-/* Complete a batch of jobs in one statement (one commit). */
+/* Complete a batch of jobs with complete_jobs (one statement, one commit). */
 static void
-complete_batch(PGconn *c, const pr_job_list *jobs, const pr_uuid *worker)
+complete_batch(pr_conn *c, const pr_job_list *jobs, const pr_uuid *worker)
 {
-	char	   *arr = malloc(jobs->n * 40 + 8);
-	char		w[PR_UUID_STRLEN];
-	const char *p[2];
-	size_t		off = 0;
-	PGresult   *r;
+	pr_uuid    *ids = malloc(jobs->n * sizeof(pr_uuid));
+	pr_uuid_list *done = NULL;
+	pr_error	err;
 
-	arr[off++] = '{';
+	if (!ids)
+		child_fail("out of memory");
 	for (size_t i = 0; i < jobs->n; i++)
-	{
-		if (i > 0)
-			arr[off++] = ',';
-		pr_uuid_format(&jobs->rows[i].id, arr + off);
-		off += 36;
-	}
-	arr[off++] = '}';
-	arr[off] = '\0';
-	pr_uuid_format(worker, w);
-	p[0] = arr;
-	p[1] = w;
-	r = run_prepared(c, "complete_batch", 2, p, PGRES_TUPLES_OK);
-	if (strtol(PQgetvalue(r, 0, 0), NULL, 10) != (long) jobs->n)
-		child_fail("complete_batch completed %s of %zu jobs", PQgetvalue(r, 0, 0), jobs->n);
-	PQclear(r);
-	free(arr);
+		ids[i] = jobs->rows[i].id;
+	if (pr_complete_jobs(c, ids, jobs->n, worker, &done, &err) != PR_OK)
+		pr_fail("complete_jobs", &err);
+	if (done->n != jobs->n)
+		child_fail("complete_jobs completed %zu of %zu jobs", done->n, jobs->n);
+	pr_free(done);
+	free(ids);
 }
 
 static void
@@ -612,9 +602,6 @@ drain_ours(int idx, Variant v)
 	int			batch = v == V_BATCH10 ? 10 : v == V_BATCH100 ? 100 : 1;
 
 	pr_uuid_random(&worker);
-	prepare(pr_pgconn(c), "complete_batch",
-			"SELECT count(*) FILTER (WHERE pict_repo.complete_job(id, $2::uuid)) "
-			"FROM pg_catalog.unnest($1::uuid[]) AS id");
 	wait_start();
 	if (v == V_COMPLETE_AND_CLAIM)
 	{
@@ -658,7 +645,7 @@ drain_ours(int idx, Variant v)
 					pr_fail("complete_job", &err);
 			}
 			else
-				complete_batch(pr_pgconn(c), jobs, &worker);
+				complete_batch(c, jobs, &worker);
 			sh->commits[idx]++;
 			count_done(idx, (long) jobs->n);
 			pr_free(jobs);

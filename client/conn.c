@@ -440,6 +440,48 @@ pri_pp_jsonb_array(PrParams *p, const char *const *items, size_t n)
 	return 0;
 }
 
+/*
+ * Add a uuid[] parameter in binary (one array parameter per statement, like
+ * pri_pp_jsonb_array); -1 when ids is NULL with n > 0 or out of memory.
+ */
+int
+pri_pp_uuid_array(PrParams *p, const pr_uuid *ids, size_t n)
+{
+	size_t		size;
+	char	   *buf,
+			   *w;
+
+	if ((n > 0 && !ids) || n > 0x7ffffff)
+		return -1;
+	size = 20 + n * (4 + sizeof(pr_uuid));
+	buf = malloc(size);
+	if (!buf)
+		return -1;
+	put_be32(buf, n ? 1 : 0);		/* ndim */
+	put_be32(buf + 4, 0);			/* no nulls */
+	put_be32(buf + 8, PR_UUIDOID);
+	w = buf + 12;
+	if (n)
+	{
+		put_be32(w, (uint32_t) n);	/* dimension */
+		put_be32(w + 4, 1);			/* lower bound */
+		w += 8;
+	}
+	for (size_t i = 0; i < n; i++)
+	{
+		put_be32(w, (uint32_t) sizeof(pr_uuid));
+		memcpy(w + 4, ids[i].bytes, sizeof(pr_uuid));
+		w += 4 + sizeof(pr_uuid);
+	}
+	free(p->owned);
+	p->owned = buf;
+	p->values[p->n] = buf;
+	p->lengths[p->n] = (int) (w - buf);
+	p->formats[p->n] = 1;
+	p->n++;
+	return 0;
+}
+
 /* ---- result values ------------------------------------------------------------ */
 
 static uint32_t

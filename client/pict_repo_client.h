@@ -430,6 +430,14 @@ int			pr_heartbeat_job(pr_conn *conn, const pr_uuid *id, const pr_uuid *worker,
 							 pr_error *err);
 int			pr_complete_job(pr_conn *conn, const pr_uuid *id, const pr_uuid *worker,
 							pr_error *err);
+/*
+ * complete_jobs(ids, worker): the batch form, for the jobs of a claim with
+ * max_jobs > 1.  *completed lists the ids that were completed (held by this
+ * worker), in no particular order; the others were not ours any more.
+ */
+int			pr_complete_jobs(pr_conn *conn, const pr_uuid *ids, size_t n_ids,
+							 const pr_uuid *worker, pr_uuid_list **completed,
+							 pr_error *err);
 int			pr_complete_and_claim_job(pr_conn *conn, const pr_uuid *done,
 									  const pr_uuid *worker, const char *queue,
 									  int max_jobs, pr_job_list **jobs,

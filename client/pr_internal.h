@@ -28,6 +28,7 @@
 #define PR_TIMESTAMPTZOID	1184
 #define PR_INTERVALOID		1186
 #define PR_UUIDOID			2950
+#define PR_UUIDARRAYOID		2951
 #define PR_JSONBOID			3802
 #define PR_JSONBARRAYOID	3807
 
@@ -104,6 +105,7 @@ extern void pri_pp_uuid(PrParams *p, const pr_uuid *id);
 extern void pri_pp_ts(PrParams *p, int64_t ts);
 extern void pri_pp_interval(PrParams *p, int64_t us);
 extern int	pri_pp_jsonb_array(PrParams *p, const char *const *items, size_t n);
+extern int	pri_pp_uuid_array(PrParams *p, const pr_uuid *ids, size_t n);
 
 /* result values (binary format) */
 extern bool pri_isnull(const PGresult *res, int row, int col);

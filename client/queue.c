@@ -14,6 +14,7 @@
 #define J PR_JSONBOID
 #define JA PR_JSONBARRAYOID
 #define U PR_UUIDOID
+#define UA PR_UUIDARRAYOID
 #define I4 PR_INT4OID
 #define TS PR_TIMESTAMPTZOID
 #define IV PR_INTERVALOID
@@ -30,6 +31,8 @@ static const PrStmt st_heartbeat_job = {"pr_heartbeat_job",
 "SELECT pict_repo.heartbeat_job($1, $2)", 2, {U, U}};
 static const PrStmt st_complete_job = {"pr_complete_job",
 "SELECT pict_repo.complete_job($1, $2)", 2, {U, U}};
+static const PrStmt st_complete_jobs = {"pr_complete_jobs",
+"SELECT j::uuid FROM pict_repo.complete_jobs($1, $2) AS j", 2, {UA, U}};
 static const PrStmt st_complete_and_claim = {"pr_complete_and_claim_job",
 	"SELECT " JOB_COLUMNS " FROM pict_repo.complete_and_claim_job($1, $2, $3, $4)",
 4, {U, U, T, I4}};
@@ -205,6 +208,40 @@ pr_complete_job(pr_conn *conn, const pr_uuid *id, const pr_uuid *worker,
 
 	job_params(&p, id, worker);
 	return pri_exec_bool(conn, &st_complete_job, &p, err);
+}
+
+int
+pr_complete_jobs(pr_conn *conn, const pr_uuid *ids, size_t n_ids,
+				 const pr_uuid *worker, pr_uuid_list **completed, pr_error *err)
+{
+	PrParams	p;
+	PGresult   *res;
+	PrPack		pk;
+	pr_uuid_list *list;
+	void	   *rows;
+	int			n;
+
+	if (completed)
+		*completed = NULL;
+	pri_params_init(&p);
+	if (pri_pp_uuid_array(&p, ids, n_ids) != 0)
+	{
+		pri_params_free(&p);
+		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT,
+					  "ids must not be NULL");
+		return PR_ERROR;
+	}
+	pri_pp_uuid(&p, worker);
+	list = pri_exec_pack(conn, &st_complete_jobs, &p, 1, &pk, sizeof(*list),
+						 sizeof(pr_uuid), NULL, 0, &res, &rows, err);
+	if (!list)
+		return PR_ERROR;
+	n = PQntuples(res);
+	list->n = (size_t) n;
+	list->ids = rows;
+	for (int i = 0; i < n; i++)
+		pri_get_uuid(res, i, 0, &list->ids[i]);
+	PRI_RETURN_PACKED(res, list, completed);
 }
 
 int

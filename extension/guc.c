@@ -29,6 +29,12 @@ int			pict_repo_upload_ttl = 86400;
 /* pict_repo.lock_timeout, in seconds: a variant lock without heartbeat for longer is dead. */
 int			pict_repo_lock_timeout = 120;
 
+/* pict_repo.queue_vacuum_interval, in milliseconds; 0 turns the worker's VACUUM off. */
+int			pict_repo_queue_vacuum_interval = 5000;
+
+/* pict_repo.queue_vacuum_threshold: dead rows of job_queue that call for a VACUUM. */
+int			pict_repo_queue_vacuum_threshold = 1000;
+
 /*
  * Define the settings and, when the library is preloaded, register the
  * background worker.
@@ -95,6 +101,25 @@ _PG_init(void)
 							120, 1, 7 * 86400,
 							PGC_SUSET,
 							GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("pict_repo.queue_vacuum_interval",
+							"Least time between two VACUUMs of the job queue by the background worker (0: never).",
+							"Autovacuum visits a table at most once per autovacuum_naptime; "
+							"a busy queue wants its dead rows gone sooner.",
+							&pict_repo_queue_vacuum_interval,
+							5000, 0, 3600 * 1000,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("pict_repo.queue_vacuum_threshold",
+							"Dead rows in the job queue above which the background worker vacuums it.",
+							NULL,
+							&pict_repo_queue_vacuum_threshold,
+							1000, 1, INT_MAX,
+							PGC_SIGHUP,
+							0,
 							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("pict_repo");

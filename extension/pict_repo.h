@@ -32,6 +32,8 @@ extern int	pict_repo_maintenance_interval;	/* ms */
 extern int	pict_repo_job_timeout;	/* s */
 extern int	pict_repo_upload_ttl;	/* s */
 extern int	pict_repo_lock_timeout; /* s */
+extern int	pict_repo_queue_vacuum_interval;	/* ms, 0: off */
+extern int	pict_repo_queue_vacuum_threshold;	/* dead rows */
 
 extern void _PG_init(void);
 

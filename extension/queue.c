@@ -41,6 +41,7 @@ static PrPlan claim_plan;
 static PrPlan claim_one_plan;
 static PrPlan heartbeat_plan;
 static PrPlan complete_plan;
+static PrPlan complete_many_plan;
 static PrPlan fail_plan;
 
 /*
@@ -494,6 +495,64 @@ pict_repo_complete_job(PG_FUNCTION_ARGS)
 	Datum		worker = RequiredArg(fcinfo, 1, "worker");
 
 	PG_RETURN_BOOL(CompleteJob(id, worker));
+}
+
+/*
+ * Complete a batch of jobs (the jobs of a claim_job with max_jobs > 1):
+ * returns the ids of those the worker held, now deleted and counted in
+ * queue_stats with one upsert per queue; ids it does not hold (or NULL
+ * elements) are left alone.
+ */
+PG_FUNCTION_INFO_V1(pict_repo_complete_jobs);
+Datum
+pict_repo_complete_jobs(PG_FUNCTION_ARGS)
+{
+	static const Oid argtypes[] = {UUIDARRAYOID, UUIDOID, INT2OID};
+	Datum		values[3];
+	ArrayType  *ids;
+	int			nids;
+
+	PrRequireArg(fcinfo, 0, "ids");
+	ids = PG_GETARG_ARRAYTYPE_P(0);
+	nids = ArrayGetNItems(ARR_NDIM(ids), ARR_DIMS(ids));
+	if (nids > PR_LIM_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ids must not hold more than %d jobs", PR_LIM_MAX),
+				 errdetail("ids holds %d.", nids)));
+	values[0] = PointerGetDatum(ids);
+	values[1] = RequiredArg(fcinfo, 1, "worker");
+	values[2] = Int16GetDatum(PR_STATS_SHARD());
+
+	PrMaterialize(fcinfo);
+	if (nids == 0)
+		PG_RETURN_NULL();
+
+	KeepCommitDurable();
+	PrConnect();
+	/* worker = $2 implies status = 'running' (see heartbeat_job). */
+	ExecHot(&complete_many_plan,
+			"WITH d AS ("
+			"  DELETE FROM " PR_SCHEMA ".job_queue"
+			"  WHERE id = ANY ($1) AND worker = $2"
+			"  RETURNING id, queue, queue_time, run_at), "
+			"s AS ("
+			"  INSERT INTO " PR_SCHEMA ".queue_stats AS s"
+			"    (queue, minute, shard, completed, wait_time, run_time)"
+			"  SELECT queue, pg_catalog.date_trunc('minute', pg_catalog.now(), 'UTC'), $3,"
+			"         pg_catalog.count(*),"
+			"         pg_catalog.sum(GREATEST(run_at - queue_time, interval '0')),"
+			"         pg_catalog.sum(GREATEST(pg_catalog.now() - run_at, interval '0'))"
+			"  FROM d GROUP BY queue"
+			"  ON CONFLICT (queue, minute, shard) DO UPDATE"
+			"  SET completed = s.completed + EXCLUDED.completed,"
+			"      wait_time = s.wait_time + EXCLUDED.wait_time,"
+			"      run_time = s.run_time + EXCLUDED.run_time) "
+			"SELECT id FROM d",
+			3, argtypes, values, NULL, SPI_OK_SELECT);
+	PrPutRows(fcinfo);
+	PrFinish();
+	PG_RETURN_NULL();
 }
 
 /*

@@ -17,10 +17,14 @@
 
 #include "access/xact.h"
 #include "access/xlog.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_extension.h"
 #include "commands/extension.h"
+#include "commands/vacuum.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_node.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
@@ -29,8 +33,12 @@
 #include "storage/latch.h"
 #include "storage/lmgr.h"
 #include "tcop/tcopprot.h"
+#include "utils/acl.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 
 /* Name (and pg_stat_activity.backend_type) of the worker. */
 #define PR_WORKER_NAME "pict_repo maintenance"
@@ -143,6 +151,103 @@ MaintenanceTick(void)
 						r.requeued, r.dead, r.expired_uploads, r.expired_locks)));
 }
 
+/*
+ * VACUUM of the job queue.
+ *
+ * Every claim and every completion leaves a dead row version, and its entry
+ * at the head of job_queue_claim_idx, where every later claim walks over it
+ * until VACUUM removes it.  Autovacuum visits a table at most once per
+ * autovacuum_naptime (a minute by default, and a server-wide setting), so a
+ * queue draining thousands of jobs a second slows down between its visits.
+ * The worker therefore vacuums job_queue itself once it holds
+ * pict_repo.queue_vacuum_threshold dead rows (from the cumulative
+ * statistics), at most once per pict_repo.queue_vacuum_interval.
+ *
+ * It runs the VACUUM command the way a backend does for a client: outside a
+ * transaction block, with no snapshot held, as a top-level statement (so
+ * vacuum() commits the transaction it is called in and runs in its own).
+ * SKIP_LOCKED: when autovacuum or a manual VACUUM is already on the table,
+ * this round is skipped rather than waited for.  The relation is named by
+ * its OID, so a table dropped meanwhile is skipped silently.  A worker
+ * connected as a role that does not own the table (pict_repo.worker_role)
+ * does not try: it would only be told it may not.
+ */
+static TimestampTz last_queue_vacuum = 0;
+static MemoryContext queue_vacuum_cxt = NULL;
+static bool queue_vacuum_not_owner_logged = false;
+
+/* Return job_queue's OID if it exists, this role may vacuum it and it has enough dead rows. */
+static Oid
+QueueToVacuum(void)
+{
+	Oid			nsp = get_namespace_oid(PR_SCHEMA, true);
+	Oid			relid;
+	PgStat_StatTabEntry *tab;
+
+	if (!OidIsValid(nsp))
+		return InvalidOid;
+	relid = get_relname_relid("job_queue", nsp);
+	if (!OidIsValid(relid))
+		return InvalidOid;
+	if (!pg_class_ownercheck(relid, GetUserId()))
+	{
+		if (!queue_vacuum_not_owner_logged)
+			ereport(LOG,
+					(errmsg("pict_repo maintenance worker does not vacuum " PR_SCHEMA ".job_queue: its role does not own it"),
+					 errhint("Autovacuum still does; set pict_repo.queue_vacuum_interval = 0 to silence this.")));
+		queue_vacuum_not_owner_logged = true;
+		return InvalidOid;
+	}
+	tab = pgstat_fetch_stat_tabentry(relid);
+	if (tab == NULL || tab->n_dead_tuples < pict_repo_queue_vacuum_threshold)
+		return InvalidOid;
+	return relid;
+}
+
+static void
+QueueVacuumTick(void)
+{
+	Oid			relid = InvalidOid;
+
+	if (pict_repo_queue_vacuum_interval <= 0 ||
+		!TimestampDifferenceExceeds(last_queue_vacuum, GetCurrentTimestamp(),
+									pict_repo_queue_vacuum_interval))
+		return;
+	if (queue_vacuum_cxt == NULL)
+		queue_vacuum_cxt = AllocSetContextCreate(TopMemoryContext,
+												 "pict_repo queue vacuum",
+												 ALLOCSET_DEFAULT_SIZES);
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (ExtensionLocked())
+		relid = QueueToVacuum();
+	if (OidIsValid(relid))
+	{
+		MemoryContext old = MemoryContextSwitchTo(queue_vacuum_cxt);
+		VacuumStmt *stmt = makeNode(VacuumStmt);
+		ParseState *pstate = make_parsestate(NULL);
+
+		stmt->options = list_make1(makeDefElem("skip_locked", NULL, -1));
+		stmt->rels = list_make1(makeVacuumRelation(NULL, relid, NIL));
+		stmt->is_vacuumcmd = true;
+		pstate->p_sourcetext = "VACUUM (SKIP_LOCKED) " PR_SCHEMA ".job_queue";
+		pgstat_report_activity(STATE_RUNNING, pstate->p_sourcetext);
+
+		/* vacuum() keeps its cross-transaction state under PortalContext. */
+		PortalContext = queue_vacuum_cxt;
+		ExecVacuum(pstate, stmt, true);
+		PortalContext = NULL;
+		MemoryContextSwitchTo(old);
+		last_queue_vacuum = GetCurrentTimestamp();
+		elog(DEBUG1, "pict_repo maintenance worker vacuumed " PR_SCHEMA ".job_queue");
+	}
+	CommitTransactionCommand();
+	MemoryContextReset(queue_vacuum_cxt);
+	pgstat_report_stat(true);
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
 /* Entry point of the maintenance worker. */
 void
 PrWorkerMain(Datum main_arg)
@@ -171,7 +276,10 @@ PrWorkerMain(Datum main_arg)
 
 		/* A standby cannot write; it starts working once promoted. */
 		if (!RecoveryInProgress())
+		{
 			MaintenanceTick();
+			QueueVacuumTick();
+		}
 
 		(void) WaitLatch(MyLatch,
 						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,

@@ -179,6 +179,49 @@ test_queue(void)
 				 "pr_push_jobs with an empty queue");
 	}
 
+	if (need(c, "complete_jobs", "complete_jobs", "push_jobs", "claim_job", NULL))
+	{
+		pr_uuid_list *done = NULL;
+		pr_uuid		mixed[4];
+		bool		all_ours = true;
+
+		pr_push_jobs(c, "client-q6", batch, 3, &ids, &err);
+		pr_free(ids);
+		ids = NULL;
+		ok(pr_claim_job(c, "client-q6", &worker, 3, &jobs, &err) == PR_OK && jobs->n == 3,
+		   "a batch of three claimed");
+		/* two of the batch, an unknown id, and the third claimed by nobody else */
+		mixed[0] = jobs->rows[0].id;
+		mixed[1] = jobs->rows[1].id;
+		pr_uuid_random(&mixed[2]);
+		mixed[3] = jobs->rows[1].id;
+		ok(pr_complete_jobs(c, mixed, 4, &other, &done, &err) == PR_OK && done->n == 0,
+		   "pr_complete_jobs by another worker completes nothing");
+		pr_free(done);
+		done = NULL;
+		ok(pr_complete_jobs(c, mixed, 4, &worker, &done, &err) == PR_OK && done->n == 2,
+		   "pr_complete_jobs completes the held jobs, each once");
+		for (size_t i = 0; done && i < done->n; i++)
+			all_ours = all_ours &&
+				(memcmp(&done->ids[i], &mixed[0], sizeof(pr_uuid)) == 0 ||
+				 memcmp(&done->ids[i], &mixed[1], sizeof(pr_uuid)) == 0);
+		ok(all_ours, "pr_complete_jobs returns the ids it completed");
+		pr_free(done);
+		done = NULL;
+		ok(pr_complete_jobs(c, &jobs->rows[2].id, 1, &worker, NULL, &err) == PR_OK,
+		   "pr_complete_jobs without a result list");
+		ok(pr_queue_length(c, "client-q6", &len, &err) == PR_OK && len == 0,
+		   "the whole batch is done");
+		ok(pr_complete_jobs(c, NULL, 0, &worker, &done, &err) == PR_OK && done->n == 0,
+		   "pr_complete_jobs of an empty batch");
+		pr_free(done);
+		done = NULL;
+		is_error(pr_complete_jobs(c, NULL, 2, &worker, &done, &err), &err, "22023",
+				 "pr_complete_jobs with NULL ids");
+		pr_free(jobs);
+		jobs = NULL;
+	}
+
 	if (need(c, "requeue_stale", "requeue_stale", "claim_job", NULL))
 	{
 		pr_claim_job(c, "client-q5", &worker, 1, &jobs, &err);

@@ -89,6 +89,8 @@ INSERT INTO expected_functions VALUES
     ('job queue', 'heartbeat_job', 'v'),
     ('job queue', 'complete_job', 'v'),
     ('job queue', 'complete_and_claim_job', 'v'),
+    -- 1.2: the batch form of complete_job.
+    ('job queue', 'complete_jobs', 'v'),
     ('job queue', 'fail_job', 'v'),
     ('job queue', 'requeue_stale', 'v'),
     ('job queue', 'retry_dead_job', 'v'),
@@ -251,6 +253,7 @@ INSERT INTO expected_signatures (name, args, arguments, result) VALUES
     ('complete_and_claim_job', '{uuid,uuid,text,integer}',
      'done uuid, worker uuid, queue text, max_jobs integer DEFAULT 1',
      'TABLE(id uuid, job jsonb, attempt integer)'),
+    ('complete_jobs', '{uuid[],uuid}', 'ids uuid[], worker uuid', 'SETOF uuid'),
     ('fail_job', '{uuid,uuid,text,interval}',
      'id uuid, worker uuid, error text DEFAULT NULL::text, retry_in interval DEFAULT NULL::interval',
      'text'),

@@ -71,7 +71,7 @@ CREATE TEMP TABLE calls (
 );
 INSERT INTO calls (call, expected) VALUES
     -- version
-    ($$pict_repo.version()$$, ARRAY['1.1']),
+    ($$pict_repo.version()$$, ARRAY['1.2']),
 
     -- settings
     ($$pict_repo.get_setting('tap.key')$$, ARRAY[NULL]),
@@ -492,6 +492,10 @@ INSERT INTO calls (call, expected) VALUES
     ($$pict_repo.complete_job(pg_catalog.current_setting('tap.j1')::uuid, '00000000-0000-0000-0000-0000000000a1')$$, ARRAY['true']),
     ($$pict_repo.complete_job(pg_catalog.current_setting('tap.j1')::uuid, '00000000-0000-0000-0000-0000000000a1')$$, ARRAY['false']),
     ($$pict_repo.complete_job(NULL, '00000000-0000-0000-0000-0000000000a1')$$, ARRAY['ERROR 22023']),
+    -- complete_jobs (1.2): only the holder's jobs
+    ($$(SELECT pg_catalog.count(*) FROM pict_repo.complete_jobs(ARRAY[pg_catalog.current_setting('tap.j1')::uuid],
+                                                                 '00000000-0000-0000-0000-0000000000a1'))$$, ARRAY['0']),
+    ($$pict_repo.complete_jobs(NULL, '00000000-0000-0000-0000-0000000000a1')$$, ARRAY['ERROR 22023']),
 
     -- complete_and_claim_job: claim_job's result
     ($$(SELECT pg_catalog.string_agg(c.job::text OPERATOR(pg_catalog.||) ' #' OPERATOR(pg_catalog.||) c.attempt::text, ', ')

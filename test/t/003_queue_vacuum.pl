@@ -1,0 +1,111 @@
+# The maintenance worker vacuums job_queue once it holds
+# pict_repo.queue_vacuum_threshold dead rows, at most once per
+# pict_repo.queue_vacuum_interval; with the interval 0 it never does; a
+# VACUUM it cannot start at once (the table is locked) is skipped, not
+# waited for, so the maintenance passes go on; and vacuuming loses no job.
+use strict;
+use warnings;
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('queue_vacuum');
+$node->init;
+$node->append_conf('postgresql.conf', q{
+shared_preload_libraries = 'pict_repo'
+pict_repo.database = 'postgres'
+pict_repo.job_timeout = '1s'
+pict_repo.maintenance_interval = '100ms'
+pict_repo.queue_vacuum_interval = '200ms'
+pict_repo.queue_vacuum_threshold = 200
+autovacuum = off
+});
+$node->start;
+$node->safe_psql('postgres', 'CREATE EXTENSION pict_repo');
+
+my $w = '00000000-0000-0000-0000-0000000000a1';
+
+sub vacuum_count
+{
+	return $node->safe_psql('postgres',
+		"SELECT vacuum_count FROM pg_stat_user_tables "
+		  . "WHERE relid = 'pict_repo.job_queue'::regclass");
+}
+
+# Push n jobs and drain them in batches, leaving 2n dead row versions.
+sub churn
+{
+	my ($queue, $n) = @_;
+	$node->safe_psql('postgres', qq{
+		SELECT count(*) FROM pict_repo.push_jobs('$queue',
+			ARRAY(SELECT jsonb_build_object('n', i) FROM generate_series(1, $n) i));
+		SELECT count(*) FROM pict_repo.complete_jobs(
+			ARRAY(SELECT id FROM pict_repo.claim_job('$queue', '$w', $n)), '$w');
+		SELECT pg_stat_force_next_flush();
+	});
+}
+
+# Below the threshold: no VACUUM.
+my $before = vacuum_count();
+churn('few', 50);
+sleep 2;
+is(vacuum_count(), $before, 'no VACUUM below queue_vacuum_threshold');
+
+# Above it: a VACUUM within a few intervals, and the dead rows are gone.
+$node->safe_psql('postgres',
+	"SELECT count(*) FROM pict_repo.push_jobs('keep', ARRAY(SELECT jsonb_build_object('k', i) FROM generate_series(1, 300) i))");
+churn('many', 1000);
+ok( $node->poll_query_until('postgres',
+		"SELECT vacuum_count > $before FROM pg_stat_user_tables "
+		  . "WHERE relid = 'pict_repo.job_queue'::regclass"),
+	'the worker vacuums job_queue above queue_vacuum_threshold');
+ok( $node->poll_query_until('postgres',
+		"SELECT n_dead_tup < 200 FROM pg_stat_user_tables "
+		  . "WHERE relid = 'pict_repo.job_queue'::regclass"),
+	'and the dead rows are gone');
+is( $node->safe_psql('postgres',
+		"SELECT count(*) || ' ' || count(DISTINCT job) FROM pict_repo.job_queue WHERE queue = 'keep' AND status = 'new'"),
+	'300 300', 'the waiting jobs are all there, once each');
+is($node->safe_psql('postgres', "SELECT count(*) FROM pict_repo.job_queue WHERE queue = 'many'"),
+	'0', 'the completed jobs stay gone');
+
+# The table locked by someone else: the VACUUM is skipped, the worker goes
+# on requeueing stale jobs meanwhile, and vacuums once the lock is gone.
+my $locker = $node->background_psql('postgres');
+$locker->query_safe('BEGIN');
+$locker->query_safe('LOCK TABLE pict_repo.job_queue IN SHARE UPDATE EXCLUSIVE MODE');
+$before = vacuum_count();
+churn('locked', 1000);
+my $stale = $node->safe_psql('postgres', qq{
+	SELECT id FROM pict_repo.claim_job('keep', '$w');
+});
+ok( $node->poll_query_until('postgres',
+		"SELECT status = 'new' FROM pict_repo.job_queue WHERE id = '$stale'"),
+	'while job_queue is locked the worker still requeues a stale job');
+is(vacuum_count(), $before, 'and has not vacuumed the locked table');
+ok( $node->poll_query_until('postgres',
+		"SELECT count(*) = 0 FROM pg_stat_activity WHERE backend_type = 'pict_repo maintenance' AND wait_event_type = 'Lock'"),
+	'nor waits for its lock');
+$locker->query_safe('COMMIT');
+$locker->quit;
+ok( $node->poll_query_until('postgres',
+		"SELECT vacuum_count > $before FROM pg_stat_user_tables "
+		  . "WHERE relid = 'pict_repo.job_queue'::regclass"),
+	'it vacuums once the lock is released');
+
+# queue_vacuum_interval = 0: never.
+$node->append_conf('postgresql.conf', "pict_repo.queue_vacuum_interval = 0\n");
+$node->reload;
+sleep 1;
+$before = vacuum_count();
+churn('off', 1000);
+sleep 2;
+is(vacuum_count(), $before, 'with queue_vacuum_interval = 0 the worker does not vacuum');
+
+# The worker is still the one it was: no error restarted it.
+my $log = slurp_file($node->logfile);
+unlike($log, qr/pict_repo maintenance.*exited with exit code/, 'the worker never failed');
+
+$node->stop;
+done_testing();

@@ -21,6 +21,41 @@
 typedef void (*ParamsFn) (PrParams *p, const void *items, size_t i);
 
 /*
+ * Read the results up to the sync's.  Before it may come the error of a
+ * commit that failed at the sync (then a NULL): it replaces *error.  False
+ * when no sync came (the connection failed, or the exchange is not what the
+ * protocol gives).
+ */
+static bool
+read_sync(PGconn *pg, PGresult **error)
+{
+	int			nulls = 0;
+
+	for (;;)
+	{
+		PGresult   *r = PQgetResult(pg);
+		ExecStatusType st;
+
+		if (!r)
+		{
+			/* A NULL ends an error; two in a row: no sync is coming. */
+			if (PQstatus(pg) == CONNECTION_BAD || ++nulls > 1)
+				return false;
+			continue;
+		}
+		nulls = 0;
+		st = PQresultStatus(r);
+		if (st != PGRES_FATAL_ERROR)
+		{
+			PQclear(r);
+			return st == PGRES_PIPELINE_SYNC;
+		}
+		PQclear(*error);
+		*error = r;
+	}
+}
+
+/*
  * Run n items of stmt in pipeline mode; results[i] receives the item's
  * PGresult (TUPLES_OK or an error), or NULL when the connection failed
  * before the item ran.  PR_ERROR only when the pipeline itself could not
@@ -102,18 +137,11 @@ run_pipeline(pr_conn *conn, const PrStmt *stmt, const void *items, size_t n,
 				broken = true;
 				break;
 			}
-			/* After the NULL comes the sync. */
-			extra = PQgetResult(pg);
-			if (extra)
+			/* After the NULL comes the sync, or the error of the commit. */
+			if (!read_sync(pg, &results[i]))
 			{
-				ExecStatusType st = PQresultStatus(extra);
-
-				PQclear(extra);
-				if (st != PGRES_PIPELINE_SYNC)
-				{
-					broken = true;
-					break;
-				}
+				broken = true;
+				break;
 			}
 		}
 	}

@@ -26,7 +26,11 @@
 
 #include "pr_internal.h"
 
-#define CHUNK 128
+/* Items per chunk; the fuzz target makes it small to reach every path. */
+#ifndef PR_PIPELINE_CHUNK
+#define PR_PIPELINE_CHUNK 128
+#endif
+#define CHUNK PR_PIPELINE_CHUNK
 
 /* Send one item's statement: fills p and sends it. */
 typedef void (*ParamsFn) (PrParams *p, const void *items, size_t i);

@@ -501,14 +501,28 @@ int			pr_wait_for_job(pr_conn *conn, const char *queue, const pr_uuid *worker,
 /* ---- batches through libpq pipeline mode ---------------------------------- */
 
 /*
- * Each item is sent as its own statement followed by a sync, all in one
- * pipeline: one network round trip for the batch, and an error in one item
- * (it rolls back only that item) does not stop the others.  The call
- * returns PR_OK when every item ran without an error (an item may still be
- * PR_NONE), PR_ERROR when some item failed (err holds the first item error;
- * each item carries its own rc, sqlstate and message) or the connection
- * failed (every unfinished item is PR_ERROR then).  *results is one block
- * freed with pr_free.
+ * The items are sent in one pipeline (one network round trip per 128
+ * items) as ONE transaction: no sync point between them and one at the end,
+ * so a batch in which every item succeeds commits once (one WAL flush).  If
+ * any item fails (or the commit does), the server rolls the whole batch
+ * back, nothing of it is written, and the batch is sent again item by item,
+ * each item followed by its own sync point (its own transaction): an error
+ * then rolls back only its own item and does not stop the others, so every
+ * item gets the result it would get alone (e.g. 23505 for a taken alias
+ * while the other items succeed).  A deadlock or serialization failure
+ * between concurrent batches is such an error too.  The ids, aliases and
+ * tokens of a batch that was run again are those of the second run.
+ *
+ * In a transaction of the caller's (after BEGIN) the items always run item
+ * by item inside it, committed or rolled back with it: the first error
+ * aborts the caller's transaction and every later item fails with 25P02.
+ *
+ * The call returns PR_OK when every item ran without an error (an item may
+ * still be PR_NONE), PR_ERROR when some item failed (err holds the first
+ * item error; each item carries its own rc, sqlstate and message) or the
+ * connection failed (every unfinished item is PR_ERROR then: while the
+ * batch runs as one transaction that is every item, since none is committed
+ * before its end).  *results is one block freed with pr_free.
  */
 typedef struct pr_push_item
 {

@@ -5,16 +5,21 @@
  *		(pr_push_jobs_pipelined, pr_ingest_batch) against a scripted libpq.
  *
  * The link wraps the libpq calls of the pipeline (-Wl,--wrap=...): entering
- * and leaving pipeline mode, sending, syncing and flushing succeed or fail
- * as the input says, and every PQgetResult returns what the input scripts:
+ * and leaving pipeline mode, sending, flush requests, syncing and flushing
+ * succeed or fail as the input says, the connection is in a transaction or
+ * not (a batch is sent as one transaction, then item by item after an
+ * error, or item by item at once), and every PQgetResult returns what the
+ * input scripts:
  * a result of any shape (fz_pgresult.h), an error, a pipeline sync, an
  * aborted item, or NULL (and NULL for ever once the input is used up), while
  * PQstatus reports the connection good or bad.  So the batch code meets
  * every order of results a server, a broken connection or a bug could
  * produce; it must never crash, leak, or hand out a bad string.
  *
- * Input: byte 0: the call and the number of items (1..8); byte 1: which
- * sends fail; then one byte per libpq call that asks the script.
+ * Input: byte 0: the call and the number of items (1..8); byte 1: bit 0 set
+ * when the connection is in a transaction; then one byte per libpq call
+ * that asks the script (a send or flush request fails on 0xee).  The
+ * library is built with chunks of 3 items, so a batch spans chunks.
  *
  *-------------------------------------------------------------------------
  */
@@ -30,6 +35,7 @@ static const uint8_t *fz_end;
 static pr_conn fz_conn;
 static bool fz_in_pipeline;
 static bool fz_bad;
+static PGTransactionStatusType fz_xact;
 
 static int
 fz_byte(void)
@@ -46,6 +52,8 @@ int			__wrap_PQsendQueryPrepared(PGconn *conn, const char *stmtName, int nParams
 									   const char *const *paramValues, const int *paramLengths,
 									   const int *paramFormats, int resultFormat);
 int			__wrap_PQpipelineSync(PGconn *conn);
+int			__wrap_PQsendFlushRequest(PGconn *conn);
+PGTransactionStatusType __wrap_PQtransactionStatus(const PGconn *conn);
 int			__wrap_PQflush(PGconn *conn);
 PGresult   *__wrap_PQgetResult(PGconn *conn);
 ConnStatusType __wrap_PQstatus(const PGconn *conn);
@@ -98,6 +106,18 @@ int
 __wrap_PQpipelineSync(PGconn *conn)
 {
 	return 1;
+}
+
+int
+__wrap_PQsendFlushRequest(PGconn *conn)
+{
+	return fz_byte() != 0xee;
+}
+
+PGTransactionStatusType
+__wrap_PQtransactionStatus(const PGconn *conn)
+{
+	return fz_xact;
 }
 
 int
@@ -166,6 +186,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_end = data + size;
 	fz_in_pipeline = false;
 	fz_bad = false;
+	fz_xact = (data[1] & 1) ? PQTRANS_INTRANS : PQTRANS_IDLE;
 	n = 1 + (data[0] >> 1) % 8;
 
 	if (data[0] & 1)

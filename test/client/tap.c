@@ -172,6 +172,7 @@ main(int argc, char **argv)
 	test_aliases();
 	test_queue();
 	test_batches();
+	test_batch_commits();
 	test_waits();
 	test_worker();
 

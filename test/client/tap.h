@@ -48,6 +48,7 @@ void		test_hashes(void);
 void		test_aliases(void);
 void		test_queue(void);
 void		test_batches(void);
+void		test_batch_commits(void);
 void		test_waits(void);
 void		test_worker(void);
 

@@ -30,10 +30,13 @@ int			pict_repo_upload_ttl = 86400;
 int			pict_repo_lock_timeout = 120;
 
 /* pict_repo.queue_vacuum_interval, in milliseconds; 0 turns the worker's VACUUM off. */
-int			pict_repo_queue_vacuum_interval = 5000;
+int			pict_repo_queue_vacuum_interval = 1000;
 
 /* pict_repo.queue_vacuum_threshold: dead rows of job_queue that call for a VACUUM. */
 int			pict_repo_queue_vacuum_threshold = 1000;
+
+/* pict_repo.queue_vacuum_scale_factor: and this fraction of its live rows. */
+double		pict_repo_queue_vacuum_scale_factor = 0.05;
 
 /*
  * Define the settings and, when the library is preloaded, register the
@@ -108,7 +111,7 @@ _PG_init(void)
 							"Autovacuum visits a table at most once per autovacuum_naptime; "
 							"a busy queue wants its dead rows gone sooner.",
 							&pict_repo_queue_vacuum_interval,
-							5000, 0, 3600 * 1000,
+							1000, 0, 3600 * 1000,
 							PGC_SIGHUP,
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
@@ -121,6 +124,16 @@ _PG_init(void)
 							PGC_SIGHUP,
 							0,
 							NULL, NULL, NULL);
+
+	DefineCustomRealVariable("pict_repo.queue_vacuum_scale_factor",
+							 "Fraction of the job queue's live rows added to queue_vacuum_threshold.",
+							 "A VACUUM reads all of the table's indexes: a long queue is vacuumed "
+							 "only once its dead rows are worth that.",
+							 &pict_repo_queue_vacuum_scale_factor,
+							 0.05, 0.0, 100.0,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("pict_repo");
 

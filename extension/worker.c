@@ -160,8 +160,12 @@ MaintenanceTick(void)
  * autovacuum_naptime (a minute by default, and a server-wide setting), so a
  * queue draining thousands of jobs a second slows down between its visits.
  * The worker therefore vacuums job_queue itself once it holds
- * pict_repo.queue_vacuum_threshold dead rows (from the cumulative
- * statistics), at most once per pict_repo.queue_vacuum_interval.
+ * pict_repo.queue_vacuum_threshold dead rows plus
+ * pict_repo.queue_vacuum_scale_factor of its live rows (from the cumulative
+ * statistics), at most once per pict_repo.queue_vacuum_interval.  The
+ * scale factor is there because a VACUUM reads every index of the table
+ * whole: a queue of a million waiting jobs drained slowly is not vacuumed
+ * every second.
  *
  * It runs the VACUUM command the way a backend does for a client: outside a
  * transaction block, with no snapshot held, as a top-level statement (so
@@ -199,7 +203,9 @@ QueueToVacuum(void)
 		return InvalidOid;
 	}
 	tab = pgstat_fetch_stat_tabentry(relid);
-	if (tab == NULL || tab->n_dead_tuples < pict_repo_queue_vacuum_threshold)
+	if (tab == NULL ||
+		tab->n_dead_tuples < pict_repo_queue_vacuum_threshold +
+		pict_repo_queue_vacuum_scale_factor * tab->n_live_tuples)
 		return InvalidOid;
 	return relid;
 }

@@ -1,5 +1,6 @@
 # The maintenance worker vacuums job_queue once it holds
-# pict_repo.queue_vacuum_threshold dead rows, at most once per
+# pict_repo.queue_vacuum_threshold dead rows plus
+# pict_repo.queue_vacuum_scale_factor of its live rows, at most once per
 # pict_repo.queue_vacuum_interval; with the interval 0 it never does; a
 # VACUUM it cannot start at once (the table is locked) is skipped, not
 # waited for, so the maintenance passes go on; and vacuuming loses no job.
@@ -22,6 +23,7 @@ pict_repo.queue_vacuum_threshold = 200
 autovacuum = off
 });
 $node->start;
+my $log_start = -s $node->logfile;
 $node->safe_psql('postgres', 'CREATE EXTENSION pict_repo');
 
 my $w = '00000000-0000-0000-0000-0000000000a1';
@@ -94,6 +96,22 @@ ok( $node->poll_query_until('postgres',
 		  . "WHERE relid = 'pict_repo.job_queue'::regclass"),
 	'it vacuums once the lock is released');
 
+# The scale factor: with 300 live rows and a factor of 10, 2000 dead rows
+# are not enough (200 + 3000); with the default 0.05 they are (200 + 15).
+$node->append_conf('postgresql.conf', "pict_repo.queue_vacuum_scale_factor = 10\n");
+$node->reload;
+sleep 1;
+$before = vacuum_count();
+churn('scaled', 1000);
+sleep 2;
+is(vacuum_count(), $before, 'below threshold + scale_factor * live rows: no VACUUM');
+$node->append_conf('postgresql.conf', "pict_repo.queue_vacuum_scale_factor = 0.05\n");
+$node->reload;
+ok( $node->poll_query_until('postgres',
+		"SELECT vacuum_count > $before FROM pg_stat_user_tables "
+		  . "WHERE relid = 'pict_repo.job_queue'::regclass"),
+	'above it: VACUUM');
+
 # queue_vacuum_interval = 0: never.
 $node->append_conf('postgresql.conf', "pict_repo.queue_vacuum_interval = 0\n");
 $node->reload;
@@ -104,7 +122,7 @@ sleep 2;
 is(vacuum_count(), $before, 'with queue_vacuum_interval = 0 the worker does not vacuum');
 
 # The worker is still the one it was: no error restarted it.
-my $log = slurp_file($node->logfile);
+my $log = slurp_file($node->logfile, $log_start);
 unlike($log, qr/pict_repo maintenance.*exited with exit code/, 'the worker never failed');
 
 $node->stop;

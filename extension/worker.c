@@ -21,6 +21,7 @@
 #include "catalog/pg_extension.h"
 #include "commands/extension.h"
 #include "commands/vacuum.h"
+#include "access/relation.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -32,6 +33,7 @@
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/lmgr.h"
+#include "storage/procarray.h"
 #include "tcop/tcopprot.h"
 #include "utils/acl.h"
 #include "utils/guc.h"
@@ -177,6 +179,7 @@ MaintenanceTick(void)
  * does not try: it would only be told it may not.
  */
 static TimestampTz last_queue_vacuum = 0;
+static TransactionId last_queue_vacuum_horizon = InvalidTransactionId;
 static MemoryContext queue_vacuum_cxt = NULL;
 static bool queue_vacuum_not_owner_logged = false;
 
@@ -228,6 +231,34 @@ QueueVacuumTick(void)
 	StartTransactionCommand();
 	if (ExtensionLocked())
 		relid = QueueToVacuum();
+
+	/*
+	 * A row deleted by a transaction is removable once no snapshot can see
+	 * it any more: once the transaction is older than the table's xmin
+	 * horizon.  While that horizon stands still (a long transaction, or a
+	 * replication slot or standby holding it back), the last VACUUM already
+	 * removed all it can, and another would read every index for nothing.
+	 */
+	if (OidIsValid(relid))
+	{
+		Relation	rel = try_relation_open(relid, AccessShareLock);
+		TransactionId horizon = InvalidTransactionId;
+
+		if (rel != NULL)
+		{
+			horizon = GetOldestNonRemovableTransactionId(rel);
+			relation_close(rel, AccessShareLock);
+		}
+		if (rel == NULL ||
+			(TransactionIdIsValid(last_queue_vacuum_horizon) &&
+			 TransactionIdEquals(horizon, last_queue_vacuum_horizon)))
+		{
+			relid = InvalidOid;
+			last_queue_vacuum = GetCurrentTimestamp();
+		}
+		else
+			last_queue_vacuum_horizon = horizon;
+	}
 	if (OidIsValid(relid))
 	{
 		MemoryContext old = MemoryContextSwitchTo(queue_vacuum_cxt);

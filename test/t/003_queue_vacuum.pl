@@ -96,6 +96,28 @@ ok( $node->poll_query_until('postgres',
 		  . "WHERE relid = 'pict_repo.job_queue'::regclass"),
 	'it vacuums once the lock is released');
 
+# A snapshot held open keeps VACUUM from removing anything: the worker
+# does not vacuum again while the xmin horizon stands still (without that
+# check it would, every 200 ms, the dead rows staying above the threshold),
+# and vacuums once the snapshot is gone.
+my $holder = $node->background_psql('postgres');
+$holder->query_safe('BEGIN ISOLATION LEVEL REPEATABLE READ');
+$holder->query_safe('SELECT count(*) FROM pict_repo.job_queue');
+$before = vacuum_count();
+churn('pinned', 1000);
+sleep 3;
+cmp_ok(vacuum_count() - $before, '<=', 1,
+	'while a snapshot holds the horizon: at most one VACUUM, not one per interval');
+ok( $node->safe_psql('postgres',
+		"SELECT n_dead_tup >= 2000 FROM pg_stat_user_tables WHERE relid = 'pict_repo.job_queue'::regclass") eq 't',
+	'and the dead rows are still there');
+$holder->query_safe('COMMIT');
+$holder->quit;
+ok( $node->poll_query_until('postgres',
+		"SELECT n_dead_tup < 200 FROM pg_stat_user_tables "
+		  . "WHERE relid = 'pict_repo.job_queue'::regclass"),
+	'once the snapshot is gone they are vacuumed away');
+
 # The scale factor: with 300 live rows and a factor of 10, 2000 dead rows
 # are not enough (200 + 3000); with the default 0.05 they are (200 + 15).
 $node->append_conf('postgresql.conf', "pict_repo.queue_vacuum_scale_factor = 10\n");

@@ -13,6 +13,11 @@
  * a worker may only complete jobs it holds (the worker id check is in the
  * function).  It is C code that pins search_path, names every table and
  * built-in with its schema and passes its arguments as $n parameters.
+ *
+ * Also in 1.2, without a change here: the shard of a queue_stats row is the
+ * backend's slot in the proc array modulo 128, no longer its pid modulo 16
+ * (the comment on queue_stats in the 1.0 script says pid), so that no two
+ * live backends add to the same row; readers sum the shards as before.
  */
 CREATE FUNCTION @extschema@.complete_jobs(ids uuid[], worker uuid)
     RETURNS SETOF uuid

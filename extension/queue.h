@@ -12,6 +12,7 @@
 #include "pict_repo.h"
 
 #include "miscadmin.h"
+#include "storage/proc.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
@@ -23,10 +24,14 @@
 
 /*
  * queue_stats rows are sharded by backend so that concurrent workers add to
- * different rows; readers sum the shards.
+ * different rows; readers sum the shards.  The shard is the backend's slot
+ * in the proc array, which no two live backends share: up to this many
+ * connections, no completion ever waits for another's row lock on its
+ * statistics (the pid modulo 16 of 1.0 and 1.1 made 32 workers wait for
+ * each other's commits).
  */
-#define PR_STATS_SHARDS 16
-#define PR_STATS_SHARD() ((int16) (MyProcPid % PR_STATS_SHARDS))
+#define PR_STATS_SHARDS 128
+#define PR_STATS_SHARD() ((int16) (MyProc->pgprocno % PR_STATS_SHARDS))
 
 /* queue_stats rows older than this are dropped by maintenance. */
 #define PR_STATS_RETENTION "7 days"

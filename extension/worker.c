@@ -265,10 +265,17 @@ QueueVacuumTick(void)
 		VacuumStmt *stmt = makeNode(VacuumStmt);
 		ParseState *pstate = make_parsestate(NULL);
 
-		stmt->options = list_make1(makeDefElem("skip_locked", NULL, -1));
+		/*
+		 * TRUNCATE false: giving back empty pages at the end of the table
+		 * takes an ACCESS EXCLUSIVE lock on it, which every push and claim
+		 * would queue behind; the queue reuses the space anyway, and
+		 * autovacuum still truncates now and then.
+		 */
+		stmt->options = list_make2(makeDefElem("skip_locked", NULL, -1),
+								   makeDefElem("truncate", (Node *) makeString("false"), -1));
 		stmt->rels = list_make1(makeVacuumRelation(NULL, relid, NIL));
 		stmt->is_vacuumcmd = true;
-		pstate->p_sourcetext = "VACUUM (SKIP_LOCKED) " PR_SCHEMA ".job_queue";
+		pstate->p_sourcetext = "VACUUM (SKIP_LOCKED, TRUNCATE false) " PR_SCHEMA ".job_queue";
 		pgstat_report_activity(STATE_RUNNING, pstate->p_sourcetext);
 
 		/* vacuum() keeps its cross-transaction state under PortalContext. */

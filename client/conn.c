@@ -388,6 +388,35 @@ pri_pp_interval(PrParams *p, int64_t us)
 }
 
 /*
+ * Write the header of a one-dimensional binary array of n elements of type
+ * elemtype (none: zero dimensions) at buf; returns where the elements go.
+ */
+static char *
+put_array_header(char *buf, size_t n, uint32_t elemtype)
+{
+	put_be32(buf, n ? 1 : 0);	/* ndim */
+	put_be32(buf + 4, 0);		/* no nulls */
+	put_be32(buf + 8, elemtype);
+	if (!n)
+		return buf + 12;
+	put_be32(buf + 12, (uint32_t) n);	/* dimension */
+	put_be32(buf + 16, 1);		/* lower bound */
+	return buf + 20;
+}
+
+/* Add the binary array buf..end as the next parameter; p owns buf from now on. */
+static void
+add_owned_array(PrParams *p, char *buf, const char *end)
+{
+	free(p->owned);
+	p->owned = buf;
+	p->values[p->n] = buf;
+	p->lengths[p->n] = (int) (end - buf);
+	p->formats[p->n] = 1;
+	p->n++;
+}
+
+/*
  * jsonb[]: the binary array format (one dimension, no nulls, elements in
  * jsonb's binary format: version byte 1 and the JSON text).  -1 on overflow
  * or out of memory.
@@ -412,16 +441,7 @@ pri_pp_jsonb_array(PrParams *p, const char *const *items, size_t n)
 	buf = malloc(size);
 	if (!buf)
 		return -1;
-	put_be32(buf, n ? 1 : 0);		/* ndim */
-	put_be32(buf + 4, 0);			/* no nulls */
-	put_be32(buf + 8, PR_JSONBOID);
-	w = buf + 12;
-	if (n)
-	{
-		put_be32(w, (uint32_t) n);	/* dimension */
-		put_be32(w + 4, 1);			/* lower bound */
-		w += 8;
-	}
+	w = put_array_header(buf, n, PR_JSONBOID);
 	for (size_t i = 0; i < n; i++)
 	{
 		size_t		len = strlen(items[i]);
@@ -431,12 +451,7 @@ pri_pp_jsonb_array(PrParams *p, const char *const *items, size_t n)
 		memcpy(w + 5, items[i], len);
 		w += 5 + len;
 	}
-	free(p->owned);
-	p->owned = buf;
-	p->values[p->n] = buf;
-	p->lengths[p->n] = (int) (w - buf);
-	p->formats[p->n] = 1;
-	p->n++;
+	add_owned_array(p, buf, w);
 	return 0;
 }
 
@@ -457,28 +472,14 @@ pri_pp_uuid_array(PrParams *p, const pr_uuid *ids, size_t n)
 	buf = malloc(size);
 	if (!buf)
 		return -1;
-	put_be32(buf, n ? 1 : 0);		/* ndim */
-	put_be32(buf + 4, 0);			/* no nulls */
-	put_be32(buf + 8, PR_UUIDOID);
-	w = buf + 12;
-	if (n)
-	{
-		put_be32(w, (uint32_t) n);	/* dimension */
-		put_be32(w + 4, 1);			/* lower bound */
-		w += 8;
-	}
+	w = put_array_header(buf, n, PR_UUIDOID);
 	for (size_t i = 0; i < n; i++)
 	{
 		put_be32(w, (uint32_t) sizeof(pr_uuid));
 		memcpy(w + 4, ids[i].bytes, sizeof(pr_uuid));
 		w += 4 + sizeof(pr_uuid);
 	}
-	free(p->owned);
-	p->owned = buf;
-	p->values[p->n] = buf;
-	p->lengths[p->n] = (int) (w - buf);
-	p->formats[p->n] = 1;
-	p->n++;
+	add_owned_array(p, buf, w);
 	return 0;
 }
 

@@ -99,16 +99,34 @@ pr_push_job(pr_conn *conn, const char *queue, const char *job_json,
 	return pri_exec_uuid(conn, &st_push_job, &p, id, err);
 }
 
-int
-pr_push_jobs(pr_conn *conn, const char *queue, const char *const *jobs_json,
-			 size_t n_jobs, pr_uuid_list **ids, pr_error *err)
+/* Run stmt and pack the uuid of its first column, row by row, into a pr_uuid_list. */
+static int
+uuid_rows(pr_conn *conn, const PrStmt *stmt, PrParams *p, pr_uuid_list **out,
+		  pr_error *err)
 {
-	PrParams	p;
 	PGresult   *res;
 	PrPack		pk;
 	pr_uuid_list *list;
 	void	   *rows;
 	int			n;
+
+	list = pri_exec_pack(conn, stmt, p, 1, &pk, sizeof(*list),
+						 sizeof(pr_uuid), NULL, 0, &res, &rows, err);
+	if (!list)
+		return PR_ERROR;
+	n = PQntuples(res);
+	list->n = (size_t) n;
+	list->ids = rows;
+	for (int i = 0; i < n; i++)
+		pri_get_uuid(res, i, 0, &list->ids[i]);
+	PRI_RETURN_PACKED(res, list, out);
+}
+
+int
+pr_push_jobs(pr_conn *conn, const char *queue, const char *const *jobs_json,
+			 size_t n_jobs, pr_uuid_list **ids, pr_error *err)
+{
+	PrParams	p;
 
 	if (ids)
 		*ids = NULL;
@@ -126,16 +144,7 @@ pr_push_jobs(pr_conn *conn, const char *queue, const char *const *jobs_json,
 					 "jobs must be non-NULL JSON texts");
 		return PR_ERROR;
 	}
-	list = pri_exec_pack(conn, &st_push_jobs, &p, 1, &pk, sizeof(*list),
-						 sizeof(pr_uuid), NULL, 0, &res, &rows, err);
-	if (!list)
-		return PR_ERROR;
-	n = PQntuples(res);
-	list->n = (size_t) n;
-	list->ids = rows;
-	for (int i = 0; i < n; i++)
-		pri_get_uuid(res, i, 0, &list->ids[i]);
-	PRI_RETURN_PACKED(res, list, ids);
+	return uuid_rows(conn, &st_push_jobs, &p, ids, err);
 }
 
 /* Start the parameters of a statement on a job and the worker holding it. */
@@ -215,11 +224,6 @@ pr_complete_jobs(pr_conn *conn, const pr_uuid *ids, size_t n_ids,
 				 const pr_uuid *worker, pr_uuid_list **completed, pr_error *err)
 {
 	PrParams	p;
-	PGresult   *res;
-	PrPack		pk;
-	pr_uuid_list *list;
-	void	   *rows;
-	int			n;
 
 	if (completed)
 		*completed = NULL;
@@ -232,16 +236,7 @@ pr_complete_jobs(pr_conn *conn, const pr_uuid *ids, size_t n_ids,
 		return PR_ERROR;
 	}
 	pri_pp_uuid(&p, worker);
-	list = pri_exec_pack(conn, &st_complete_jobs, &p, 1, &pk, sizeof(*list),
-						 sizeof(pr_uuid), NULL, 0, &res, &rows, err);
-	if (!list)
-		return PR_ERROR;
-	n = PQntuples(res);
-	list->n = (size_t) n;
-	list->ids = rows;
-	for (int i = 0; i < n; i++)
-		pri_get_uuid(res, i, 0, &list->ids[i]);
-	PRI_RETURN_PACKED(res, list, completed);
+	return uuid_rows(conn, &st_complete_jobs, &p, completed, err);
 }
 
 int

@@ -35,6 +35,24 @@ sub vacuum_count
 		  . "WHERE relid = 'pict_repo.job_queue'::regclass");
 }
 
+# Wait until the worker has vacuumed job_queue more often than $count times.
+sub vacuumed_since
+{
+	my ($count) = @_;
+	return $node->poll_query_until('postgres',
+		"SELECT vacuum_count > $count FROM pg_stat_user_tables "
+		  . "WHERE relid = 'pict_repo.job_queue'::regclass");
+}
+
+# Wait until job_queue holds fewer than $n dead rows.
+sub dead_rows_below
+{
+	my ($n) = @_;
+	return $node->poll_query_until('postgres',
+		"SELECT n_dead_tup < $n FROM pg_stat_user_tables "
+		  . "WHERE relid = 'pict_repo.job_queue'::regclass");
+}
+
 # Push n jobs and drain them in batches, leaving 2n dead row versions.
 sub churn
 {
@@ -58,14 +76,8 @@ is(vacuum_count(), $before, 'no VACUUM below queue_vacuum_threshold');
 $node->safe_psql('postgres',
 	"SELECT count(*) FROM pict_repo.push_jobs('keep', ARRAY(SELECT jsonb_build_object('k', i) FROM generate_series(1, 300) i))");
 churn('many', 1000);
-ok( $node->poll_query_until('postgres',
-		"SELECT vacuum_count > $before FROM pg_stat_user_tables "
-		  . "WHERE relid = 'pict_repo.job_queue'::regclass"),
-	'the worker vacuums job_queue above queue_vacuum_threshold');
-ok( $node->poll_query_until('postgres',
-		"SELECT n_dead_tup < 200 FROM pg_stat_user_tables "
-		  . "WHERE relid = 'pict_repo.job_queue'::regclass"),
-	'and the dead rows are gone');
+ok(vacuumed_since($before), 'the worker vacuums job_queue above queue_vacuum_threshold');
+ok(dead_rows_below(200), 'and the dead rows are gone');
 is( $node->safe_psql('postgres',
 		"SELECT count(*) || ' ' || count(DISTINCT job) FROM pict_repo.job_queue WHERE queue = 'keep' AND status = 'new'"),
 	'300 300', 'the waiting jobs are all there, once each');
@@ -91,10 +103,7 @@ ok( $node->poll_query_until('postgres',
 	'nor waits for its lock');
 $locker->query_safe('COMMIT');
 $locker->quit;
-ok( $node->poll_query_until('postgres',
-		"SELECT vacuum_count > $before FROM pg_stat_user_tables "
-		  . "WHERE relid = 'pict_repo.job_queue'::regclass"),
-	'it vacuums once the lock is released');
+ok(vacuumed_since($before), 'it vacuums once the lock is released');
 
 # A snapshot held open keeps VACUUM from removing anything: the worker
 # does not vacuum again while the xmin horizon stands still (without that
@@ -114,10 +123,7 @@ ok( $node->safe_psql('postgres',
 	'and the dead rows are still there');
 $holder->query_safe('COMMIT');
 $holder->quit;
-ok( $node->poll_query_until('postgres',
-		"SELECT n_dead_tup < 200 FROM pg_stat_user_tables "
-		  . "WHERE relid = 'pict_repo.job_queue'::regclass"),
-	'once the snapshot is gone they are vacuumed away');
+ok(dead_rows_below(200), 'once the snapshot is gone they are vacuumed away');
 # The jobs pushed last are gone, so the end of the table is empty pages:
 # the worker's VACUUM (TRUNCATE false) keeps them rather than lock the
 # table ACCESS EXCLUSIVE to give them back.
@@ -135,10 +141,7 @@ sleep 2;
 is(vacuum_count(), $before, 'below threshold + scale_factor * live rows: no VACUUM');
 $node->append_conf('postgresql.conf', "pict_repo.queue_vacuum_scale_factor = 0.05\n");
 $node->reload;
-ok( $node->poll_query_until('postgres',
-		"SELECT vacuum_count > $before FROM pg_stat_user_tables "
-		  . "WHERE relid = 'pict_repo.job_queue'::regclass"),
-	'above it: VACUUM');
+ok(vacuumed_since($before), 'above it: VACUUM');
 
 # queue_vacuum_interval = 0: never.
 $node->append_conf('postgresql.conf', "pict_repo.queue_vacuum_interval = 0\n");

@@ -261,9 +261,16 @@ QueueVacuumTick(void)
 	}
 	if (OidIsValid(relid))
 	{
-		MemoryContext old = MemoryContextSwitchTo(queue_vacuum_cxt);
-		VacuumStmt *stmt = makeNode(VacuumStmt);
-		ParseState *pstate = make_parsestate(NULL);
+		VacuumStmt *stmt;
+		ParseState *pstate;
+
+		/*
+		 * The statement lives in the worker's own context: vacuum() commits
+		 * the transaction it is called in, and its memory with it.
+		 */
+		MemoryContextSwitchTo(queue_vacuum_cxt);
+		stmt = makeNode(VacuumStmt);
+		pstate = make_parsestate(NULL);
 
 		/*
 		 * TRUNCATE false: giving back empty pages at the end of the table
@@ -282,7 +289,13 @@ QueueVacuumTick(void)
 		PortalContext = queue_vacuum_cxt;
 		ExecVacuum(pstate, stmt, true);
 		PortalContext = NULL;
-		MemoryContextSwitchTo(old);
+
+		/*
+		 * vacuum() ends by starting a new transaction for its caller to
+		 * commit; the context current before it belonged to the one it
+		 * committed and is gone.
+		 */
+		MemoryContextSwitchTo(CurTransactionContext);
 		last_queue_vacuum = GetCurrentTimestamp();
 		elog(DEBUG1, "pict_repo maintenance worker vacuumed " PR_SCHEMA ".job_queue");
 	}

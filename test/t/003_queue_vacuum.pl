@@ -66,11 +66,29 @@ sub churn
 	});
 }
 
+# Change a setting of the worker and give it time to reload.
+sub set_and_reload
+{
+	my ($line) = @_;
+	$node->append_conf('postgresql.conf', "$line\n");
+	$node->reload;
+	sleep 1;
+}
+
+# Churn n jobs of queue, wait two seconds and check that the worker did not
+# vacuum meanwhile; returns the VACUUM count from before.
+sub no_vacuum_after_churn
+{
+	my ($queue, $n, $name) = @_;
+	my $count = vacuum_count();
+	churn($queue, $n);
+	sleep 2;
+	is(vacuum_count(), $count, $name);
+	return $count;
+}
+
 # Below the threshold: no VACUUM.
-my $before = vacuum_count();
-churn('few', 50);
-sleep 2;
-is(vacuum_count(), $before, 'no VACUUM below queue_vacuum_threshold');
+my $before = no_vacuum_after_churn('few', 50, 'no VACUUM below queue_vacuum_threshold');
 
 # Above it: a VACUUM within a few intervals, and the dead rows are gone.
 $node->safe_psql('postgres',
@@ -132,25 +150,15 @@ cmp_ok($node->safe_psql('postgres', "SELECT pg_relation_size('pict_repo.job_queu
 
 # The scale factor: with 300 live rows and a factor of 10, 2000 dead rows
 # are not enough (200 + 3000); with the default 0.05 they are (200 + 15).
-$node->append_conf('postgresql.conf', "pict_repo.queue_vacuum_scale_factor = 10\n");
-$node->reload;
-sleep 1;
-$before = vacuum_count();
-churn('scaled', 1000);
-sleep 2;
-is(vacuum_count(), $before, 'below threshold + scale_factor * live rows: no VACUUM');
-$node->append_conf('postgresql.conf', "pict_repo.queue_vacuum_scale_factor = 0.05\n");
-$node->reload;
+set_and_reload('pict_repo.queue_vacuum_scale_factor = 10');
+$before = no_vacuum_after_churn('scaled', 1000,
+	'below threshold + scale_factor * live rows: no VACUUM');
+set_and_reload('pict_repo.queue_vacuum_scale_factor = 0.05');
 ok(vacuumed_since($before), 'above it: VACUUM');
 
 # queue_vacuum_interval = 0: never.
-$node->append_conf('postgresql.conf', "pict_repo.queue_vacuum_interval = 0\n");
-$node->reload;
-sleep 1;
-$before = vacuum_count();
-churn('off', 1000);
-sleep 2;
-is(vacuum_count(), $before, 'with queue_vacuum_interval = 0 the worker does not vacuum');
+set_and_reload('pict_repo.queue_vacuum_interval = 0');
+no_vacuum_after_churn('off', 1000, 'with queue_vacuum_interval = 0 the worker does not vacuum');
 
 # The worker is still the one it was: no error restarted it.
 my $log = slurp_file($node->logfile, $log_start);

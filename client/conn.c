@@ -466,8 +466,8 @@ pri_pp_uuid_array(PrParams *p, const pr_uuid *ids, size_t n)
 	char	   *buf,
 			   *w;
 
-	if ((n > 0 && !ids) || n > 0x7ffffff)
-		return -1;
+	if ((n > 0 && !ids) || n > (0x7fffffff - 20) / (4 + sizeof(pr_uuid)))
+		return -1;			/* the length must fit in an int */
 	size = 20 + n * (4 + sizeof(pr_uuid));
 	buf = malloc(size);
 	if (!buf)

@@ -7,41 +7,21 @@
 # to bench/bench (--quick, --only SECTION); --calls runs bench/calls.sh
 # instead.  Everything is removed on exit.
 #
-# The private copy: test runs of other checkouts install their own build of
-# pict_repo.so into the shared server directories while a long benchmark
-# runs; a backend that loads the module after such an install would load a
-# different file.  PostgreSQL finds its library and share directories
-# relative to its binaries, so a copy with `make install DESTDIR=...` is a
-# server of its own, and the benchmark neither waits for the test lock nor
-# holds it.
+# The private copy (test/private_server.sh, as for make test): a test run of
+# another checkout never changes the module under a long benchmark.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
 OUT=${BENCH_OUT:-bench/results/latest.md}
 die() { echo "bench: $*" >&2; exit 1; }
 
-SYS_PG_CONFIG=${PG_CONFIG:-$(ls /usr/lib/postgresql/15/bin/pg_config 2>/dev/null || command -v pg_config)}
-SYS_BINDIR=$("$SYS_PG_CONFIG" --bindir)
-SYS_PKGLIBDIR=$("$SYS_PG_CONFIG" --pkglibdir)
-SYS_SHAREDIR=$("$SYS_PG_CONFIG" --sharedir)
-
 make -s all >/dev/null || die "the build failed"
 make -s -C bench >/dev/null || die "bench/bench does not build"
 
-ROOT=$(mktemp -d /tmp/pict_repo_bench_pg.XXXXXX)
-chmod 755 "$ROOT"
-cleanup_root() { rm -rf "$ROOT"; }
-# Copy the server's bin, lib and share directories to the same paths under
-# ROOT, then install the extension there.
-for d in "$SYS_BINDIR" "$SYS_PKGLIBDIR" "$SYS_SHAREDIR"; do
-    mkdir -p "$ROOT$d"
-    (cd "$d" && tar cf - --exclude=./bitcode .) | (cd "$ROOT$d" && tar xf -) ||
-        { cleanup_root; die "cannot copy $d"; }
-done
-make -s install DESTDIR="$ROOT" >/dev/null 2>&1 || { cleanup_root; die "make install DESTDIR=$ROOT failed"; }
-chmod -R a+rX "$ROOT"
-
-export PG_CONFIG=$ROOT$SYS_BINDIR/pg_config
+. test/private_server.sh
+trap private_server_remove EXIT
+private_server_install || die "installing into a private server copy failed"
+ROOT=$PRIVATE_ROOT
 # BENCH_SETTINGS: extra postgresql.conf lines, for experiments only (the
 # results file names them); `make bench` runs without any.
 CLUSTER_CONF=bench/postgresql.conf
@@ -50,9 +30,8 @@ if [ -n "${BENCH_SETTINGS:-}" ]; then
     { cat bench/postgresql.conf; printf '%s\n' "$BENCH_SETTINGS"; } >"$CLUSTER_CONF"
 fi
 . test/cluster.sh
-[ "$BINDIR" = "$ROOT$SYS_BINDIR" ] || { cleanup_root; die "the private server copy is not relocatable ($BINDIR)"; }
-cluster_start pict_repo_bench || { cleanup_root; die "the cluster did not start"; }
-trap 'cluster_stop; cleanup_root' EXIT
+cluster_start pict_repo_bench || die "the cluster did not start"
+trap 'cluster_stop; private_server_remove' EXIT
 export PGDATABASE=pict_repo_bench
 
 psql -qX -d postgres -c "CREATE DATABASE pict_repo_bench" >/dev/null || die "CREATE DATABASE failed"

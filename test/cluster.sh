@@ -47,7 +47,7 @@ cluster_start() {
         echo "unix_socket_directories = '$TMP'"
         cat "$CLUSTER_CONF"
     } | as_pg tee -a "$PGDATA_DIR/postgresql.conf" >/dev/null
-    # 9>&-: the server must not inherit the harness's lock descriptor, or a
+    # 9>&-: the server must not inherit the lock descriptor of make demo, or a
     # server left running would hold the lock for ever.
     if ! as_pg pg_ctl -D "$PGDATA_DIR" -l "$TMP/server.log" -w start >/dev/null 9>&-; then
         cat "$TMP/server.log" >&2

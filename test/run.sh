@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # The test harness behind `make test`.
 #
-# Builds with -Werror, installs, starts a throw-away cluster (initdb in a
-# temporary directory, a private port and socket directory, the module
-# preloaded) as the postgres OS user, runs every suite against it, always
-# stops it, and ends with one line "N passed, N failed".
+# Builds with -Werror, installs into a private copy of the server, starts a
+# throw-away cluster from it (initdb in a temporary directory, a private port
+# and socket directory, the module preloaded) as the postgres OS user, runs
+# every suite against it, always stops it, and ends with one line
+# "N passed, N failed".
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
 CLUSTER_CONF=test/postgresql.conf
-. test/cluster.sh
+. test/private_server.sh
 
 PASSED=0
 FAILED=0
@@ -26,24 +27,23 @@ add_counts() {
     say "$suite: $p passed, $f failed${4:+, $s skipped}"
 }
 
-# Several checkouts on one machine share the installed module: serialise the
-# install-and-test part so one run never loads another's library.
-# A lock that is never released (say, a server started elsewhere while
-# holding it) must not hang the tests for ever: after 15 minutes, go on.
-exec 9>/tmp/pict_repo_test.lock
-flock -w 900 9 || say "another test run holds /tmp/pict_repo_test.lock; running anyway"
-
 say "building (warnings are errors)"
 make -s COPT=-Werror all >/dev/null || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
-say "installing"
-if ! make -s install >/dev/null; then
-    echo "make install failed: run make test as root, or make the PostgreSQL directories writable" >&2
+# Into a private copy of the server (test/private_server.sh): test runs of
+# several checkouts never load each other's module, and nothing outside the
+# temporary directories is written.
+say "installing into a private copy of the server"
+trap private_server_remove EXIT
+if ! private_server_install; then
+    echo "installing into a private server copy failed" >&2
     echo "0 passed, 1 failed"; exit 1
 fi
+. test/cluster.sh
 
 # --- the throw-away cluster --------------------------------------------------
 say "starting a throw-away cluster"
 cluster_start pict_repo_test || { echo "0 passed, 1 failed"; exit 1; }
+trap 'cluster_stop; private_server_remove' EXIT
 say "cluster in $TMP on port $PGPORT"
 psql -qX -c "CREATE DATABASE pict_repo_test" >/dev/null
 

@@ -70,8 +70,9 @@ CREATE TEMP TABLE calls (
     expected    text[] NOT NULL
 );
 INSERT INTO calls (call, expected) VALUES
-    -- version
-    ($$pict_repo.version()$$, ARRAY['1.2']),
+    -- version: the C module's equals the installed script's
+    ($$pict_repo.version()$$,
+     ARRAY[(SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'pict_repo')]),
 
     -- settings
     ($$pict_repo.get_setting('tap.key')$$, ARRAY[NULL]),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make soak: the exactly-once proof at scale, outside make test.  Builds and
-# installs like make test, starts a throw-away cluster (test/cluster.sh) and
+# installs into a private server copy like make test, starts a throw-away cluster (test/cluster.sh) and
 # runs test/proofs/queue_proof.c: SOAK_JOBS jobs (default 1,000,000) drained
 # by SOAK_WORKERS worker processes (default 16), each completion recorded in
 # the transaction of its complete_job; then checks that every job completed
@@ -8,14 +8,14 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 CLUSTER_CONF=test/postgresql.conf
-. test/cluster.sh
+. test/private_server.sh
 
-exec 9>/tmp/pict_repo_test.lock
-flock -w 900 9 || echo "another test run holds /tmp/pict_repo_test.lock; running anyway" >&2
 make -s COPT=-Werror all >/dev/null || { echo "build failed"; exit 1; }
-make -s install >/dev/null || { echo "make install failed (run as root)"; exit 1; }
-
+trap private_server_remove EXIT
+private_server_install || { echo "installing into a private server copy failed"; exit 1; }
+. test/cluster.sh
 cluster_start pict_repo_soak || exit 1
+trap 'cluster_stop; private_server_remove' EXIT
 psql -qX -d postgres -c "CREATE DATABASE pict_repo_test" >/dev/null
 psql -qX -d pict_repo_test -c "CREATE EXTENSION pict_repo" >/dev/null || exit 1
 cc -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers -O2 -g -pthread \

@@ -12,6 +12,21 @@
 -- Hardening
 -- ===========================================================================
 
+/*
+ * text_digest(value): the SHA-256 of a text value, for unique indexes and
+ * lookups over identifiers and URLs of up to 4,096 characters, which a
+ * btree index cannot hold when they do not compress.  It touches no table,
+ * so it is SECURITY INVOKER.  It is not part of the API: only the owner
+ * (and so every SECURITY DEFINER function, which runs as the owner) may
+ * call it, which is all an index expression needs.
+ */
+CREATE FUNCTION @extschema@.text_digest(value text)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'pict_repo_text_digest'
+LANGUAGE C IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION @extschema@.text_digest(text) FROM PUBLIC;
+
 
 -- ===========================================================================
 -- The file service: owners, tags, access, media_info, filtered listing

@@ -282,11 +282,14 @@ SELECT fn, arg, label, message FROM bad.result
 -- A NULL is accepted only where the argument has a DEFAULT (and then means
 -- that default, or "all" for queue_length): a required argument never
 -- silently becomes something.
+-- (text_digest, the digest behind indexes over long values, is no API: it
+-- gives NULL for NULL, as an index over a nullable column needs.)
 SELECT r.fn, r.arg, r.outcome, r.changed
   FROM bad.result r JOIN bad.funcs b ON b.fn = r.fn
   JOIN pg_catalog.pg_proc f ON f.oid = b.oid
  WHERE r.label = 'NULL' AND r.outcome LIKE 'ok%'
    AND r.argno <= f.pronargs - f.pronargdefaults
+   AND r.fn <> 'text_digest'
  ORDER BY r.fn, r.argno;
 
 -- An error, or a conflict result (false, NULL, no rows), changed nothing.

@@ -93,8 +93,9 @@ pict_repo_alias_accessed_at(PG_FUNCTION_ARGS)
 
 /*
  * Return up to lim proxy rows accessed before a time, oldest first by
- * (accessed, url), strictly after the key (after_accessed, after_url) when
- * it is given.
+ * (accessed, url_digest), strictly after the key (after_accessed, after_url)
+ * when it is given: rows with the same access time come in the order of
+ * their URLs' digests, which the index holds whatever a URL's length.
  */
 PG_FUNCTION_INFO_V1(pict_repo_older_aliases);
 Datum
@@ -116,12 +117,13 @@ pict_repo_older_aliases(PG_FUNCTION_ARGS)
 	if (after)
 		return PrReturnRows(fcinfo, &older_aliases_next_plan,
 							"SELECT alias, url, accessed FROM " PR_SCHEMA ".proxies "
-							"WHERE accessed < $1 AND (accessed, url) > ($3, $4) "
-							"ORDER BY accessed, url LIMIT $2",
+							"WHERE accessed < $1 "
+							"AND (accessed, url_digest) > ($3, " PR_SCHEMA ".text_digest($4)) "
+							"ORDER BY accessed, url_digest LIMIT $2",
 							4, older_aliases_types, values, NULL);
 	return PrReturnRows(fcinfo, &older_aliases_first_plan,
 						"SELECT alias, url, accessed FROM " PR_SCHEMA ".proxies "
-						"WHERE accessed < $1 ORDER BY accessed, url LIMIT $2",
+						"WHERE accessed < $1 ORDER BY accessed, url_digest LIMIT $2",
 						2, older_aliases_types, values, NULL);
 }
 

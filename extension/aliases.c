@@ -335,7 +335,7 @@ pict_repo_relate_url(PG_FUNCTION_ARGS)
 						text_to_cstring(DatumGetTextPP(values[1])))));
 	n = PrExec(&relate_plan,
 			   "INSERT INTO " PR_SCHEMA ".proxies (url, alias) VALUES ($1, $2) "
-			   "ON CONFLICT (url) DO NOTHING",
+			   "ON CONFLICT (url_digest) DO NOTHING",
 			   2, text_text, values, NULL, false, 0, SPI_OK_INSERT);
 	PrFinish();
 	PG_RETURN_BOOL(n > 0);
@@ -351,7 +351,8 @@ pict_repo_related(PG_FUNCTION_ARGS)
 	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "url", 1, PR_LONG_MAX));
 
 	return PrLookup(fcinfo, &related_plan,
-					"SELECT alias FROM " PR_SCHEMA ".proxies WHERE url = $1",
+					"SELECT alias FROM " PR_SCHEMA ".proxies "
+					"WHERE url_digest = " PR_SCHEMA ".text_digest($1) AND url = $1",
 					1, text_only, values, NULL);
 }
 

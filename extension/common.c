@@ -9,12 +9,14 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "pict_repo.h"
 #include "utils/builtins.h"
+#include "utils/snapmgr.h"
 #include "utils/tuplestore.h"
 
 PG_MODULE_MAGIC;
@@ -79,6 +81,30 @@ PrExec(PrPlan *slot, const char *sql, int nargs, const Oid *argtypes,
 	if (rc != expected)
 		elog(ERROR, "SPI_execute_plan returned %s instead of %s for \"%s\"",
 			 SPI_result_code_string(rc), SPI_result_code_string(expected), sql);
+	return (int) SPI_processed;
+}
+
+/*
+ * Run the kept plan of a read-only query (preparing it first if need be)
+ * with the latest snapshot instead of the statement's or transaction's, so
+ * that it sees every row committed so far and this transaction's own, also
+ * under REPEATABLE READ: the checks that decide whether something is still
+ * in use must not trust an older snapshot.  Returns SPI_processed.
+ */
+int
+PrExecLatest(PrPlan *slot, const char *sql, int nargs, const Oid *argtypes,
+			 Datum *values, const char *nulls, long count)
+{
+	SPIPlanPtr	plan = PrPlanGet(slot, sql, nargs, argtypes);
+	int			rc;
+
+	/* Make the rows this transaction wrote so far visible to the snapshot. */
+	CommandCounterIncrement();
+	rc = SPI_execute_snapshot(plan, values, nulls, GetLatestSnapshot(),
+							  InvalidSnapshot, true, false, count);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_snapshot returned %s instead of SPI_OK_SELECT for \"%s\"",
+			 SPI_result_code_string(rc), sql);
 	return (int) SPI_processed;
 }
 

@@ -9,6 +9,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "pict_repo.h"
 #include "utils/builtins.h"
@@ -21,9 +22,12 @@
 #define PR_INGEST_TRIES 3
 
 static PrPlan create_hash_plan;
+static PrPlan create_exists_plan;
+static PrPlan create_other_plan;
 static PrPlan ingest_insert_plan;
 static PrPlan ingest_existing_plan;
 static PrPlan ingest_other_plan;
+static PrPlan ingest_exists_plan;
 static PrPlan ingest_details_plan;
 static PrPlan ingest_alias_plan;
 static PrPlan hash_identifier_plan;
@@ -43,6 +47,7 @@ static PrPlan cleanup_delete_plan;
 
 static const Oid bytea_only[] = {BYTEAOID};
 static const Oid bytea_text[] = {BYTEAOID, TEXTOID};
+static const Oid bytea_text_text[] = {BYTEAOID, TEXTOID, TEXTOID};
 static const Oid create_hash_types[] = {BYTEAOID, TEXTOID, TEXTOID, TIMESTAMPTZOID};
 static const Oid text_jsonb[] = {TEXTOID, JSONBOID};
 static const Oid alias_types[] = {TEXTOID, BYTEAOID, TEXTOID, TEXTOID};
@@ -98,11 +103,12 @@ GetHashText(FunctionCallInfo fcinfo, PrPlan *plan, const char *sql)
 
 /*
  * Run an UPDATE of one text column of the hash (parameters $1 hash, $2 the
- * value) and return whether the hash exists.
+ * value) and return whether the hash exists.  For a file column (file
+ * true), the file must then be in no other slot (23505).
  */
 static Datum
 SetHashText(FunctionCallInfo fcinfo, PrPlan *plan, const char *sql,
-			const char *name)
+			const char *name, bool file)
 {
 	Datum		values[2];
 	int			n;
@@ -110,13 +116,97 @@ SetHashText(FunctionCallInfo fcinfo, PrPlan *plan, const char *sql,
 	values[0] = PointerGetDatum(PrHashArg(fcinfo, 0, "hash"));
 	values[1] = PointerGetDatum(PrTextArg(fcinfo, 1, name, 1, PR_LONG_MAX));
 
-	n = PrRun(plan, sql, 2, bytea_text, values, NULL, SPI_OK_UPDATE);
+	PrConnect();
+	n = PrExec(plan, sql, 2, bytea_text, values, NULL, false, 0, SPI_OK_UPDATE);
+	if (n > 0 && file)
+		PrClaimIdentifier((text *) DatumGetPointer(values[1]), 1, name);
+	PrFinish();
 	PG_RETURN_BOOL(n > 0);
+}
+
+/* qsort_arg comparator of text pointers, in byte order. */
+static int
+CompareTexts(const void *a, const void *b, void *arg)
+{
+	return DatumGetInt32(DirectFunctionCall2Coll(bttextcmp, C_COLLATION_OID,
+												 PointerGetDatum(*(text *const *) a),
+												 PointerGetDatum(*(text *const *) b)));
+}
+
+/* Fail after PR_INGEST_TRIES rounds of a hash deleted under the caller. */
+static void
+RaiseDeletedConcurrently(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+			 errmsg("could not store the hash: it was deleted concurrently %d times",
+					PR_INGEST_TRIES),
+			 errhint("Retry the upload.")));
+}
+
+/*
+ * Put the two files of a new hash into their slots: lock both identifiers
+ * (in one order for every caller, so two calls never wait for each other in
+ * opposite orders), then check that no other slot holds either.
+ */
+static void
+ClaimHashFiles(text *identifier, text *motion)
+{
+	if (motion == NULL)
+	{
+		PrClaimIdentifier(identifier, 1, "identifier");
+		return;
+	}
+	if (DatumGetInt32(DirectFunctionCall2Coll(bttextcmp, C_COLLATION_OID,
+											  PointerGetDatum(identifier),
+											  PointerGetDatum(motion))) > 0)
+		PrLockIdentifier(motion);
+	PrClaimIdentifier(identifier, 1, "identifier");
+	PrClaimIdentifier(motion, 1, "motion_identifier");
+}
+
+/*
+ * After an INSERT of a hash that did nothing: the hash exists (true), or a
+ * file of the new hash is another hash's (23505), or the row it conflicted
+ * with was deleted meanwhile (false: try again).  Reads with the latest
+ * snapshot, which sees the row the INSERT waited for.
+ */
+static bool
+HashConflict(PrPlan *exists_plan, PrPlan *other_plan, Datum *values,
+			 const char *nulls)
+{
+	if (PrExecLatest(exists_plan,
+					 "SELECT 1 FROM " PR_SCHEMA ".hashes WHERE hash = $1",
+					 1, bytea_only, values, NULL, 1) > 0)
+		return true;
+	if (PrExecLatest(other_plan,
+					 "SELECT 1 FROM " PR_SCHEMA ".hashes "
+					 "WHERE (" PR_SCHEMA ".text_digest(identifier) = " PR_SCHEMA ".text_digest($2)"
+					 "       AND identifier = $2) "
+					 "   OR (" PR_SCHEMA ".text_digest(motion_identifier) = " PR_SCHEMA ".text_digest($2)"
+					 "       AND motion_identifier = $2) "
+					 "   OR (" PR_SCHEMA ".text_digest(identifier) = " PR_SCHEMA ".text_digest($3)"
+					 "       AND identifier = $3) "
+					 "   OR (" PR_SCHEMA ".text_digest(motion_identifier) = " PR_SCHEMA ".text_digest($3)"
+					 "       AND motion_identifier = $3)",
+					 3, bytea_text_text, values, nulls, 1) > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNIQUE_VIOLATION),
+				 errmsg("identifier belongs to another hash"),
+				 errdetail("The identifier \"%s\" is the original or motion file of another hash.",
+						   TextDatumGetCString(values[1]))));
+	return false;
 }
 
 /*
  * Store a new hash with its original file (and motion file).  False if the
- * hash exists; 23505 if the identifier belongs to another hash.
+ * hash exists; 23505 if one of its files is in use by another hash or
+ * variant.
+ *
+ * The INSERT does nothing on any conflict: of the hash, or of the unique
+ * index of an identifier (ON CONFLICT (hash) would let a concurrent insert
+ * of the same identifier raise unique_violation instead of answering).
+ * HashConflict then tells which one it was.
  */
 PG_FUNCTION_INFO_V1(pict_repo_create_hash);
 Datum
@@ -124,11 +214,14 @@ pict_repo_create_hash(PG_FUNCTION_ARGS)
 {
 	Datum		values[4];
 	char		nulls[4] = {' ', ' ', ' ', ' '};
+	text	   *identifier;
 	text	   *motion;
-	int			n;
+	bool		created = false;
+	bool		exists = false;
 
 	values[0] = PointerGetDatum(PrHashArg(fcinfo, 0, "hash"));
-	values[1] = PointerGetDatum(PrTextArg(fcinfo, 1, "identifier", 1, PR_LONG_MAX));
+	identifier = PrTextArg(fcinfo, 1, "identifier", 1, PR_LONG_MAX);
+	values[1] = PointerGetDatum(identifier);
 	motion = PrTextArgOpt(fcinfo, 2, "motion_identifier", 1, PR_LONG_MAX);
 	values[2] = PointerGetDatum(motion);
 	if (motion == NULL)
@@ -136,16 +229,25 @@ pict_repo_create_hash(PG_FUNCTION_ARGS)
 	PrRequireArg(fcinfo, 3, "created_at");
 	values[3] = PG_GETARG_DATUM(3);
 
-	/*
-	 * Only a taken hash counts as a conflict: an identifier or motion
-	 * identifier held by another hash still raises unique_violation.
-	 */
-	n = PrRun(&create_hash_plan,
-			  "INSERT INTO " PR_SCHEMA ".hashes "
-			  "(hash, identifier, motion_identifier, created_at) "
-			  "VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO NOTHING",
-			  4, create_hash_types, values, nulls, SPI_OK_INSERT);
-	PG_RETURN_BOOL(n > 0);
+	PrConnect();
+	for (int tries = 0; tries < PR_INGEST_TRIES && !created && !exists; tries++)
+	{
+		if (PrExec(&create_hash_plan,
+				   "INSERT INTO " PR_SCHEMA ".hashes "
+				   "(hash, identifier, motion_identifier, created_at) "
+				   "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+				   4, create_hash_types, values, nulls, false, 0, SPI_OK_INSERT) > 0)
+			created = true;
+		else
+			exists = HashConflict(&create_exists_plan, &create_other_plan,
+								  values, nulls);
+	}
+	if (!created && !exists)
+		RaiseDeletedConcurrently();
+	if (created)
+		ClaimHashFiles(identifier, motion);
+	PrFinish();
+	PG_RETURN_BOOL(created);
 }
 
 /*
@@ -167,7 +269,8 @@ pict_repo_ingest(PG_FUNCTION_ARGS)
 	text	   *ext;
 	text	   *declared_alias;
 	text	   *declared_token;
-	Datum		hash_values[2];
+	Datum		hash_values[3];
+	static const char ingest_nulls[3] = {' ', ' ', 'n'};
 	Datum		details_values[2];
 	Datum		alias_values[4];
 	char		alias_nulls[4] = {' ', ' ', ' ', ' '};
@@ -187,21 +290,24 @@ pict_repo_ingest(PG_FUNCTION_ARGS)
 
 	hash_values[0] = PointerGetDatum(hash);
 	hash_values[1] = PointerGetDatum(identifier);
+	hash_values[2] = (Datum) 0;
 
 	PrConnect();
 
 	/*
 	 * Insert the hash, or find and key-share lock the existing one so that a
 	 * concurrent cleanup_hash cannot delete it before our alias points at
-	 * it.  A concurrent ingest of the same new hash waits in the INSERT and
-	 * then finds the row it committed.  Should the existing hash be deleted
-	 * between the two statements, try again: it is new now.
+	 * it.  The INSERT does nothing on any conflict, of the hash or of an
+	 * identifier (a concurrent ingest of the same new hash waits in it and
+	 * then conflicts with the row it committed).  Should the row it
+	 * conflicted with be gone by the next statement (a concurrent
+	 * cleanup_hash), try again: the hash is new now.
 	 */
 	for (int tries = 0; tries < PR_INGEST_TRIES && !found; tries++)
 	{
 		if (PrExec(&ingest_insert_plan,
 				   "INSERT INTO " PR_SCHEMA ".hashes (hash, identifier) "
-				   "VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING "
+				   "VALUES ($1, $2) ON CONFLICT DO NOTHING "
 				   "RETURNING identifier",
 				   2, bytea_text, hash_values, NULL, false, 0,
 				   SPI_OK_INSERT_RETURNING) > 0)
@@ -215,40 +321,43 @@ pict_repo_ingest(PG_FUNCTION_ARGS)
 						1, bytea_only, hash_values, NULL, false, 0,
 						SPI_OK_SELECT) > 0)
 			found = true;
+		else
+			(void) HashConflict(&ingest_exists_plan, &ingest_other_plan,
+								hash_values, ingest_nulls);
 	}
 	if (!found)
-		ereport(ERROR,
-				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-				 errmsg("could not ingest the hash: it was deleted concurrently %d times",
-						PR_INGEST_TRIES),
-				 errhint("Retry the upload.")));
+		RaiseDeletedConcurrently();
 	out[2] = PrCopyResult(0, 1, &out_nulls[2]);
 	out[3] = BoolGetDatum(created);
 
 	if (created)
 	{
+		/* The original is ours alone; then its details. */
+		ClaimHashFiles(identifier, NULL);
 		details_values[0] = PointerGetDatum(identifier);
 		details_values[1] = PG_GETARG_DATUM(2);
 		PrExec(&ingest_details_plan,
 			   "INSERT INTO " PR_SCHEMA ".details (identifier, details) "
 			   "VALUES ($1, $2) "
-			   "ON CONFLICT (identifier) DO UPDATE SET details = EXCLUDED.details",
+			   "ON CONFLICT (identifier_digest) DO UPDATE SET details = EXCLUDED.details",
 			   2, text_jsonb, details_values, NULL, false, 0, SPI_OK_INSERT);
 	}
-	else if (PrExec(&ingest_other_plan,
-					"SELECT 1 FROM " PR_SCHEMA ".hashes "
-					"WHERE identifier = $2 AND hash <> $1",
-					2, bytea_text, hash_values, NULL, false, 1,
-					SPI_OK_SELECT) > 0)
+	else if (!DatumGetBool(DirectFunctionCall2Coll(texteq, C_COLLATION_OID, out[2],
+													  PointerGetDatum(identifier))))
 	{
 		/*
-		 * The caller would delete the file it "just stored" at identifier,
-		 * which is another hash's original: refuse.
+		 * The caller will delete the file it "just stored" at identifier:
+		 * refuse if that file is in use (another hash's original or motion
+		 * file, a variant).
 		 */
-		ereport(ERROR,
-				(errcode(ERRCODE_UNIQUE_VIOLATION),
-				 errmsg("identifier belongs to another hash"),
-				 errdetail("The identifier is \"%s\".", text_to_cstring(identifier))));
+		PrLockIdentifier(identifier);
+		if (PrIdentifierUses(identifier) > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNIQUE_VIOLATION),
+					 errmsg("identifier belongs to another hash"),
+					 errdetail("The identifier \"%s\" is in use by another original, motion file or variant.",
+							   text_to_cstring(identifier)),
+					 errhint("Store each file under an identifier of its own.")));
 	}
 
 	/* The alias: declared or <uuid>.<extension>; a taken one is an error. */
@@ -301,7 +410,7 @@ pict_repo_update_identifier(PG_FUNCTION_ARGS)
 {
 	return SetHashText(fcinfo, &update_identifier_plan,
 					   "UPDATE " PR_SCHEMA ".hashes SET identifier = $2 WHERE hash = $1",
-					   "identifier");
+					   "identifier", true);
 }
 
 /*
@@ -315,7 +424,7 @@ pict_repo_relate_motion_identifier(PG_FUNCTION_ARGS)
 	return SetHashText(fcinfo, &relate_motion_plan,
 					   "UPDATE " PR_SCHEMA ".hashes SET motion_identifier = $2 "
 					   "WHERE hash = $1",
-					   "motion_identifier");
+					   "motion_identifier", true);
 }
 
 /* Return the motion file of a hash, NULL if it has none or is unknown. */
@@ -334,7 +443,7 @@ pict_repo_relate_blurhash(PG_FUNCTION_ARGS)
 {
 	return SetHashText(fcinfo, &relate_blurhash_plan,
 					   "UPDATE " PR_SCHEMA ".hashes SET blurhash = $2 WHERE hash = $1",
-					   "blurhash");
+					   "blurhash", false);
 }
 
 /* Return the blurhash of a hash, NULL if it has none or is unknown. */
@@ -461,9 +570,38 @@ pict_repo_hash_page_by_date(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Hand back the files a removal took out of their slots: lock every one (in
+ * one order for every caller), keep those another slot still holds, and
+ * put the others, in the order given, into the result (PrReleaseIdentifier
+ * deletes their details).  Must be called inside an SPI connection, with
+ * ids copied out of the SPI result they came from.
+ */
+void
+PrHandBackFiles(FunctionCallInfo fcinfo, text **ids, int n)
+{
+	text	  **sorted = palloc(sizeof(text *) * Max(n, 1));
+
+	memcpy(sorted, ids, sizeof(text *) * n);
+	qsort_arg(sorted, n, sizeof(text *), CompareTexts, NULL);
+	for (int i = 0; i < n; i++)
+		PrLockIdentifier(sorted[i]);
+	for (int i = 0; i < n; i++)
+	{
+		Datum		value = PointerGetDatum(ids[i]);
+		bool		isnull = false;
+
+		if (PrReleaseIdentifier(ids[i]))
+			PrPutRow(fcinfo, &value, &isnull);
+	}
+	pfree(sorted);
+}
+
+/*
  * Delete a hash with its variants, their details and variant locks, and
  * return every identifier the caller must now delete from storage: the
- * original, the motion file if any, then each variant in variant order.
+ * original, the motion file if any, then each variant in variant order;
+ * a file another row still refers to (a sharing made before 1.3) is kept,
+ * with its details, and not returned.
  *
  * If aliases still point at the hash this fails with 55006, unless force,
  * which deletes them (and, by cascade, their proxies) too.  Unknown hash:
@@ -471,9 +609,11 @@ pict_repo_hash_page_by_date(PG_FUNCTION_ARGS)
  *
  * The hash row is locked FOR UPDATE first.  Whoever is adding an alias or a
  * variant to it holds a KEY SHARE lock through the foreign key, so we wait
- * for them and the alias count (a fresh snapshot: SPI is not read-only here)
- * sees their row; whoever comes after us waits for us and then finds the
- * hash gone.
+ * for them, and the alias count, taken with the latest snapshot, sees their
+ * row also under REPEATABLE READ; whoever comes after us waits for us and
+ * then finds the hash gone.  Under REPEATABLE READ, force cannot delete an
+ * alias committed after the transaction's snapshot: that is a serialization
+ * failure (40001), the caller retries.
  */
 PG_FUNCTION_INFO_V1(pict_repo_cleanup_hash);
 Datum
@@ -481,6 +621,10 @@ pict_repo_cleanup_hash(PG_FUNCTION_ARGS)
 {
 	Datum		values[1];
 	bool		force;
+	bool		isnull;
+	int64		aliases;
+	int			n;
+	text	  **ids;
 
 	values[0] = PointerGetDatum(PrHashArg(fcinfo, 0, "hash"));
 	PrRequireArg(fcinfo, 1, "force");
@@ -496,49 +640,50 @@ pict_repo_cleanup_hash(PG_FUNCTION_ARGS)
 		return (Datum) 0;
 	}
 
-	if (!force)
-	{
-		bool		isnull;
-		int64		aliases;
-
-		PrExec(&cleanup_count_plan,
-			   "SELECT pg_catalog.count(*) FROM " PR_SCHEMA ".aliases WHERE hash = $1",
-			   1, bytea_only, values, NULL, false, 0, SPI_OK_SELECT);
-		aliases = DatumGetInt64(PrGetDatum(0, 1, &isnull));
-		if (aliases > 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_IN_USE),
-					 errmsg("hash still has " INT64_FORMAT " aliases", aliases),
-					 errdetail("Aliases still point at the hash, so its files are in use."),
-					 errhint("Delete the aliases first, or pass force => true to delete them with the hash.")));
-	}
-	else
+	if (force)
 		PrExec(&cleanup_aliases_plan,
 			   "DELETE FROM " PR_SCHEMA ".aliases WHERE hash = $1",
 			   1, bytea_only, values, NULL, false, 0, SPI_OK_DELETE);
+	PrExecLatest(&cleanup_count_plan,
+				 "SELECT pg_catalog.count(*) FROM " PR_SCHEMA ".aliases WHERE hash = $1",
+				 1, bytea_only, values, NULL, 0);
+	aliases = DatumGetInt64(PrGetDatum(0, 1, &isnull));
+	if (aliases > 0 && force)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not serialize access due to an alias added concurrently"),
+				 errdetail("An alias of the hash was committed after this transaction's snapshot."),
+				 errhint("Retry the transaction.")));
+	if (aliases > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("hash still has " INT64_FORMAT " aliases", aliases),
+				 errdetail("Aliases still point at the hash, so its files are in use."),
+				 errhint("Delete the aliases first, or pass force => true to delete them with the hash.")));
 
 	/*
-	 * One statement for the rest.  The foreign keys are checked at its end,
+	 * One statement for the rows.  The foreign keys are checked at its end,
 	 * when the variants and locks are gone too.
 	 */
-	PrExec(&cleanup_delete_plan,
-		   "WITH l AS (DELETE FROM " PR_SCHEMA ".variant_locks WHERE hash = $1), "
-		   "v AS (DELETE FROM " PR_SCHEMA ".variants WHERE hash = $1 "
-		   "      RETURNING variant, identifier), "
-		   "h AS (DELETE FROM " PR_SCHEMA ".hashes WHERE hash = $1 "
-		   "      RETURNING identifier, motion_identifier), "
-		   "ids (ord, variant, identifier) AS ("
-		   "      SELECT 0, NULL::text, identifier FROM h "
-		   "      UNION ALL "
-		   "      SELECT 1, NULL, motion_identifier FROM h "
-		   "      WHERE motion_identifier IS NOT NULL "
-		   "      UNION ALL "
-		   "      SELECT 2, variant, identifier FROM v), "
-		   "d AS (DELETE FROM " PR_SCHEMA ".details x USING ids "
-		   "      WHERE x.identifier = ids.identifier) "
-		   "SELECT identifier FROM ids ORDER BY ord, variant",
-		   1, bytea_only, values, NULL, false, 0, SPI_OK_SELECT);
-	PrPutRows(fcinfo);
+	n = PrExec(&cleanup_delete_plan,
+			   "WITH l AS (DELETE FROM " PR_SCHEMA ".variant_locks WHERE hash = $1), "
+			   "v AS (DELETE FROM " PR_SCHEMA ".variants WHERE hash = $1 "
+			   "      RETURNING variant, identifier), "
+			   "h AS (DELETE FROM " PR_SCHEMA ".hashes WHERE hash = $1 "
+			   "      RETURNING identifier, motion_identifier), "
+			   "ids (ord, variant, identifier) AS ("
+			   "      SELECT 0, NULL::text, identifier FROM h "
+			   "      UNION ALL "
+			   "      SELECT 1, NULL, motion_identifier FROM h "
+			   "      WHERE motion_identifier IS NOT NULL "
+			   "      UNION ALL "
+			   "      SELECT 2, variant, identifier FROM v) "
+			   "SELECT identifier FROM ids ORDER BY ord, variant",
+			   1, bytea_only, values, NULL, false, 0, SPI_OK_SELECT);
+	ids = palloc(sizeof(text *) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+		ids[i] = DatumGetTextPCopy(PrGetDatum(i, 1, &isnull));
+	PrHandBackFiles(fcinfo, ids, n);
 	PrFinish();
 	return (Datum) 0;
 }

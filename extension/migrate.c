@@ -83,7 +83,8 @@ pict_repo_is_migrated(PG_FUNCTION_ARGS)
 	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "old", 1, PR_LONG_MAX));
 	PG_RETURN_BOOL(RowExists(&is_migrated_plan,
 							 "SELECT 1 FROM " PR_SCHEMA ".store_migrations "
-							 "WHERE old_identifier = $1",
+							 "WHERE old_digest = " PR_SCHEMA ".text_digest($1) "
+							 "AND old_identifier = $1",
 							 1, text_only, values));
 }
 
@@ -113,32 +114,45 @@ pict_repo_clear_migrations(PG_FUNCTION_ARGS)
  * Rewrite every reference to old (original, motion and variant files, and
  * details) to new, and record the migration, in one transaction.  Returns the
  * number of rows changed.  If new already has details, old's replace them.
+ * 23505 if new is the file of a slot that did not hold old (another
+ * original, motion file or variant).
  */
 PG_FUNCTION_INFO_V1(pict_repo_migrate_identifier);
 Datum
 pict_repo_migrate_identifier(PG_FUNCTION_ARGS)
 {
 	Datum		values[2];
-	int			n = 0;
+	int			slots = 0;
+	int			n;
 
 	GetIdentifierPair(fcinfo, values);
 	PrConnect();
-	n += PrExec(&migrate_hash_plan,
-				"UPDATE " PR_SCHEMA ".hashes SET identifier = $2 WHERE identifier = $1",
-				2, text_text, values, NULL, false, 0, SPI_OK_UPDATE);
-	n += PrExec(&migrate_motion_plan,
-				"UPDATE " PR_SCHEMA ".hashes SET motion_identifier = $2 "
-				"WHERE motion_identifier = $1",
-				2, text_text, values, NULL, false, 0, SPI_OK_UPDATE);
-	n += PrExec(&migrate_variant_plan,
-				"UPDATE " PR_SCHEMA ".variants SET identifier = $2 WHERE identifier = $1",
-				2, text_text, values, NULL, false, 0, SPI_OK_UPDATE);
+	slots += PrExec(&migrate_hash_plan,
+					"UPDATE " PR_SCHEMA ".hashes SET identifier = $2 "
+					"WHERE " PR_SCHEMA ".text_digest(identifier) = " PR_SCHEMA ".text_digest($1) "
+					"AND identifier = $1",
+					2, text_text, values, NULL, false, 0, SPI_OK_UPDATE);
+	slots += PrExec(&migrate_motion_plan,
+					"UPDATE " PR_SCHEMA ".hashes SET motion_identifier = $2 "
+					"WHERE " PR_SCHEMA ".text_digest(motion_identifier) = " PR_SCHEMA ".text_digest($1) "
+					"AND motion_identifier = $1",
+					2, text_text, values, NULL, false, 0, SPI_OK_UPDATE);
+	slots += PrExec(&migrate_variant_plan,
+					"UPDATE " PR_SCHEMA ".variants SET identifier = $2 "
+					"WHERE " PR_SCHEMA ".text_digest(identifier) = " PR_SCHEMA ".text_digest($1) "
+					"AND identifier = $1",
+					2, text_text, values, NULL, false, 0, SPI_OK_UPDATE);
+	/* new may be in no slot but the ones that held old. */
+	if (slots > 0)
+		PrClaimIdentifier((text *) DatumGetPointer(values[1]), slots, "new");
+	n = slots;
 	n += PrExec(&migrate_details_plan,
-				"WITH moved AS (DELETE FROM " PR_SCHEMA ".details WHERE identifier = $1 "
-				"RETURNING details) "
+				"WITH moved AS (DELETE FROM " PR_SCHEMA ".details "
+				"               WHERE identifier_digest = " PR_SCHEMA ".text_digest($1) "
+				"               AND identifier = $1 RETURNING details) "
 				"INSERT INTO " PR_SCHEMA ".details (identifier, details) "
 				"SELECT $2, details FROM moved "
-				"ON CONFLICT (identifier) DO UPDATE SET details = EXCLUDED.details",
+				"ON CONFLICT (identifier_digest) DO UPDATE SET details = EXCLUDED.details",
 				2, text_text, values, NULL, false, 0, SPI_OK_INSERT);
 	PrExec(&mark_plan, MARK_SQL, 2, text_text, values, NULL, false, 0,
 		   SPI_OK_INSERT);

@@ -27,6 +27,60 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp;
 REVOKE ALL ON FUNCTION @extschema@.text_digest(text) FROM PUBLIC;
 
+/*
+ * Identifiers and URLs of up to 4,096 characters, whatever their content.
+ * A btree entry holds at most about 2,700 bytes, so every index and unique
+ * constraint over such a column is now over its text_digest instead:
+ *  - hashes: the unique constraints on identifier and motion_identifier
+ *    become unique indexes on their digests (so ON CONFLICT DO NOTHING of
+ *    ingest and create_hash arbitrates them too);
+ *  - variants: the identifier index (migrate_identifier, and the check that
+ *    no file is used twice) is over the digest;
+ *  - details, store_migrations and proxies, whose primary keys were the
+ *    long text, get a stored generated digest column that is the primary
+ *    key (and a unique one for store_migrations' new identifier); proxies'
+ *    (accessed, url) index becomes (accessed, url_digest), so rows of
+ *    older_aliases with the same access time come in the order of their
+ *    URLs' digests.
+ * Every lookup compares the digest (to use the index) and the value itself.
+ */
+ALTER TABLE @extschema@.hashes
+    DROP CONSTRAINT hashes_identifier_key,
+    DROP CONSTRAINT hashes_motion_identifier_key;
+CREATE UNIQUE INDEX hashes_identifier_digest_idx
+    ON @extschema@.hashes (@extschema@.text_digest(identifier));
+CREATE UNIQUE INDEX hashes_motion_identifier_digest_idx
+    ON @extschema@.hashes (@extschema@.text_digest(motion_identifier));
+
+DROP INDEX @extschema@.variants_identifier_idx;
+CREATE INDEX variants_identifier_digest_idx
+    ON @extschema@.variants (@extschema@.text_digest(identifier));
+
+ALTER TABLE @extschema@.details
+    DROP CONSTRAINT details_pkey,
+    ADD COLUMN identifier_digest bytea NOT NULL
+        GENERATED ALWAYS AS (@extschema@.text_digest(identifier)) STORED,
+    ADD CONSTRAINT details_pkey PRIMARY KEY (identifier_digest);
+
+ALTER TABLE @extschema@.store_migrations
+    DROP CONSTRAINT store_migrations_pkey,
+    DROP CONSTRAINT store_migrations_new_identifier_key,
+    ADD COLUMN old_digest bytea NOT NULL
+        GENERATED ALWAYS AS (@extschema@.text_digest(old_identifier)) STORED,
+    ADD COLUMN new_digest bytea NOT NULL
+        GENERATED ALWAYS AS (@extschema@.text_digest(new_identifier)) STORED,
+    ADD CONSTRAINT store_migrations_pkey PRIMARY KEY (old_digest),
+    ADD CONSTRAINT store_migrations_new_digest_key UNIQUE (new_digest);
+
+DROP INDEX @extschema@.proxies_accessed_url_idx;
+ALTER TABLE @extschema@.proxies
+    DROP CONSTRAINT proxies_pkey,
+    ADD COLUMN url_digest bytea NOT NULL
+        GENERATED ALWAYS AS (@extschema@.text_digest(url)) STORED,
+    ADD CONSTRAINT proxies_pkey PRIMARY KEY (url_digest);
+CREATE INDEX proxies_accessed_url_digest_idx
+    ON @extschema@.proxies (accessed, url_digest);
+
 
 -- ===========================================================================
 -- The file service: owners, tags, access, media_info, filtered listing

@@ -63,8 +63,18 @@ extern Datum PrLookup(FunctionCallInfo fcinfo, PrPlan *slot, const char *sql,
 extern Datum PrReturnRows(FunctionCallInfo fcinfo, PrPlan *slot, const char *sql,
 						  int nargs, const Oid *argtypes, Datum *values,
 						  const char *nulls);
+extern int	PrExecLatest(PrPlan *slot, const char *sql, int nargs,
+						 const Oid *argtypes, Datum *values, const char *nulls,
+						 long count);
 extern int	PrRun(PrPlan *slot, const char *sql, int nargs, const Oid *argtypes,
 				  Datum *values, const char *nulls, int expected);
+
+/* Files in use (files.c): one slot per stored file. */
+extern void PrLockIdentifier(text *identifier);
+extern int64 PrIdentifierUses(text *identifier);
+extern void PrClaimIdentifier(text *identifier, int written, const char *name);
+extern bool PrReleaseIdentifier(text *identifier);
+extern void PrHandBackFiles(FunctionCallInfo fcinfo, text **ids, int n);
 
 /* Argument checks: each errors with SQLSTATE 22023 naming the argument. */
 extern text *PrTextArg(FunctionCallInfo fcinfo, int argno, const char *name,

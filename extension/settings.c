@@ -92,7 +92,7 @@ pict_repo_relate_details(PG_FUNCTION_ARGS)
 
 	PrRun(&relate_details_plan,
 		  "INSERT INTO " PR_SCHEMA ".details (identifier, details) VALUES ($1, $2) "
-		  "ON CONFLICT (identifier) DO UPDATE SET details = EXCLUDED.details",
+		  "ON CONFLICT (identifier_digest) DO UPDATE SET details = EXCLUDED.details",
 		  2, text_jsonb, values, NULL, SPI_OK_INSERT);
 	PG_RETURN_VOID();
 }
@@ -107,7 +107,8 @@ pict_repo_details(PG_FUNCTION_ARGS)
 	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "identifier", 1, PR_LONG_MAX));
 
 	return PrLookup(fcinfo, &details_plan,
-					"SELECT details FROM " PR_SCHEMA ".details WHERE identifier = $1",
+					"SELECT details FROM " PR_SCHEMA ".details "
+					"WHERE identifier_digest = " PR_SCHEMA ".text_digest($1) AND identifier = $1",
 					1, text_only, values, NULL);
 }
 
@@ -122,7 +123,8 @@ pict_repo_cleanup_details(PG_FUNCTION_ARGS)
 	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "identifier", 1, PR_LONG_MAX));
 
 	n = PrRun(&cleanup_details_plan,
-			  "DELETE FROM " PR_SCHEMA ".details WHERE identifier = $1",
+			  "DELETE FROM " PR_SCHEMA ".details "
+			  "WHERE identifier_digest = " PR_SCHEMA ".text_digest($1) AND identifier = $1",
 			  1, text_only, values, NULL, SPI_OK_DELETE);
 	PG_RETURN_BOOL(n > 0);
 }

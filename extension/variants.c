@@ -48,7 +48,8 @@ GetVariantKey(FunctionCallInfo fcinfo, Datum *values)
 
 /*
  * Store the file of a variant.  False if the variant exists already; 23503
- * if the hash is unknown.
+ * if the hash is unknown; 23505 if the file is in use by another original,
+ * motion file or variant.
  */
 PG_FUNCTION_INFO_V1(pict_repo_relate_variant);
 Datum
@@ -60,10 +61,14 @@ pict_repo_relate_variant(PG_FUNCTION_ARGS)
 	GetVariantKey(fcinfo, values);
 	values[2] = PointerGetDatum(PrTextArg(fcinfo, 2, "identifier", 1, PR_LONG_MAX));
 
-	n = PrRun(&relate_variant_plan,
-			  "INSERT INTO " PR_SCHEMA ".variants (hash, variant, identifier) "
-			  "VALUES ($1, $2, $3) ON CONFLICT (hash, variant) DO NOTHING",
-			  3, bytea_text_text, values, NULL, SPI_OK_INSERT);
+	PrConnect();
+	n = PrExec(&relate_variant_plan,
+			   "INSERT INTO " PR_SCHEMA ".variants (hash, variant, identifier) "
+			   "VALUES ($1, $2, $3) ON CONFLICT (hash, variant) DO NOTHING",
+			   3, bytea_text_text, values, NULL, false, 0, SPI_OK_INSERT);
+	if (n > 0)
+		PrClaimIdentifier((text *) DatumGetPointer(values[2]), 1, "identifier");
+	PrFinish();
 	PG_RETURN_BOOL(n > 0);
 }
 
@@ -100,7 +105,9 @@ pict_repo_variants(PG_FUNCTION_ARGS)
 /*
  * Forget a variant and return its file, which the caller deletes from
  * storage; its details and its lock go too.  NULL if there was no such
- * variant (a lock on a variant being generated is then left alone).
+ * variant (a lock on a variant being generated is then left alone), or if
+ * another row still refers to its file (a sharing made before 1.3): the
+ * file and its details are then kept.
  */
 PG_FUNCTION_INFO_V1(pict_repo_remove_variant);
 Datum
@@ -116,13 +123,22 @@ pict_repo_remove_variant(PG_FUNCTION_ARGS)
 	if (PrExec(&remove_variant_plan,
 			   "WITH v AS (DELETE FROM " PR_SCHEMA ".variants "
 			   "           WHERE hash = $1 AND variant = $2 RETURNING identifier), "
-			   "     d AS (DELETE FROM " PR_SCHEMA ".details x USING v "
-			   "           WHERE x.identifier = v.identifier), "
 			   "     l AS (DELETE FROM " PR_SCHEMA ".variant_locks x USING v "
 			   "           WHERE x.hash = $1 AND x.variant = $2) "
 			   "SELECT identifier FROM v",
 			   2, bytea_text, values, NULL, false, 0, SPI_OK_SELECT) > 0)
-		result = PrCopyResult(0, 1, &isnull);
+	{
+		text	   *identifier = DatumGetTextPCopy(PrGetDatum(0, 1, &isnull));
+
+		if (PrReleaseIdentifier(identifier))
+		{
+			result = PointerGetDatum(SPI_palloc(VARSIZE_ANY(identifier)));
+			memcpy(DatumGetPointer(result), identifier, VARSIZE_ANY(identifier));
+			isnull = false;
+		}
+		else
+			isnull = true;
+	}
 	PrFinish();
 	if (isnull)
 		PG_RETURN_NULL();

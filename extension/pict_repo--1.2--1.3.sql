@@ -81,6 +81,35 @@ ALTER TABLE @extschema@.proxies
 CREATE INDEX proxies_accessed_url_digest_idx
     ON @extschema@.proxies (accessed, url_digest);
 
+/*
+ * Notifications carry an opaque tag instead of a queue name, an upload id or
+ * a hash and variant name: PostgreSQL has no privileges on channels, and any
+ * role that can connect may LISTEN.  The tag is an HMAC keyed with this
+ * database's secret, which only the owner can read; notify_tag(channel,
+ * key) gives a waiter the tag it waits for.
+ *
+ * notify_secret is not registered with pg_extension_config_dump: a restored
+ * database runs this script again and gets a secret of its own, which is
+ * all a secret for wake-ups needs.
+ */
+CREATE TABLE @extschema@.notify_secret (
+    id      integer PRIMARY KEY CHECK (id = 1),
+    secret  bytea NOT NULL CHECK (pg_catalog.octet_length(secret) >= 16)
+);
+INSERT INTO @extschema@.notify_secret (id, secret)
+VALUES (1, pg_catalog.uuid_send(pg_catalog.gen_random_uuid())
+           OPERATOR(pg_catalog.||) pg_catalog.uuid_send(pg_catalog.gen_random_uuid()));
+
+-- SECURITY DEFINER: reads notify_secret, which the caller may not read (the
+-- secret must stay the owner's, or any role could compute tags).
+CREATE FUNCTION @extschema@.notify_tag(channel text, key text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'pict_repo_notify_tag'
+LANGUAGE C STABLE PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION @extschema@.notify_tag(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.notify_tag(text, text) TO pict_repo_user;
+
 
 -- ===========================================================================
 -- The file service: owners, tags, access, media_info, filtered listing

@@ -25,6 +25,18 @@
 #define PR_HASH_MAX		128		/* hash bytes */
 #define PR_LIM_MAX		10000	/* lim, max_jobs */
 
+/*
+ * Notification channels (notify.c): a queue got runnable jobs, an upload its
+ * result, a variant's processing lock went away.  The payload is a tag.
+ */
+#define PR_QUEUE_CHANNEL	"pict_repo_queue"
+#define PR_UPLOAD_CHANNEL	"pict_repo_upload"
+#define PR_VARIANT_CHANNEL	"pict_repo_variant"
+
+extern void PrNotifyQueue(Datum queue);
+extern void PrNotifyUpload(Datum id);
+extern void PrNotifyVariant(Datum hash, Datum variant);
+
 /* Settings (guc.c); the intervals are in the units of their GUC_UNIT_*. */
 extern char *pict_repo_database;
 extern char *pict_repo_worker_role;

@@ -126,12 +126,6 @@ KeepCommitDurable(void)
 							 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
 }
 
-/* Tell the listeners of pict_repo_queue that queue has a runnable job. */
-void
-PrNotifyQueue(Datum queue)
-{
-	Async_Notify(PR_QUEUE_CHANNEL, TextDatumGetCString(queue));
-}
 
 /*
  * Return interval argument argno, or (Datum) 0 when it is NULL; a negative

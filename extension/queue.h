@@ -16,12 +16,6 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
-/* Channel told, with the queue name as payload, when a job becomes runnable. */
-#define PR_QUEUE_CHANNEL "pict_repo_queue"
-
-/* Channel of variant processing locks (variants.c), told when one is removed. */
-#define PR_VARIANT_CHANNEL "pict_repo_variant"
-
 /*
  * queue_stats rows are sharded by backend so that concurrent workers add to
  * different rows; readers sum the shards.  The shard is the backend's slot
@@ -60,7 +54,6 @@ SecondsInterval(int secs)
 }
 
 extern void PrUuidV7(pg_uuid_t *uuid);
-extern void PrNotifyQueue(Datum queue);
 extern Datum PrIntervalArgOpt(FunctionCallInfo fcinfo, int argno, const char *name);
 extern void PrRequeueStale(Datum timeout, int *requeued, int *dead);
 extern void PrRunMaintenance(PrMaintenanceResult *result);

@@ -15,7 +15,6 @@
 #include "utils/uuid.h"
 
 /* Channel told, with the upload id as payload, when an upload completes. */
-#define PR_UPLOAD_CHANNEL "pict_repo_upload"
 
 static PrPlan create_plan;
 static PrPlan complete_plan;
@@ -103,8 +102,7 @@ pict_repo_complete_upload(PG_FUNCTION_ARGS)
 			  "UPDATE " PR_SCHEMA ".uploads SET result = $2 WHERE id = $1",
 			  2, uuid_jsonb, values, NULL, SPI_OK_UPDATE);
 	if (n > 0)
-		Async_Notify(PR_UPLOAD_CHANNEL,
-					 DatumGetCString(DirectFunctionCall1(uuid_out, values[0])));
+		PrNotifyUpload(values[0]);
 	PG_RETURN_BOOL(n > 0);
 }
 

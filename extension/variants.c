@@ -14,16 +14,8 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
-#include "commands/async.h"
-#include "lib/stringinfo.h"
 #include "pict_repo.h"
 #include "utils/builtins.h"
-
-/*
- * Channel told when a variant lock is released; the payload is
- * "<hash in hex>:<variant>", so a waiter can tell which variant changed.
- */
-#define PR_VARIANT_CHANNEL "pict_repo_variant"
 
 static PrPlan relate_variant_plan;
 static PrPlan variant_identifier_plan;
@@ -205,36 +197,21 @@ pict_repo_variant_heartbeat(PG_FUNCTION_ARGS)
 }
 
 /*
- * Release a variant lock and tell the waiters on channel pict_repo_variant,
- * payload "<hash in hex>:<variant>".  The notification is sent (at commit)
- * even if there was no lock, so a waiter always rechecks the variant.
+ * Release a variant lock and tell the waiters on channel pict_repo_variant
+ * (notify.c).  The notification is sent (at commit) even if there was no
+ * lock, so a waiter always rechecks the variant.
  */
 PG_FUNCTION_INFO_V1(pict_repo_release_variant_processing);
 Datum
 pict_repo_release_variant_processing(PG_FUNCTION_ARGS)
 {
 	Datum		values[2];
-	bytea	   *hash;
-	int			hashlen;
-	StringInfoData payload;
 
 	GetVariantKey(fcinfo, values);
 
 	PrRun(&release_plan,
 		  "DELETE FROM " PR_SCHEMA ".variant_locks WHERE hash = $1 AND variant = $2",
 		  2, bytea_text, values, NULL, SPI_OK_DELETE);
-
-	/* Hex of at most 128 bytes and 256 characters: well under 8000 bytes. */
-	hash = (bytea *) DatumGetPointer(values[0]);
-	hashlen = VARSIZE_ANY_EXHDR(hash);
-	initStringInfo(&payload);
-	enlargeStringInfo(&payload, hashlen * 2 + 1);
-	payload.len = (int) hex_encode(VARDATA_ANY(hash), hashlen, payload.data);
-	payload.data[payload.len] = '\0';
-	appendStringInfoChar(&payload, ':');
-	appendStringInfoString(&payload, text_to_cstring((text *) DatumGetPointer(values[1])));
-	Async_Notify(PR_VARIANT_CHANNEL, payload.data);
-	pfree(payload.data);
-
+	PrNotifyVariant(values[0], values[1]);
 	PG_RETURN_VOID();
 }

@@ -37,6 +37,16 @@ SELECT pict_repo.fail_job((SELECT val::uuid FROM bad.fx WHERE name = 'dead'),
                           '00000000-0000-0000-0000-0000000000b1', 'fixture');
 
 -- ---- sample values and bad values -----------------------------------------
+-- n characters that do not compress: CJK ideographs picked by an md5 chain,
+-- three bytes each in UTF-8 (4,096 of them: 12 kB, far over what a btree
+-- entry holds).
+CREATE FUNCTION bad.incompressible(n int) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT string_agg(chr(19968 + ('x' || substr(md5(i::text), 1, 4))::bit(16)::int % 20000), ''
+                      ORDER BY i)
+      FROM generate_series(1, n) i
+$$;
+
 -- A valid value for an argument: by function and name, by name and type,
 -- then by type (NULL in a column = any).
 CREATE TABLE bad.sample (fn text, arg text, typ text, expr text NOT NULL);
@@ -62,6 +72,10 @@ INSERT INTO bad.sample VALUES
     (NULL, 'unique_key', 'text', $$'bad-unique'$$),
     (NULL, 'error', 'text', $$'bad error'$$),
     (NULL, 'extension', 'text', $$'png'$$),
+    -- relate_variant: a file of its own (the fixture's files are in use).
+    ('relate_variant', 'identifier', 'text', $$'bad/thumb2'$$),
+    (NULL, 'channel', 'text', $$'pict_repo_queue'$$),
+    ('notify_tag', 'key', 'text', $$'bad-q'$$),
     (NULL, NULL, 'text', $$'x'$$),
     (NULL, NULL, 'jsonb', $$'{"a": 1}'::jsonb$$),
     (NULL, NULL, 'jsonb[]', $$ARRAY['{"a": 1}']::jsonb[]$$),
@@ -92,6 +106,23 @@ INSERT INTO bad.value VALUES
     ('queue', 'text', '65 characters', 'repeat(''q'', 65)', 4),
     ('alias', 'text', '257 characters', 'repeat(''a'', 257)', 4),
     ('identifier', 'text', '4097 characters', 'repeat(''i'', 4097)', 4),
+    -- The longest allowed value that does not compress (4,096 characters,
+    -- three bytes each in UTF-8) must be storable, and one character more
+    -- is 22023, for every argument of up to 4,096 characters.
+    ('identifier', 'text', '4096 incompressible', 'bad.incompressible(4096)', 6),
+    ('identifier', 'text', '4097 incompressible', 'bad.incompressible(4097)', 7),
+    ('motion_identifier', 'text', '4096 incompressible', 'bad.incompressible(4096)', 6),
+    ('motion_identifier', 'text', '4097 incompressible', 'bad.incompressible(4097)', 7),
+    ('blurhash', 'text', '4096 incompressible', 'bad.incompressible(4096)', 6),
+    ('blurhash', 'text', '4097 incompressible', 'bad.incompressible(4097)', 7),
+    ('url', 'text', '4096 incompressible', 'bad.incompressible(4096)', 6),
+    ('url', 'text', '4097 incompressible', 'bad.incompressible(4097)', 7),
+    ('after_url', 'text', '4096 incompressible', 'bad.incompressible(4096)', 6),
+    ('after_url', 'text', '4097 incompressible', 'bad.incompressible(4097)', 7),
+    ('old', 'text', '4096 incompressible', 'bad.incompressible(4096)', 6),
+    ('old', 'text', '4097 incompressible', 'bad.incompressible(4097)', 7),
+    ('new', 'text', '4096 incompressible', 'bad.incompressible(4096)', 6),
+    ('new', 'text', '4097 incompressible', 'bad.incompressible(4097)', 7),
     ('alias', 'text', 'unknown', $$'no-such.png'$$, 5),
     ('identifier', 'text', 'unknown', $$'no/such'$$, 5),
     ('old', 'text', 'unknown', $$'no/such'$$, 5),

@@ -107,7 +107,8 @@ INSERT INTO expected_functions VALUES
 -- 1.3, by area (each a statement of its own).
 -- Hardening: the digest behind the indexes over long identifiers and URLs.
 INSERT INTO expected_functions VALUES
-    ('internal', 'text_digest', 'i');
+    ('internal', 'text_digest', 'i'),
+    ('notifications', 'notify_tag', 's');
 
 -- 1.3: the file service.
 
@@ -144,6 +145,10 @@ INSERT INTO security_invoker VALUES
     ('uuid_v7', 'makes an id in C; reads no table');
 -- The section 'internal' has no SECURITY DEFINER reason: text_digest reads
 -- no table (and only the owner may call it).
+-- 1.3, by area.
+INSERT INTO security_definer VALUES
+    ('notifications',
+     'reads notify_secret, the key of the notification tags, which must stay the owner''s');
 
 -- Arguments and results as DESIGN.md gives them: the argument types (to
 -- find the function), the argument list as pg_get_function_arguments()

@@ -28,10 +28,12 @@ INSERT INTO expected_tables VALUES
     (1,  'hashes',           '{hash}',           true),
     (2,  'variants',         '{hash,variant}',   true),
     (3,  'aliases',          '{alias}',          true),
-    (4,  'proxies',          '{url}',            true),
+    -- 1.3: the keys of long text columns are their digests (a btree entry
+    -- cannot hold 4,096 characters that do not compress).
+    (4,  'proxies',          '{url_digest}',     true),
     (5,  'settings',         '{key}',            true),
-    (6,  'details',          '{identifier}',     true),
-    (7,  'store_migrations', '{old_identifier}', true),
+    (6,  'details',          '{identifier_digest}', true),
+    (7,  'store_migrations', '{old_digest}',     true),
     -- Pending uploads are user data: a client waits on their result.
     (8,  'uploads',          '{id}',             true),
     -- Locks are live state that means nothing after a restore.
@@ -43,7 +45,10 @@ INSERT INTO expected_tables VALUES
     -- (the backend's pid modulo 16) to the key so that concurrent workers
     -- do not all update one row (issue 3); readers sum the shards.  Kept by
     -- pg_dump: the figures of the last day survive a restore.
-    (12, 'queue_stats',      '{queue,minute,shard}', true);
+    (12, 'queue_stats',      '{queue,minute,shard}', true),
+    -- 1.3: the key of the notification tags.  Not dumped: a restored
+    -- database makes a secret of its own.
+    (13, 'notify_secret',    '{id}',             false);
 
 -- Every column, in table order: type as format_type() spells it, NOT NULL,
 -- UNIQUE on its own.
@@ -57,8 +62,9 @@ CREATE TEMP TABLE expected_columns (
 );
 INSERT INTO expected_columns (tab, col, typ, not_null, is_unique) VALUES
     ('hashes', 'hash', 'bytea', true, false),
-    ('hashes', 'identifier', 'text', true, true),
-    ('hashes', 'motion_identifier', 'text', false, true),
+    -- Unique through unique indexes on their digests (1.3, below).
+    ('hashes', 'identifier', 'text', true, false),
+    ('hashes', 'motion_identifier', 'text', false, false),
     ('hashes', 'blurhash', 'text', false, false),
     -- DESIGN.md does not say; NOT NULL because hash_page's keyset is
     -- (created_at, hash) and a NULL would fall out of every page.
@@ -76,12 +82,16 @@ INSERT INTO expected_columns (tab, col, typ, not_null, is_unique) VALUES
     ('proxies', 'alias', 'text', true, false),
     -- NOT NULL: the keyset of older_aliases.
     ('proxies', 'accessed', 'timestamp with time zone', true, false),
+    ('proxies', 'url_digest', 'bytea', true, false),
     ('settings', 'key', 'text', true, false),
     ('settings', 'value', 'bytea', true, false),
     ('details', 'identifier', 'text', true, false),
     ('details', 'details', 'jsonb', true, false),
+    ('details', 'identifier_digest', 'bytea', true, false),
     ('store_migrations', 'old_identifier', 'text', true, false),
-    ('store_migrations', 'new_identifier', 'text', true, true),
+    ('store_migrations', 'new_identifier', 'text', true, false),
+    ('store_migrations', 'old_digest', 'bytea', true, false),
+    ('store_migrations', 'new_digest', 'bytea', true, true),
     ('uploads', 'id', 'uuid', true, false),
     -- NULL while the upload is pending.
     ('uploads', 'result', 'jsonb', false, false),
@@ -128,7 +138,9 @@ INSERT INTO expected_columns (tab, col, typ, not_null, is_unique) VALUES
     ('queue_stats', 'completed', 'bigint', true, false),
     ('queue_stats', 'failed', 'bigint', true, false),
     ('queue_stats', 'wait_time', 'interval', true, false),
-    ('queue_stats', 'run_time', 'interval', true, false);
+    ('queue_stats', 'run_time', 'interval', true, false),
+    ('notify_secret', 'id', 'integer', true, false),
+    ('notify_secret', 'secret', 'bytea', true, false);
 
 -- Every foreign key: columns, referenced table and columns, ON DELETE action
 -- as pg_constraint.confdeltype spells it (a = no action, c = cascade).
@@ -164,14 +176,15 @@ INSERT INTO expected_indexes VALUES
     (1, 'hashes', 'hashes_created_at_hash_idx', '{created_at,hash}'),
     -- DESIGN.md: index (accessed, hash, variant); older_variants.
     (2, 'variants', 'variants_accessed_hash_variant_idx', '{accessed,hash,variant}'),
-    -- Not in DESIGN.md: migrate_identifier looks variants up by identifier.
-    (3, 'variants', 'variants_identifier_idx', '{identifier}'),
+    -- migrate_identifier and the check that a file is in one slot only look
+    -- variants up by identifier, through its digest (1.3).
+    (3, 'variants', 'variants_identifier_digest_idx', '{pict_repo.text_digest(identifier)}'),
     -- DESIGN.md: index on hash.  (hash, alias) leads with hash and also
     -- serves the ordering of aliases_for_hash.
     (4, 'aliases', 'aliases_hash_alias_idx', '{hash,alias}'),
-    -- DESIGN.md: indexes on alias and (accessed, url).
+    -- Indexes on alias and (accessed, url digest) (1.3: the digest).
     (5, 'proxies', 'proxies_alias_idx', '{alias}'),
-    (6, 'proxies', 'proxies_accessed_url_idx', '{accessed,url}'),
+    (6, 'proxies', 'proxies_accessed_url_digest_idx', '{accessed,url_digest}'),
     -- Not in DESIGN.md: expiry of abandoned uploads, oldest first.
     (7, 'uploads', 'uploads_created_at_idx', '{created_at}'),
     -- Not in DESIGN.md: expiry of dead locks, oldest heartbeat first.
@@ -189,7 +202,11 @@ INSERT INTO expected_indexes VALUES
     (12, 'dead_jobs', 'dead_jobs_queue_died_at_idx', '{queue,died_at}'),
     -- Not in DESIGN.md: queue_stats() reads the last day; maintenance
     -- drops the minutes past retention.
-    (13, 'queue_stats', 'queue_stats_minute_idx', '{minute}');
+    (13, 'queue_stats', 'queue_stats_minute_idx', '{minute}'),
+    -- 1.3: one hash per original and per motion file, through the digests.
+    (14, 'hashes', 'hashes_identifier_digest_idx', '{pict_repo.text_digest(identifier)}'),
+    (15, 'hashes', 'hashes_motion_identifier_digest_idx',
+     '{pict_repo.text_digest(motion_identifier)}');
 
 -- The definitions that has_index() does not show: the partial indexes,
 -- descending columns and uniqueness, as pg_get_indexdef() prints them.
@@ -208,7 +225,13 @@ INSERT INTO expected_indexdefs VALUES
      '(queue) WHERE (status = ''running''::pict_repo.job_status)'),
     (3, 'job_queue_unique_key_idx',
      'CREATE UNIQUE INDEX job_queue_unique_key_idx ON pict_repo.job_queue USING btree '
-     '(queue, unique_key) WHERE (unique_key IS NOT NULL)');
+     '(queue, unique_key) WHERE (unique_key IS NOT NULL)'),
+    (4, 'hashes_identifier_digest_idx',
+     'CREATE UNIQUE INDEX hashes_identifier_digest_idx ON pict_repo.hashes USING btree '
+     '(pict_repo.text_digest(identifier))'),
+    (5, 'hashes_motion_identifier_digest_idx',
+     'CREATE UNIQUE INDEX hashes_motion_identifier_digest_idx ON pict_repo.hashes USING btree '
+     '(pict_repo.text_digest(motion_identifier))');
 
 SELECT plan(
     8   -- schema, type, enum, labels; table set, FK set, config_dump set, no filter

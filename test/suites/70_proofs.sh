@@ -4,6 +4,8 @@
 #  - worker crashes: workers SIGKILLed mid-job at random moments with
 #    pict_repo.job_timeout = 1s; the maintenance worker (preloaded, running
 #    in pict_repo_test) requeues their jobs; a poison job ends in dead_jobs.
+#  - concurrent ingests: pgbench clients ingesting, creating and cleaning
+#    up shared hashes, not one error.
 # They run in the database the maintenance worker serves (pict_repo_test).
 # PROOF_JOBS overrides the job count of the exactly-once proof.
 say "proofs (exactly once, worker crashes)"
@@ -52,4 +54,43 @@ else
         -c "SELECT pg_reload_conf()" >/dev/null
     echo "# worker crashes: $((SECONDS - start))s"
 fi
+
+# Concurrent ingests, create_hash and cleanup_hash of 16 shared hashes, each
+# always with the same file: 8 pgbench clients for 20 s (PROOF_RACE_SECS),
+# and not one error (pgbench stops a client at its first error).  Then the
+# repository is whole: every hash has its own file, and details only exist
+# for files of hashes.
+start=$SECONDS
+psql -qX -d pict_repo_test -c "DELETE FROM pict_repo.aliases WHERE hash IN
+        (SELECT hash FROM pict_repo.hashes WHERE identifier LIKE 'proof/%')" \
+    -c "DELETE FROM pict_repo.hashes WHERE identifier LIKE 'proof/%'" >/dev/null
+pgbench -n -c 8 -j 2 -T "${PROOF_RACE_SECS:-20}" -d pict_repo_test \
+    -f test/proofs/ingest_race/ingest.sql@6 -f test/proofs/ingest_race/create.sql@2 \
+    -f test/proofs/ingest_race/cleanup.sql@2 >"$proof_dir/ingest_race.log" 2>&1
+rc=$?
+tx=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$proof_dir/ingest_race.log")
+failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$proof_dir/ingest_race.log")
+if [ "$rc" -eq 0 ] && [ "${failed:-1}" -eq 0 ] && [ "${tx:-0}" -gt 0 ] &&
+   ! grep -qE 'ERROR|aborted' "$proof_dir/ingest_race.log"; then
+    echo "ok - 8 clients ingesting, creating and cleaning up 16 shared hashes: $tx calls, no error"
+    proof_p=$((proof_p + 1))
+else
+    echo "not ok - 8 clients ingesting, creating and cleaning up 16 shared hashes (pgbench exit $rc)"
+    grep -E 'ERROR|DETAIL|aborted|failed' "$proof_dir/ingest_race.log" | head -n 20
+    proof_f=$((proof_f + 1))
+fi
+bad=$(psql -qXAt -d pict_repo_test -c "SELECT count(*) FROM pict_repo.hashes
+        WHERE identifier LIKE 'proof/%'
+          AND identifier <> 'proof/' || ('x' || lpad(encode(hash, 'hex'), 8, '0'))::bit(32)::int" \
+      -c "SELECT count(*) FROM pict_repo.details d
+        WHERE d.identifier LIKE 'proof/%' AND NOT EXISTS
+              (SELECT 1 FROM pict_repo.hashes h WHERE h.identifier = d.identifier)" 2>&1 | paste -sd' ')
+if [ "$bad" = "0 0" ]; then
+    echo "ok - after the race every hash has its own file and no details are orphaned"
+    proof_p=$((proof_p + 1))
+else
+    echo "not ok - after the race: hashes with another file, orphaned details: $bad"
+    proof_f=$((proof_f + 1))
+fi
+echo "# ingest race: $((SECONDS - start))s"
 add_counts proofs "$proof_p" "$proof_f"

@@ -34,6 +34,9 @@
 
 #define PR_MAX_PARAMS		8
 
+/* Characters of a notification tag (notify_tag() on the server). */
+#define PR_TAG_LEN			16
+
 /* Microseconds between the Unix epoch and PostgreSQL's epoch (2000-01-01). */
 #define PR_EPOCH_DIFF_US	INT64_C(946684800000000)
 
@@ -56,6 +59,8 @@ struct pr_conn
 	int			maxprepared;
 	bool		listen_queue;	/* LISTEN pict_repo_queue done */
 	bool		listen_upload;	/* LISTEN pict_repo_upload done */
+	char	   *queue_tag_of;	/* the queue whose notification tag is kept */
+	char		queue_tag[PR_TAG_LEN + 1];
 };
 
 /* Parameters of one call: values in the formats libpq wants. */

@@ -13,6 +13,12 @@
  * (libpq keeps it in its queue, which is checked before every poll) or
  * wakes the poll.
  *
+ * A notification carries only a tag (notify_tag() on the server: an HMAC
+ * of the queue name or upload id), since any role may LISTEN, and any role
+ * may send one.  So a notification with the tag waited for is only a hint:
+ * the wait looks at the table again and goes back to sleep when it finds
+ * nothing.
+ *
  *-------------------------------------------------------------------------
  */
 #define _GNU_SOURCE				/* pipe2 */
@@ -32,6 +38,65 @@
 
 static const PrStmt st_listen_queue = {"pr_listen_queue", "LISTEN " QUEUE_CHANNEL, 0, {0}};
 static const PrStmt st_listen_upload = {"pr_listen_upload", "LISTEN " UPLOAD_CHANNEL, 0, {0}};
+static const PrStmt st_notify_tag = {"pr_notify_tag",
+	"SELECT pict_repo.notify_tag($1, $2)", 2, {PR_TEXTOID, PR_TEXTOID}};
+
+/* The tag the notifications on channel about key carry (PR_TAG_LEN chars). */
+static int
+notify_tag(pr_conn *conn, const char *channel, const char *key, char *tag,
+		   pr_error *err)
+{
+	PrParams	p;
+	char	   *got = NULL;
+	int			rc;
+
+	pri_params_init(&p);
+	pri_pp_text(&p, channel);
+	pri_pp_text(&p, key);
+	rc = pri_exec_text(conn, &st_notify_tag, &p, &got, err);
+	if (rc == PR_OK && (!got || strlen(got) != PR_TAG_LEN))
+	{
+		pri_set_error(err, PR_SQLSTATE_CLIENT, "notify_tag() returned an unexpected value");
+		rc = PR_ERROR;
+	}
+	else if (rc == PR_NONE)
+	{
+		pri_set_error(err, PR_SQLSTATE_CLIENT, "notify_tag() returned NULL");
+		rc = PR_ERROR;
+	}
+	if (rc == PR_OK)
+		memcpy(tag, got, PR_TAG_LEN + 1);
+	free(got);
+	return rc;
+}
+
+/*
+ * The tag of a queue's notifications: the one of the last queue waited for
+ * is kept on the connection, so a worker asks once.
+ */
+static int
+queue_tag(pr_conn *conn, const char *queue, char *tag, pr_error *err)
+{
+	if (!conn->queue_tag_of || strcmp(conn->queue_tag_of, queue) != 0)
+	{
+		char	   *copy = strdup(queue);
+
+		if (!copy)
+		{
+			pri_set_error(err, PR_SQLSTATE_CLIENT, "out of memory");
+			return PR_ERROR;
+		}
+		if (notify_tag(conn, QUEUE_CHANNEL, queue, conn->queue_tag, err) != PR_OK)
+		{
+			free(copy);
+			return PR_ERROR;
+		}
+		free(conn->queue_tag_of);
+		conn->queue_tag_of = copy;
+	}
+	memcpy(tag, conn->queue_tag, PR_TAG_LEN + 1);
+	return PR_OK;
+}
 
 /* ---- the stop signal ----------------------------------------------------------- */
 
@@ -155,9 +220,10 @@ drop_notifications(pr_conn *conn)
 }
 
 /*
- * Wait for a NOTIFY on channel with this payload until deadline (a
- * monotonic time in ms, or -1 for none).  PR_OK when it came, PR_NONE on
- * timeout or stop, PR_ERROR when the connection failed.
+ * Wait for a NOTIFY on channel with this payload (a tag) until deadline (a
+ * monotonic time in ms, or -1 for none).  PR_OK when one came (a hint
+ * only: the caller looks again), PR_NONE on timeout or stop, PR_ERROR when
+ * the connection failed.
  */
 static int
 wait_notify(pr_conn *conn, const char *channel, const char *payload,
@@ -179,8 +245,7 @@ wait_notify(pr_conn *conn, const char *channel, const char *payload,
 		}
 		while ((n = PQnotifies(conn->pg)) != NULL)
 		{
-			if (strcmp(n->relname, channel) == 0 &&
-				(!payload || strcmp(n->extra, payload) == 0))
+			if (strcmp(n->relname, channel) == 0 && strcmp(n->extra, payload) == 0)
 				found = true;
 			PQfreemem(n);
 		}
@@ -230,6 +295,7 @@ pr_wait_for_job(pr_conn *conn, const char *queue, const pr_uuid *worker,
 {
 	int64_t		deadline = timeout_ms < 0 ? -1 : monotonic_ms() + timeout_ms;
 	pr_job_list *got = NULL;
+	char		tag[PR_TAG_LEN + 1];
 
 	if (jobs)
 		*jobs = NULL;
@@ -238,7 +304,12 @@ pr_wait_for_job(pr_conn *conn, const char *queue, const pr_uuid *worker,
 		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT, "connection is NULL");
 		return PR_ERROR;
 	}
-	if (pri_listen(conn, false, err) != PR_OK)
+	if (!queue)
+	{
+		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT, "queue is NULL");
+		return PR_ERROR;
+	}
+	if (pri_listen(conn, false, err) != PR_OK || queue_tag(conn, queue, tag, err) != PR_OK)
 		return PR_ERROR;
 	for (;;)
 	{
@@ -258,7 +329,7 @@ pr_wait_for_job(pr_conn *conn, const char *queue, const pr_uuid *worker,
 		}
 		free(got);
 		got = NULL;
-		rc = wait_notify(conn, QUEUE_CHANNEL, queue, deadline, stop, err);
+		rc = wait_notify(conn, QUEUE_CHANNEL, tag, deadline, stop, err);
 		if (rc != PR_OK)
 			return rc;
 	}
@@ -270,7 +341,8 @@ pr_wait_for_upload(pr_conn *conn, const pr_uuid *id, int timeout_ms,
 				   char **result_json, pr_error *err)
 {
 	int64_t		deadline = timeout_ms < 0 ? -1 : monotonic_ms() + timeout_ms;
-	char		payload[PR_UUID_STRLEN];
+	char		id_text[PR_UUID_STRLEN];
+	char		tag[PR_TAG_LEN + 1];
 
 	if (result_json)
 		*result_json = NULL;
@@ -279,9 +351,14 @@ pr_wait_for_upload(pr_conn *conn, const pr_uuid *id, int timeout_ms,
 		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT, "connection is NULL");
 		return PR_ERROR;
 	}
-	if (id)
-		pr_uuid_format(id, payload);
-	if (pri_listen(conn, true, err) != PR_OK)
+	if (!id)
+	{
+		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT, "id is NULL");
+		return PR_ERROR;
+	}
+	pr_uuid_format(id, id_text);
+	if (pri_listen(conn, true, err) != PR_OK ||
+		notify_tag(conn, UPLOAD_CHANNEL, id_text, tag, err) != PR_OK)
 		return PR_ERROR;
 	for (;;)
 	{
@@ -291,7 +368,7 @@ pr_wait_for_upload(pr_conn *conn, const pr_uuid *id, int timeout_ms,
 		rc = pr_upload_result(conn, id, result_json, err);
 		if (rc != PR_NONE)
 			return rc;
-		rc = wait_notify(conn, UPLOAD_CHANNEL, id ? payload : NULL, deadline, NULL, err);
+		rc = wait_notify(conn, UPLOAD_CHANNEL, tag, deadline, NULL, err);
 		if (rc != PR_OK)
 			return rc;
 	}

@@ -370,6 +370,7 @@ typedef struct Delayed
 	const char *queue;			/* push a job to it */
 	const pr_uuid *upload;		/* or complete it */
 	pr_stop    *stop;			/* or request the stop */
+	const char *sql;			/* or run this (a forged NOTIFY) */
 	int			rc;
 } Delayed;
 
@@ -393,12 +394,89 @@ delayed_main(void *arg)
 		d->rc = PR_ERROR;
 		return NULL;
 	}
-	if (d->queue)
+	if (d->sql)
+		d->rc = sql(c, d->sql) ? PR_OK : PR_ERROR;
+	else if (d->queue)
 		d->rc = pr_push_job(c, d->queue, "{\"late\": true}", NULL, NULL, &err);
 	else
 		d->rc = pr_complete_upload(c, d->upload, "{\"done\": 1}", &err);
 	pr_finish(c);
 	return NULL;
+}
+
+/*
+ * Notifications carry a tag, not the queue name or upload id (any role may
+ * LISTEN), and a forged one with the right tag (any role may NOTIFY, and a
+ * listener may replay a tag it saw) only makes a wait look again.
+ */
+static void
+test_notification_tags(pr_conn *c, const pr_uuid *worker)
+{
+	pr_conn    *c2 = connect_main();
+	pr_error	err;
+	pr_uuid		up;
+	pr_job_list *jobs = NULL;
+	pthread_t	th;
+	Delayed		d;
+	PGnotify   *n;
+	char		tag[64] = "";
+	char		forge[256];
+	char		id[PR_UUID_STRLEN];
+	char	   *j = NULL;
+	int			seen = 0;
+	int			rc;
+
+	/* What a listener sees of a push: the tag of the queue, nothing more. */
+	sql(c2, "LISTEN pict_repo_queue");
+	pr_push_job(c, "client-tag", "{}", NULL, NULL, &err);
+	sql_value(c2, "SELECT pict_repo.notify_tag('pict_repo_queue', 'client-tag')", tag, sizeof(tag));
+	PQconsumeInput(pr_pgconn(c2));
+	while ((n = PQnotifies(pr_pgconn(c2))) != NULL)
+	{
+		if (strcmp(n->relname, "pict_repo_queue") == 0 && strcmp(n->extra, tag) == 0)
+			seen++;
+		else
+			diag("unexpected notification %s: %s", n->relname, n->extra);
+		PQfreemem(n);
+	}
+	ok(seen == 1 && strlen(tag) == 16 && strstr(tag, "client") == NULL,
+	   "a push notifies with the queue's tag (%s), not its name", tag);
+	sql(c2, "UNLISTEN *");
+
+	/* A forged notification with the right tag: the wait looks, finds no job, times out. */
+	snprintf(forge, sizeof(forge),
+			 "NOTIFY pict_repo_queue, '%s'", tag);
+	pr_claim_job(c, "client-tag", worker, 10, &jobs, &err);	/* empty the queue */
+	pr_free(jobs);
+	jobs = NULL;
+	memset(&d, 0, sizeof(d));
+	d.delay_ms = 200;
+	d.sql = forge;
+	pthread_create(&th, NULL, delayed_main, &d);
+	rc = pr_wait_for_job(c, "client-tag", worker, 1, 1500, NULL, &jobs, &err);
+	pthread_join(th, NULL);
+	ok(d.rc == PR_OK && rc == PR_NONE && jobs == NULL,
+	   "a forged queue notification with the right tag does not make pr_wait_for_job return a job");
+	pr_free(jobs);
+	jobs = NULL;
+
+	/* The same for an upload: the old payload (its id) and a forged tag. */
+	pr_create_upload(c, &up, &err);
+	pr_uuid_format(&up, id);
+	snprintf(forge, sizeof(forge),
+			 "SELECT pg_notify('pict_repo_upload', '%s'), "
+			 "pg_notify('pict_repo_upload', pict_repo.notify_tag('pict_repo_upload', '%s'))",
+			 id, id);
+	memset(&d, 0, sizeof(d));
+	d.delay_ms = 200;
+	d.sql = forge;
+	pthread_create(&th, NULL, delayed_main, &d);
+	rc = pr_wait_for_upload(c, &up, 1500, &j, &err);
+	pthread_join(th, NULL);
+	ok(d.rc == PR_OK && rc == PR_NONE && j == NULL,
+	   "forged upload notifications do not make pr_wait_for_upload return a result");
+	pr_free(j);
+	pr_finish(c2);
 }
 
 void
@@ -513,6 +591,7 @@ test_waits(void)
 		ok(!pr_stop_requested(stop), "pr_stop_reset clears the request");
 		is_error(pr_wait_for_job(c, "", &worker, 1, 100, NULL, &jobs, &err), &err, "22023",
 				 "pr_wait_for_job with an empty queue name");
+		test_notification_tags(c, &worker);
 	}
 	pr_stop_free(stop);
 	pr_finish(c);

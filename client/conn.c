@@ -1060,7 +1060,6 @@ pr_finish(pr_conn *conn)
 	if (conn->pg)
 		PQfinish(conn->pg);
 	free(conn->prepared);
-	free(conn->queue_tag_of);
 	free(conn->conninfo);
 	free(conn);
 }

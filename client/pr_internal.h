@@ -59,8 +59,6 @@ struct pr_conn
 	int			maxprepared;
 	bool		listen_queue;	/* LISTEN pict_repo_queue done */
 	bool		listen_upload;	/* LISTEN pict_repo_upload done */
-	char	   *queue_tag_of;	/* the queue whose notification tag is kept */
-	char		queue_tag[PR_TAG_LEN + 1];
 };
 
 /* Parameters of one call: values in the formats libpq wants. */

@@ -70,33 +70,6 @@ notify_tag(pr_conn *conn, const char *channel, const char *key, char *tag,
 	return rc;
 }
 
-/*
- * The tag of a queue's notifications: the one of the last queue waited for
- * is kept on the connection, so a worker asks once.
- */
-static int
-queue_tag(pr_conn *conn, const char *queue, char *tag, pr_error *err)
-{
-	if (!conn->queue_tag_of || strcmp(conn->queue_tag_of, queue) != 0)
-	{
-		char	   *copy = strdup(queue);
-
-		if (!copy)
-		{
-			pri_set_error(err, PR_SQLSTATE_CLIENT, "out of memory");
-			return PR_ERROR;
-		}
-		if (notify_tag(conn, QUEUE_CHANNEL, queue, conn->queue_tag, err) != PR_OK)
-		{
-			free(copy);
-			return PR_ERROR;
-		}
-		free(conn->queue_tag_of);
-		conn->queue_tag_of = copy;
-	}
-	memcpy(tag, conn->queue_tag, PR_TAG_LEN + 1);
-	return PR_OK;
-}
 
 /* ---- the stop signal ----------------------------------------------------------- */
 
@@ -309,7 +282,7 @@ pr_wait_for_job(pr_conn *conn, const char *queue, const pr_uuid *worker,
 		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT, "queue is NULL");
 		return PR_ERROR;
 	}
-	if (pri_listen(conn, false, err) != PR_OK || queue_tag(conn, queue, tag, err) != PR_OK)
+	if (pri_listen(conn, false, err) != PR_OK || notify_tag(conn, QUEUE_CHANNEL, queue, tag, err) != PR_OK)
 		return PR_ERROR;
 	for (;;)
 	{

@@ -21,7 +21,6 @@
  */
 #include "postgres.h"
 
-#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
 #include "common/hmac.h"
@@ -29,56 +28,33 @@
 #include "lib/stringinfo.h"
 #include "pict_repo.h"
 #include "utils/builtins.h"
-#include "utils/lsyscache.h"
-#include "utils/memutils.h"
 
 /* Bytes of the HMAC a tag keeps (16 hex digits). */
 #define PR_TAG_BYTES 8
 
-/*
- * The secret, read once per backend and kept in TopMemoryContext for its
- * life (a few bytes), with the OID of the table it came from: after DROP
- * and CREATE EXTENSION in the same session the table, and the secret, are
- * new, and the secret is read again.
- */
-static uint8 *secret = NULL;
-static int	secret_len = 0;
-static Oid	secret_relid = InvalidOid;
-
 static PrPlan secret_plan;
 
-/* Return the OID of pict_repo.notify_secret (InvalidOid if missing). */
-static Oid
-SecretRelid(void)
-{
-	Oid			nsp = get_namespace_oid(PR_SCHEMA, true);
-
-	return OidIsValid(nsp) ? get_relname_relid("notify_secret", nsp) : InvalidOid;
-}
-
-/* Load the secret of the database, unless the cached one is current. */
+/*
+ * Read the secret of the database into *secret (palloc'd) and its length.
+ * Read at each notification, not kept: notifications are rare next to the
+ * work that sends them, and a secret changed by the owner (an UPDATE of
+ * the row) is then used at once by every backend.
+ */
 static void
-LoadSecret(void)
+LoadSecret(uint8 **secret, int *len)
 {
-	Oid			relid = SecretRelid();
 	bool		isnull;
 	bytea	   *value;
 
-	if (secret != NULL && relid == secret_relid)
-		return;
 	PrConnect();
 	if (PrExec(&secret_plan,
 			   "SELECT secret FROM " PR_SCHEMA ".notify_secret",
 			   0, NULL, NULL, NULL, true, 1, SPI_OK_SELECT) != 1)
 		elog(ERROR, PR_SCHEMA ".notify_secret holds no secret");
-	value = DatumGetByteaPP(PrGetDatum(0, 1, &isnull));
-	if (secret != NULL)
-		pfree(secret);
-	secret_len = VARSIZE_ANY_EXHDR(value);
-	secret = MemoryContextAlloc(TopMemoryContext, Max(secret_len, 1));
-	memcpy(secret, VARDATA_ANY(value), secret_len);
-	secret_relid = relid;
+	value = DatumGetByteaPP(PrCopyResult(0, 1, &isnull));
 	PrFinish();
+	*len = VARSIZE_ANY_EXHDR(value);
+	*secret = (uint8 *) VARDATA_ANY(value);
 }
 
 /*
@@ -90,8 +66,10 @@ MakeTag(const char *channel, const char *key, int keylen, char *out)
 {
 	pg_hmac_ctx *ctx;
 	uint8		mac[PG_SHA256_DIGEST_LENGTH];
+	uint8	   *secret;
+	int			secret_len;
 
-	LoadSecret();
+	LoadSecret(&secret, &secret_len);
 	ctx = pg_hmac_create(PG_SHA256);
 	if (ctx == NULL ||
 		pg_hmac_init(ctx, secret, secret_len) < 0 ||

@@ -76,4 +76,8 @@ SELECT lim.error_of($$SELECT pict_repo.mark_migrated(lim.big('o', 4097), 'x')$$)
 SELECT count(*) AS files FROM pict_repo.cleanup_hash('\xc001', true);
 SELECT count(*) AS files FROM pict_repo.cleanup_hash('\xc003', true);
 SELECT pict_repo.clear_migrations();
+-- (update_identifier leaves the details of the file it replaced)
+SELECT pict_repo.cleanup_details(lim.big('ingest', 4096)),
+       pict_repo.cleanup_details(lim.big('details', 4096));
+SELECT count(*) AS details_left FROM pict_repo.details;
 DROP SCHEMA lim CASCADE;

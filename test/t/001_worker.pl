@@ -61,7 +61,8 @@ ok( $node->poll_query_until('postgres',
 my $elapsed = time() - $start;
 cmp_ok($elapsed, '<', 2 + 0.2 + 2, "within job_timeout + maintenance_interval (took ${elapsed}s)");
 my $out = $listener->query_safe('SELECT 1');
-like($out, qr/Asynchronous notification "pict_repo_queue" with payload "tap"/,
+my $tag = $node->safe_psql('postgres', q{SELECT pict_repo.notify_tag('pict_repo_queue', 'tap')});
+like($out, qr/Asynchronous notification "pict_repo_queue" with payload "$tag"/,
 	'the listener is told that the job is runnable again');
 $listener->quit;
 ok($node->log_contains(qr/pict_repo maintenance: requeued 1 stale jobs/),

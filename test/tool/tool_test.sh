@@ -261,7 +261,12 @@ SH
             [ "$(sql "SELECT count(*) FROM pict_repo.job_queue WHERE queue = 'lost' AND status = 'running'")" = 1 ] && break
             sleep 0.1
         done
-        sql "SELECT pict_repo.requeue_stale('0 seconds')" >/dev/null
+        # A heartbeat in progress locks the row, and requeue_stale skips
+        # locked rows: try until it took the job.
+        for _ in $(seq 1 100); do
+            [ "$(sql "SELECT pict_repo.requeue_stale('0 seconds')")" = 1 ] && break
+            sleep 0.05
+        done
         ( sleep 15; kill -KILL "$wpid" 2>/dev/null ) &
         guard=$!
         wait "$wpid"

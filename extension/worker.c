@@ -36,6 +36,7 @@
 #include "storage/procarray.h"
 #include "tcop/tcopprot.h"
 #include "utils/acl.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -121,8 +122,50 @@ RunMaintenanceFunction(PrMaintenanceResult *r)
 }
 
 /*
+ * Return whether the extension's SQL in this database is the version of
+ * this library.  The library serves its own version's SQL only (the tables
+ * it queries are that version's), so between installing a new library and
+ * ALTER EXTENSION pict_repo UPDATE the worker waits, saying so once, rather
+ * than fail every pass.
+ */
+static bool
+ExtensionCurrent(void)
+{
+	static bool logged = false;
+	char	   *version = NULL;
+	bool		isnull;
+	int			rc;
+
+	rc = SPI_execute("SELECT extversion FROM pg_catalog.pg_extension"
+					 " WHERE extname = 'pict_repo'", true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "reading the extension's version returned %s",
+			 SPI_result_code_string(rc));
+	if (SPI_processed == 1)
+	{
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+									  &isnull);
+
+		if (!isnull)
+			version = TextDatumGetCString(d);
+	}
+	if (version != NULL && strcmp(version, PICT_REPO_VERSION) == 0)
+	{
+		logged = false;
+		return true;
+	}
+	if (!logged)
+		ereport(LOG,
+				(errmsg("pict_repo maintenance waits: the extension in database \"%s\" is at %s, the library at %s",
+						pict_repo_database, version ? version : "?", PICT_REPO_VERSION),
+				 errhint("Run ALTER EXTENSION pict_repo UPDATE in that database.")));
+	logged = true;
+	return false;
+}
+
+/*
  * Run one maintenance pass in a transaction of its own, if the extension is
- * installed, and log what it changed.
+ * installed at this library's version, and log what it changed.
  */
 static void
 MaintenanceTick(void)
@@ -136,7 +179,7 @@ MaintenanceTick(void)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "pict_repo maintenance pass");
 
-	installed = ExtensionLocked();
+	installed = ExtensionLocked() && ExtensionCurrent();
 	if (installed)
 		RunMaintenanceFunction(&r);
 

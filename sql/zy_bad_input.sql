@@ -109,6 +109,7 @@ INSERT INTO bad.value VALUES
     (NULL, 'jsonb[]', 'empty', $$'{}'::jsonb[]$$, 2),
     (NULL, 'jsonb[]', 'NULL element', 'ARRAY[NULL]::jsonb[]', 3),
     (NULL, 'jsonb[]', 'malformed', $$ARRAY['{"a":']::jsonb[]$$, 4),
+    (NULL, 'jsonb[]', '10001 jobs', $$ARRAY(SELECT '{}'::jsonb FROM generate_series(1, 10001))$$, 5),
     (NULL, 'uuid[]', 'NULL', 'NULL::uuid[]', 1),
     (NULL, 'uuid[]', 'empty', $$'{}'::uuid[]$$, 2),
     (NULL, 'uuid[]', 'NULL element', 'ARRAY[NULL]::uuid[]', 3),

@@ -461,8 +461,10 @@ int			pr_average_time_to_completion(pr_conn *conn, const char *queue,
 										  int64_t *average, pr_error *err);
 
 /*
- * Not a SQL function: read the dead_jobs table (for tools), oldest first,
- * keyset on the id (after NULL: from the start); queue NULL: every queue.
+ * list_dead_jobs(from_queue, lim, after_id) (1.3; before it, the library
+ * read the table, which an application role may not): dead jobs, oldest
+ * job first, keyset on the id (after NULL: from the start); queue NULL:
+ * every queue; lim 1..10000.
  */
 typedef struct pr_dead_job
 {

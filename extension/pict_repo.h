@@ -63,6 +63,9 @@ extern Datum PrLookup(FunctionCallInfo fcinfo, PrPlan *slot, const char *sql,
 extern Datum PrReturnRows(FunctionCallInfo fcinfo, PrPlan *slot, const char *sql,
 						  int nargs, const Oid *argtypes, Datum *values,
 						  const char *nulls);
+extern Datum PrReturnOrderedRows(FunctionCallInfo fcinfo, PrPlan *slot,
+								 const char *sql, int nargs, const Oid *argtypes,
+								 Datum *values, const char *nulls);
 extern int	PrRun(PrPlan *slot, const char *sql, int nargs, const Oid *argtypes,
 				  Datum *values, const char *nulls, int expected);
 

@@ -3,8 +3,8 @@
  * dead.c
  *		pict-repo dead list|retry: the jobs that used up their attempts.
  *
- * The SQL API has no function that lists dead jobs; the library's
- * pr_dead_jobs() reads the table dead_jobs in keyset pages.
+ * The library's pr_dead_jobs() calls list_dead_jobs() in keyset pages, so
+ * an application role (a member of pict_repo_user) can list them.
  *
  *-------------------------------------------------------------------------
  */

@@ -189,7 +189,9 @@ INSERT INTO expected_indexes VALUES
     (12, 'dead_jobs', 'dead_jobs_queue_died_at_idx', '{queue,died_at}'),
     -- Not in DESIGN.md: queue_stats() reads the last day; maintenance
     -- drops the minutes past retention.
-    (13, 'queue_stats', 'queue_stats_minute_idx', '{minute}');
+    (13, 'queue_stats', 'queue_stats_minute_idx', '{minute}'),
+    -- Not in DESIGN.md (1.3): list_dead_jobs pages one queue in id order.
+    (14, 'dead_jobs', 'dead_jobs_queue_id_idx', '{queue,id}');
 
 -- The definitions that has_index() does not show: the partial indexes,
 -- descending columns and uniqueness, as pg_get_indexdef() prints them.

@@ -25,10 +25,10 @@ else
         TOOL_ADMIN=$PGUSER PGUSER=pict_repo_app \
         bash test/tool/tool_test.sh >"$tool_dir/test.log" 2>&1
     rc=$?
-    grep -E '^not ok|^# |SKIP' "$tool_dir/test.log" | head -n 80
-    tool_s=$(grep -cE '^ok [0-9]+ .*# SKIP' "$tool_dir/test.log")
-    tool_p=$(( $(grep -cE '^ok [0-9]+' "$tool_dir/test.log") - tool_s ))
-    tool_f=$(grep -cE '^not ok [0-9]+' "$tool_dir/test.log")
+    grep -aE '^not ok|^# |SKIP' "$tool_dir/test.log" | head -n 80
+    tool_s=$(grep -caE '^ok [0-9]+ .*# SKIP' "$tool_dir/test.log")
+    tool_p=$(( $(grep -caE '^ok [0-9]+' "$tool_dir/test.log") - tool_s ))
+    tool_f=$(grep -caE '^not ok [0-9]+' "$tool_dir/test.log")
     if [ "$rc" -ne 0 ] && [ "$tool_f" -eq 0 ]; then
         echo "not ok - tool_test.sh exited with $rc"; tail -n 20 "$tool_dir/test.log"
         tool_f=1

@@ -154,13 +154,25 @@ static void
 message_v(const char *prefix, const char *fmt, va_list ap)
 {
 	char	   *text = NULL;
+	char	   *line = NULL;
+	size_t		len = 0;
+	FILE	   *f;
 
-	fputs(prefix, stderr);
 	if (vasprintf(&text, fmt, ap) < 0)
-		fputs("(out of memory)", stderr);
-	else
-		tool_put(stderr, text);
-	fputc('\n', stderr);
+		text = NULL;
+	/* The whole line in one write: workers of a pool share stderr. */
+	if ((f = open_memstream(&line, &len)) != NULL)
+	{
+		fputs(prefix, f);
+		if (text)
+			tool_put(f, text);
+		else
+			fputs("(out of memory)", f);
+		fputc('\n', f);
+		if (fclose(f) == 0)
+			fwrite(line, 1, len, stderr);
+	}
+	free(line);
 	free(text);
 }
 

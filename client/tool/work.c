@@ -211,6 +211,44 @@ tail_sanitize(Tail *t)
 }
 
 /*
+ * Write len bytes of a command's stderr to ours, escaped, in one write (not
+ * a write per byte of the unbuffered stderr); with TOOL_ESC_PARTIAL the
+ * start of a UTF-8 character cut at the end goes to *pend, else *pend ends
+ * empty.
+ */
+static void
+pass_through(const char *data, size_t len, Pending *pend, int flags)
+{
+	char	   *out = NULL;
+	size_t		outlen = 0;
+	size_t		done = len;
+	FILE	   *f = open_memstream(&out, &outlen);
+
+	if (f)
+	{
+		done = tool_escape_to(f, data, len, TOOL_ESC_LINES | flags);
+		if (fclose(f) == 0)
+		{
+			size_t		off = 0;
+
+			while (off < outlen)
+			{
+				ssize_t		w = write(STDERR_FILENO, out + off, outlen - off);
+
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w <= 0)
+					break;
+				off += (size_t) w;
+			}
+		}
+		free(out);
+	}
+	memmove(pend->buf, data + done, len - done);
+	pend->len = len - done;
+}
+
+/*
  * Copy what the command wrote to stderr to ours, line by line but escaped
  * (util.c): a job's stderr may carry a tenant's text, and must not reach a
  * terminal as control sequences.  A UTF-8 character cut between two reads
@@ -230,13 +268,9 @@ drain_stderr(int fd, Tail *tail, Pending *pend)
 		if (n > 0)
 		{
 			size_t		len = pend->len + (size_t) n;
-			size_t		done;
 
 			tail_add(tail, buf + pend->len, (size_t) n);
-			done = tool_escape_to(stderr, buf, len, TOOL_ESC_LINES | TOOL_ESC_PARTIAL);
-			pend->len = len - done;
-			memcpy(pend->buf, buf + done, pend->len);
-			fflush(stderr);
+			pass_through(buf, len, pend, TOOL_ESC_PARTIAL);
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -244,9 +278,7 @@ drain_stderr(int fd, Tail *tail, Pending *pend)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return true;
 		/* EOF: what is left of a cut character is not UTF-8. */
-		(void) tool_escape_to(stderr, pend->buf, pend->len, TOOL_ESC_LINES);
-		pend->len = 0;
-		fflush(stderr);
+		pass_through(pend->buf, pend->len, pend, 0);
 		return false;
 	}
 }
@@ -493,7 +525,7 @@ run_job(pr_job_ctx *ctx, const pr_job *job, void *user_data)
 	if (err_open)
 		drain_stderr(err_pipe[0], &tail, &pend);	/* what is left, without waiting */
 	/* A grandchild may hold the pipe open: flush a cut character anyway. */
-	(void) tool_escape_to(stderr, pend.buf, pend.len, TOOL_ESC_LINES);
+	pass_through(pend.buf, pend.len, &pend, 0);
 	if (in_pipe[1] >= 0)
 		close(in_pipe[1]);
 	close(err_pipe[0]);

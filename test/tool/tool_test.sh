@@ -441,6 +441,11 @@ SH
     check "work -v logs the outcome with the error escaped" \
         grep -qF -- " ms, dead: exit status 5: err\\ttab\\x1b]0;pwned\\x07\\x1b[2J back\\\\slash \\xc2\\x9b bad ? end" "$W/err"
     check "work: no raw control byte on stderr" no_ctl "$W/err"
+    # A character cut between two writes of the command is still one character.
+    "$P" push "$evilq" '{"split": true}' >/dev/null
+    expect "work with a command that writes a character in two pieces" 0 \
+        "$P" work "$evilq" --until-empty -- sh -c "cat >/dev/null; printf '\342\202' >&2; sleep 0.5; printf '\254 euro\n' >&2"
+    check "it passes through whole" grep -qx "€ euro" "$W/err"
 
     expect "dead list with that job" 0 "$P" dead list "$evilq"
     check "dead list: one line, five tab-separated fields" \
@@ -474,7 +479,7 @@ SH
     sql "SELECT pict_repo.cancel_job('$evil_id')" >/dev/null
 else
     skip "$MISSING" "escaping: queue" "status escaped" "status no ctl" "status rows" "work" \
-        "stderr escaped" "-v escaped" "work no ctl" "dead list" "one line" "escaped" "no ctl" \
+        "stderr escaped" "-v escaped" "work no ctl" "split work" "split whole" "dead list" "one line" "escaped" "no ctl" \
         "dead list --jobs" "six fields" "json" "json value" "no ctl" "cleanup-hash" "identifier" \
         "push bad json" "detail" "no ctl" "unreachable" "one line"
 fi

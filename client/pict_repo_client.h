@@ -461,8 +461,10 @@ int			pr_average_time_to_completion(pr_conn *conn, const char *queue,
 										  int64_t *average, pr_error *err);
 
 /*
- * Not a SQL function: read the dead_jobs table (for tools), oldest first,
- * keyset on the id (after NULL: from the start); queue NULL: every queue.
+ * list_dead_jobs(from_queue, lim, after_id) (1.3; before it, the library
+ * read the table, which an application role may not): dead jobs, oldest
+ * job first, keyset on the id (after NULL: from the start); queue NULL:
+ * every queue; lim 1..10000.
  */
 typedef struct pr_dead_job
 {
@@ -662,6 +664,21 @@ void		pr_job_set_retry_in(pr_job_ctx *ctx, int64_t retry_in);
 bool		pr_job_lost(pr_job_ctx *ctx);
 bool		pr_job_stop_requested(pr_job_ctx *ctx);
 int			pr_job_heartbeat(pr_job_ctx *ctx, pr_error *err);
+
+/*
+ * Finish the job from the handler, to learn what became of it (the loop's
+ * own completion after the handler returns cannot tell the handler):
+ * pr_job_complete is complete_job, pr_job_fail is fail_job with the text of
+ * pr_job_set_error and the retry_in of the options or pr_job_set_retry_in.
+ * PR_OK: completed (or failed, *outcome retry or dead); PR_NONE: this
+ * worker no longer holds the job (requeued after missed heartbeats, or
+ * cancelled) and nothing changed; PR_ERROR: the call failed (*err, e.g.
+ * 08006), and pr_worker_run returns PR_ERROR with that error once the
+ * handler returns.  Either may be called once per job; the loop then
+ * neither completes nor fails the job itself, whatever the handler returns.
+ */
+int			pr_job_complete(pr_job_ctx *ctx, pr_error *err);
+int			pr_job_fail(pr_job_ctx *ctx, pr_fail_outcome *outcome, pr_error *err);
 pr_conn    *pr_job_conn(pr_job_ctx *ctx);
 const pr_uuid *pr_job_worker(pr_job_ctx *ctx);
 

@@ -59,9 +59,7 @@ static const PrStmt st_average_time = {"pr_average_time_to_completion",
 3, {T, TS, TS}};
 static const PrStmt st_dead_jobs = {"pr_dead_jobs",
 	"SELECT id::uuid, queue::text, job::text, attempts::integer, last_error::text, "
-	"died_at::timestamptz FROM pict_repo.dead_jobs "
-	"WHERE ($1::text IS NULL OR queue = $1) AND ($3::uuid IS NULL OR id > $3) "
-	"ORDER BY id LIMIT $2",
+	"died_at::timestamptz FROM pict_repo.list_dead_jobs($1, $2, $3)",
 3, {T, I4, U}};
 static const PrStmt st_run_maintenance = {"pr_run_maintenance",
 	"SELECT requeued::integer, dead::integer, expired_uploads::integer, "
@@ -392,7 +390,7 @@ pr_run_maintenance(pr_conn *conn, pr_maintenance_result *result, pr_error *err)
 	return PR_OK;
 }
 
-/* Read dead jobs, oldest first, a page at a time. */
+/* Read dead jobs, oldest first, a page at a time (list_dead_jobs). */
 int
 pr_dead_jobs(pr_conn *conn, const char *queue, int lim, const pr_uuid *after,
 			 pr_dead_job_list **out, pr_error *err)
@@ -407,12 +405,6 @@ pr_dead_jobs(pr_conn *conn, const char *queue, int lim, const pr_uuid *after,
 
 	if (out)
 		*out = NULL;
-	if (lim < 1 || lim > 10000)
-	{
-		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT,
-					  "lim must be between 1 and 10000");
-		return PR_ERROR;
-	}
 	pri_params_init(&p);
 	pri_pp_text(&p, queue);
 	pri_pp_int4(&p, lim);

@@ -59,6 +59,9 @@ struct pr_job_ctx
 	bool		lost;			/* set by pr_job_heartbeat */
 	char		error[2048];
 	int64_t		retry_in;
+	bool		finished;		/* the handler completed or failed the job */
+	bool		finish_failed;	/* ... and that call failed: finish_err */
+	pr_error	finish_err;
 };
 
 /* ---- the heartbeat thread ---------------------------------------------------------- */
@@ -244,6 +247,17 @@ heartbeat_finish(Heartbeat *hb, size_t slot)
 
 /* ---- for the handler ---------------------------------------------------------------- */
 
+/* Mark the job finished by the handler's own call, which returned rc. */
+static int
+FinishedBy(pr_job_ctx *ctx, int rc, pr_error *err)
+{
+	ctx->finished = true;
+	ctx->finish_failed = rc == PR_ERROR;
+	if (err)
+		*err = ctx->finish_err;
+	return rc;
+}
+
 /* Set the error text fail_job will record. */
 void
 pr_job_set_error(pr_job_ctx *ctx, const char *fmt,...)
@@ -304,6 +318,51 @@ pr_job_heartbeat(pr_job_ctx *ctx, pr_error *err)
 	if (rc == PR_NONE)
 		ctx->lost = true;
 	return rc;
+}
+
+/*
+ * Complete the job now, from the handler, and learn whether that reached
+ * it: PR_OK completed, PR_NONE no longer held by this worker (requeued,
+ * cancelled), PR_ERROR the call failed (*err; the loop then returns
+ * PR_ERROR with it).  The loop leaves a job finished this way alone.
+ */
+int
+pr_job_complete(pr_job_ctx *ctx, pr_error *err)
+{
+	int			rc;
+
+	if (!ctx || ctx->finished)
+	{
+		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT,
+					  ctx ? "the job is already finished" : "job context is NULL");
+		return PR_ERROR;
+	}
+	rc = pr_complete_job(ctx->conn, &ctx->job->id, &ctx->worker, &ctx->finish_err);
+	return FinishedBy(ctx, rc, err);
+}
+
+/*
+ * Fail the job now, from the handler, with the error text and retry_in set
+ * by pr_job_set_error and pr_job_set_retry_in: PR_OK with *outcome retry or
+ * dead, PR_NONE no longer held, PR_ERROR as pr_job_complete.
+ */
+int
+pr_job_fail(pr_job_ctx *ctx, pr_fail_outcome *outcome, pr_error *err)
+{
+	int			rc;
+
+	if (outcome)
+		*outcome = PR_FAIL_NOT_HELD;
+	if (!ctx || ctx->finished)
+	{
+		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT,
+					  ctx ? "the job is already finished" : "job context is NULL");
+		return PR_ERROR;
+	}
+	rc = pr_fail_job(ctx->conn, &ctx->job->id, &ctx->worker,
+					 ctx->error[0] ? ctx->error : "job handler failed",
+					 ctx->retry_in, outcome, &ctx->finish_err);
+	return FinishedBy(ctx, rc, err);
 }
 
 pr_conn *
@@ -422,8 +481,18 @@ pr_worker_run(pr_conn *conn, const char *queue, const pr_worker_options *opts,
 
 			hrc = opts->handler(&ctx, &jobs->rows[i], opts->user_data);
 			done++;
-			if (heartbeat_finish(hb, i) || ctx.lost)
+			if (heartbeat_finish(hb, i) && !ctx.finished)
 				continue;		/* no longer ours: leave it alone */
+			if (ctx.finish_failed)
+			{
+				/* The handler's own completion failed, as ours would have. */
+				if (err)
+					*err = ctx.finish_err;
+				rc = PR_ERROR;
+				goto out;
+			}
+			if (ctx.finished || ctx.lost)
+				continue;
 
 			last = (i + 1 == jobs->n) && !pr_stop_requested(opts->stop) &&
 				!(opts->max_jobs > 0 && done >= opts->max_jobs);

@@ -17,6 +17,7 @@
 #include "pict_repo.h"
 #include "utils/builtins.h"
 #include "utils/snapmgr.h"
+#include "utils/guc.h"
 #include "utils/tuplestore.h"
 
 PG_MODULE_MAGIC;
@@ -140,6 +141,38 @@ PrReturnRows(FunctionCallInfo fcinfo, PrPlan *slot, const char *sql,
 	PrMaterialize(fcinfo);
 	PrConnect();
 	PrExec(slot, sql, nargs, argtypes, values, nulls, true, 0, SPI_OK_SELECT);
+	PrPutRows(fcinfo);
+	PrFinish();
+	return (Datum) 0;
+}
+
+/*
+ * PrReturnRows for a keyset page: the query is planned with sequential
+ * scans, bitmap scans and sorts off, so that it walks an index in the order
+ * of its ORDER BY and stops after LIMIT rows, whatever the planner guesses
+ * of how many rows match (a sort would read every row before the key for
+ * every page).  What a SET clause on the function would do, kept here so
+ * that the functions pin nothing but search_path; the settings go back
+ * after the statement (or at the end of the transaction, on error).
+ */
+Datum
+PrReturnOrderedRows(FunctionCallInfo fcinfo, PrPlan *slot, const char *sql,
+					int nargs, const Oid *argtypes, Datum *values,
+					const char *nulls)
+{
+	int			nestlevel;
+
+	PrMaterialize(fcinfo);
+	PrConnect();
+	nestlevel = NewGUCNestLevel();
+	(void) set_config_option("enable_seqscan", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("enable_bitmapscan", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("enable_sort", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	PrExec(slot, sql, nargs, argtypes, values, nulls, true, 0, SPI_OK_SELECT);
+	AtEOXact_GUC(true, nestlevel);
 	PrPutRows(fcinfo);
 	PrFinish();
 	return (Datum) 0;

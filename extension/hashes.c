@@ -13,7 +13,6 @@
 #include "catalog/pg_type.h"
 #include "pict_repo.h"
 #include "utils/builtins.h"
-#include "utils/guc.h"
 
 /* ingest's extension: this many ASCII letters and digits at most. */
 #define PR_EXTENSION_MAX 16
@@ -466,39 +465,17 @@ pict_repo_hash_count(PG_FUNCTION_ARGS)
 }
 
 /*
- * Leave the planner only ordered index scans for the statement planned next,
- * until AtEOXact_GUC(true, <the returned nest level>) (or the end of the
- * transaction, on error) restores the settings.
- *
- * The page queries are best served by walking hashes_created_at_hash_idx
- * backwards and stopping after lim rows, whatever the data.  But the planner
- * estimates (created_at, hash) < (x, y) from created_at < x alone, so where
- * many rows share one created_at it underestimates the rows and may choose a
- * bitmap scan or a sequential scan plus a sort (it does on small tables),
- * which reads every earlier row of the group for each page.  This is what a
- * SET clause on the function would do, kept here so that the functions pin
- * nothing but search_path.
- */
-static int
-PlanOrderedScan(void)
-{
-	int			nestlevel = NewGUCNestLevel();
-
-	(void) set_config_option("enable_seqscan", "off", PGC_USERSET,
-							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	(void) set_config_option("enable_bitmapscan", "off", PGC_USERSET,
-							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	(void) set_config_option("enable_sort", "off", PGC_USERSET,
-							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	return nestlevel;
-}
-
-/*
  * Return a page of hashes, newest first by (created_at, hash), strictly after
  * the key (after_created, after_hash), or from the newest when both are NULL.
  * A keyset walk of hashes_created_at_hash_idx backwards: no OFFSET, rows with
  * the same created_at are told apart by the hash, and the key row itself
  * need not exist any more.
+ *
+ * Planned by PrReturnOrderedRows with only ordered index scans: the planner
+ * estimates (created_at, hash) < (x, y) from created_at < x alone, so where
+ * many rows share one created_at it underestimates the rows and may choose a
+ * bitmap scan or a sequential scan plus a sort (it does on small tables),
+ * which reads every earlier row of the group for each page.
  */
 PG_FUNCTION_INFO_V1(pict_repo_hash_page);
 Datum
@@ -506,7 +483,6 @@ pict_repo_hash_page(PG_FUNCTION_ARGS)
 {
 	Datum		values[3];
 	bytea	   *after_hash;
-	int			nestlevel;
 
 	values[0] = Int32GetDatum(PrIntArg(fcinfo, 0, "lim", 1, PR_LIM_MAX));
 	after_hash = PrHashArgOpt(fcinfo, 2, "after_hash");
@@ -516,28 +492,18 @@ pict_repo_hash_page(PG_FUNCTION_ARGS)
 				 errmsg("after_created and after_hash must be given together"),
 				 errhint("Pass the created_at and hash of the last row of the previous page, or neither for the first page.")));
 
-	PrMaterialize(fcinfo);
-	PrConnect();
-	nestlevel = PlanOrderedScan();
 	if (after_hash == NULL)
-		PrExec(&page_first_plan,
-			   "SELECT hash, created_at FROM " PR_SCHEMA ".hashes "
-			   "ORDER BY created_at DESC, hash DESC LIMIT $1",
-			   1, int4_only, values, NULL, true, 0, SPI_OK_SELECT);
-	else
-	{
-		values[1] = PG_GETARG_DATUM(1);
-		values[2] = PointerGetDatum(after_hash);
-		PrExec(&page_after_plan,
-			   "SELECT hash, created_at FROM " PR_SCHEMA ".hashes "
-			   "WHERE (created_at, hash) < ($2, $3) "
-			   "ORDER BY created_at DESC, hash DESC LIMIT $1",
-			   3, page_after_types, values, NULL, true, 0, SPI_OK_SELECT);
-	}
-	AtEOXact_GUC(true, nestlevel);
-	PrPutRows(fcinfo);
-	PrFinish();
-	return (Datum) 0;
+		return PrReturnOrderedRows(fcinfo, &page_first_plan,
+								   "SELECT hash, created_at FROM " PR_SCHEMA ".hashes "
+								   "ORDER BY created_at DESC, hash DESC LIMIT $1",
+								   1, int4_only, values, NULL);
+	values[1] = PG_GETARG_DATUM(1);
+	values[2] = PointerGetDatum(after_hash);
+	return PrReturnOrderedRows(fcinfo, &page_after_plan,
+							   "SELECT hash, created_at FROM " PR_SCHEMA ".hashes "
+							   "WHERE (created_at, hash) < ($2, $3) "
+							   "ORDER BY created_at DESC, hash DESC LIMIT $1",
+							   3, page_after_types, values, NULL);
 }
 
 /*
@@ -549,24 +515,16 @@ Datum
 pict_repo_hash_page_by_date(PG_FUNCTION_ARGS)
 {
 	Datum		values[2];
-	int			nestlevel;
 
 	PrRequireArg(fcinfo, 0, "before");
 	values[0] = PG_GETARG_DATUM(0);
 	values[1] = Int32GetDatum(PrIntArg(fcinfo, 1, "lim", 1, PR_LIM_MAX));
 
-	PrMaterialize(fcinfo);
-	PrConnect();
-	nestlevel = PlanOrderedScan();
-	PrExec(&page_by_date_plan,
-		   "SELECT hash, created_at FROM " PR_SCHEMA ".hashes "
-		   "WHERE created_at < $1 "
-		   "ORDER BY created_at DESC, hash DESC LIMIT $2",
-		   2, timestamptz_int4, values, NULL, true, 0, SPI_OK_SELECT);
-	AtEOXact_GUC(true, nestlevel);
-	PrPutRows(fcinfo);
-	PrFinish();
-	return (Datum) 0;
+	return PrReturnOrderedRows(fcinfo, &page_by_date_plan,
+							   "SELECT hash, created_at FROM " PR_SCHEMA ".hashes "
+							   "WHERE created_at < $1 "
+							   "ORDER BY created_at DESC, hash DESC LIMIT $2",
+							   2, timestamptz_int4, values, NULL);
 }
 
 /*

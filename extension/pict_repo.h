@@ -78,6 +78,9 @@ extern Datum PrReturnRows(FunctionCallInfo fcinfo, PrPlan *slot, const char *sql
 extern int	PrExecLatest(PrPlan *slot, const char *sql, int nargs,
 						 const Oid *argtypes, Datum *values, const char *nulls,
 						 long count);
+extern Datum PrReturnOrderedRows(FunctionCallInfo fcinfo, PrPlan *slot,
+								 const char *sql, int nargs, const Oid *argtypes,
+								 Datum *values, const char *nulls);
 extern int	PrRun(PrPlan *slot, const char *sql, int nargs, const Oid *argtypes,
 				  Datum *values, const char *nulls, int expected);
 

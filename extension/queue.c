@@ -185,6 +185,30 @@ RequiredArg(FunctionCallInfo fcinfo, int argno, const char *name)
 }
 
 /*
+ * Return required array argument argno, failing with 22023 when it holds
+ * more than PR_LIM_MAX elements (what names them, e.g. "jobs"); its element
+ * count goes to *n.  A batch is one statement and one transaction: the cap
+ * keeps one call from holding row locks on, or writing, an unbounded number
+ * of rows.
+ */
+static ArrayType *
+BatchArg(FunctionCallInfo fcinfo, int argno, const char *name, const char *what,
+		 int *n)
+{
+	ArrayType  *a;
+
+	PrRequireArg(fcinfo, argno, name);
+	a = PG_GETARG_ARRAYTYPE_P(argno);
+	*n = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
+	if (*n > PR_LIM_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not hold more than %d %s", name, PR_LIM_MAX, what),
+				 errdetail("%s holds %d.", name, *n)));
+	return a;
+}
+
+/*
  * Push one job.  Returns its id, or NULL if a job with the same unique_key
  * is still in the queue.
  */
@@ -252,7 +276,10 @@ pict_repo_push_job(PG_FUNCTION_ARGS)
 	PG_RETURN_UUID_P(id);
 }
 
-/* Push a batch of jobs into one queue; returns their ids in order. */
+/*
+ * Push a batch of at most PR_LIM_MAX jobs into one queue; returns their ids
+ * in order.  A NULL element fails the whole batch with 22023.
+ */
 PG_FUNCTION_INFO_V1(pict_repo_push_jobs);
 Datum
 pict_repo_push_jobs(PG_FUNCTION_ARGS)
@@ -271,8 +298,7 @@ pict_repo_push_jobs(PG_FUNCTION_ARGS)
 	bool		isnull;
 
 	values[0] = QueueArg(fcinfo, 0);
-	PrRequireArg(fcinfo, 1, "jobs");
-	jobs = PG_GETARG_ARRAYTYPE_P(1);
+	jobs = BatchArg(fcinfo, 1, "jobs", "jobs", &njobs);
 	get_typlenbyvalalign(JSONBOID, &typlen, &typbyval, &typalign);
 	deconstruct_array(jobs, JSONBOID, typlen, typbyval, typalign,
 					  &elems, &elem_nulls, &njobs);
@@ -506,14 +532,7 @@ pict_repo_complete_jobs(PG_FUNCTION_ARGS)
 	ArrayType  *ids;
 	int			nids;
 
-	PrRequireArg(fcinfo, 0, "ids");
-	ids = PG_GETARG_ARRAYTYPE_P(0);
-	nids = ArrayGetNItems(ARR_NDIM(ids), ARR_DIMS(ids));
-	if (nids > PR_LIM_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("ids must not hold more than %d jobs", PR_LIM_MAX),
-				 errdetail("ids holds %d.", nids)));
+	ids = BatchArg(fcinfo, 0, "ids", "jobs", &nids);
 	values[0] = PointerGetDatum(ids);
 	values[1] = RequiredArg(fcinfo, 1, "worker");
 	values[2] = Int16GetDatum(PR_STATS_SHARD());

@@ -10,6 +10,9 @@
  *    Keeping them as counters would make every push and claim update a
  *    shared row.
  *  - dead: counted from dead_jobs' (queue, died_at) index, exact.
+ *
+ * Dead jobs are listed (list_dead_jobs) oldest job first, in keyset pages
+ * on the id: ids are UUIDv7, so their order is the order of the pushes.
  *  - completed, failed, avg_wait, avg_run: summed from queue_stats over the
  *    last 24 hours (whole minutes, UTC), exact: each completion or failed
  *    attempt adds to its backend's shard row in its own transaction.
@@ -30,6 +33,10 @@ static PrPlan length_plan;
 static PrPlan length_all_plan;
 static PrPlan stats_plan;
 static PrPlan average_plan;
+static PrPlan dead_all_first_plan;
+static PrPlan dead_all_next_plan;
+static PrPlan dead_queue_first_plan;
+static PrPlan dead_queue_next_plan;
 
 /*
  * Put running jobs whose heartbeat is older than timeout (NULL: the
@@ -299,4 +306,49 @@ pict_repo_average_time_to_completion(PG_FUNCTION_ARGS)
 					"  AND minute >= pg_catalog.date_trunc('minute', $2, 'UTC')"
 					"  AND minute < $3",
 					3, argtypes, values, NULL);
+}
+
+/* The columns of list_dead_jobs, in its result's order. */
+#define DEAD_JOB_COLUMNS "id, queue, job, attempts, last_error, died_at"
+
+/*
+ * Return up to lim dead jobs (of from_queue, or of every queue when it is
+ * NULL), oldest job first by id, strictly after after_id when it is given.
+ * Each page walks an index in id order and stops after lim rows (the
+ * primary key, or (queue, id) for one queue): no page reads and sorts all
+ * the dead jobs of its queue.
+ */
+PG_FUNCTION_INFO_V1(pict_repo_list_dead_jobs);
+Datum
+pict_repo_list_dead_jobs(PG_FUNCTION_ARGS)
+{
+	static const Oid types[] = {INT4OID, TEXTOID, UUIDOID};
+	Datum		values[3];
+	text	   *queue = PrTextArgOpt(fcinfo, 0, "from_queue", 1, PR_QUEUE_MAX);
+	bool		after = !PG_ARGISNULL(2);
+
+	values[0] = Int32GetDatum(PrIntArg(fcinfo, 1, "lim", 1, PR_LIM_MAX));
+	values[1] = PointerGetDatum(queue);
+	values[2] = after ? PG_GETARG_DATUM(2) : (Datum) 0;
+
+	if (queue != NULL && after)
+		return PrReturnOrderedRows(fcinfo, &dead_queue_next_plan,
+							"SELECT " DEAD_JOB_COLUMNS " FROM " PR_SCHEMA ".dead_jobs "
+							"WHERE queue = $2 AND id > $3 ORDER BY id LIMIT $1",
+							3, types, values, NULL);
+	if (queue != NULL)
+		return PrReturnOrderedRows(fcinfo, &dead_queue_first_plan,
+							"SELECT " DEAD_JOB_COLUMNS " FROM " PR_SCHEMA ".dead_jobs "
+							"WHERE queue = $2 ORDER BY id LIMIT $1",
+							2, types, values, NULL);
+	/* $2, the queue, is NULL and unused: every queue. */
+	if (after)
+		return PrReturnOrderedRows(fcinfo, &dead_all_next_plan,
+							"SELECT " DEAD_JOB_COLUMNS " FROM " PR_SCHEMA ".dead_jobs "
+							"WHERE id > $3 ORDER BY id LIMIT $1",
+							3, types, values, " n ");
+	return PrReturnOrderedRows(fcinfo, &dead_all_first_plan,
+						"SELECT " DEAD_JOB_COLUMNS " FROM " PR_SCHEMA ".dead_jobs "
+						"ORDER BY id LIMIT $1",
+						1, types, values, NULL);
 }

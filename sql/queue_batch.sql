@@ -69,3 +69,14 @@ SELECT count(*) AS completed FROM pict_repo.complete_jobs(:'h5', :'w1');
 SHOW synchronous_commit;
 COMMIT;
 SELECT pict_repo.queue_length('qb') AS left_in_queue;
+
+-- push_jobs takes at most 10,000 jobs, like complete_jobs: one more is 22023
+-- naming jobs and pushes nothing; a NULL element is 22023 too
+SELECT count(*) AS jobs_before FROM pict_repo.job_queue \gset
+SELECT count(*) AS pushed_max
+FROM pict_repo.push_jobs('qcap', ARRAY(SELECT '{}'::jsonb FROM generate_series(1, 10000)));
+SELECT regress.error_of($$SELECT pict_repo.push_jobs('qcap', ARRAY(SELECT '{}'::jsonb FROM generate_series(1, 10001)))$$);
+SELECT regress.error_of($$SELECT pict_repo.push_jobs('qcap', ARRAY['{}', NULL, '{}']::jsonb[])$$);
+SELECT count(*) - :jobs_before AS added FROM pict_repo.job_queue;
+SELECT pict_repo.queue_length('qcap') AS qcap;
+DELETE FROM pict_repo.job_queue WHERE queue = 'qcap';

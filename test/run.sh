@@ -47,6 +47,20 @@ trap 'cluster_stop; private_server_remove' EXIT
 say "cluster in $TMP on port $PGPORT"
 psql -qX -c "CREATE DATABASE pict_repo_test" >/dev/null
 
+# app_role ROLE: create ROLE (once per cluster) as an application role, the
+# way the README's Security section sets one up: LOGIN (trust authentication,
+# no password), a member of pict_repo_user and of nothing else, no other
+# attribute.  The client and tool suites connect as such a role, so every
+# call they make is one the README promises to it.  pict_repo_user exists
+# once CREATE EXTENSION has run in some database of the cluster.
+app_role() {
+    psql -qX -v ON_ERROR_STOP=1 -v role="$1" <<'SQL'
+SELECT pg_catalog.format('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE', :'role')
+ WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = :'role') \gexec
+SELECT pg_catalog.format('GRANT pict_repo_user TO %I', :'role') \gexec
+SQL
+}
+
 # --- suites ------------------------------------------------------------------
 # Each suite script is sourced so it can call add_counts; they find the
 # cluster through PGHOST/PGPORT/PGUSER and may use $TMP and as_pg.

@@ -20,7 +20,8 @@ cleanup_usage(FILE *out)
 			"Delete the hash HEX (hexadecimal, optionally prefixed with \\x), its\n"
 			"variants, their details and locks in one transaction (cleanup_hash()),\n"
 			"and print every identifier to delete from storage, one per line\n"
-			"(original, motion, variants).\n"
+			"(original, motion, variants), escaped: \\t, \\n, \\r, \\\\, and \\xHH for other\n"
+			"control characters and bytes that are not UTF-8.\n"
 			"\n"
 			"Options:\n"
 			"  -f, --force   also delete the aliases (and their proxies) that still\n"
@@ -89,7 +90,10 @@ cmd_cleanup_hash(int argc, char **argv)
 			rc = EXIT_NOTHING;
 		}
 		for (size_t i = 0; i < ids->n; i++)
-			printf("%s\n", ids->items[i]);
+		{
+			tool_put(stdout, ids->items[i]);
+			fputc('\n', stdout);
+		}
 		pr_strings_free(ids);
 	}
 	pr_finish(conn);

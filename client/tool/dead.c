@@ -3,8 +3,8 @@
  * dead.c
  *		pict-repo dead list|retry: the jobs that used up their attempts.
  *
- * The SQL API has no function that lists dead jobs; the library's
- * pr_dead_jobs() reads the table dead_jobs in keyset pages.
+ * The library's pr_dead_jobs() calls list_dead_jobs() in keyset pages, so
+ * an application role (a member of pict_repo_user) can list them.
  *
  *-------------------------------------------------------------------------
  */
@@ -25,32 +25,15 @@ dead_usage(FILE *out)
 			"\n"
 			"list   print the dead jobs (of QUEUE, or of every queue), oldest job\n"
 			"       (id) first, one per line, tab-separated: id, queue, attempts, died_at\n"
-			"       (ISO 8601, UTC) and last_error (newlines and tabs shown as \\n\n"
-			"       and \\t); with --jobs the job's JSON is added as a sixth field\n"
+			"       (ISO 8601, UTC) and last_error; queue and last_error are escaped\n"
+			"       (\\t, \\n, \\r, \\\\, and \\xHH for other control characters and bytes\n"
+			"       that are not UTF-8); with --jobs the job's JSON is added as a sixth\n"
+			"       field, as it is (one line, its control characters \\u-escaped)\n"
 			"retry  move the dead job ID back to its queue (retry_dead_job()) with\n"
 			"       fresh attempts\n"
 			"\n"
 			"Exit status: 0 success (list: also when there are none), 1 retry: no\n"
 			"dead job with that id, 2 usage error, 3 server or connection error.\n");
-}
-
-/* Print text with tabs, newlines and backslashes escaped. */
-static void
-print_escaped(const char *s)
-{
-	for (; *s; s++)
-	{
-		if (*s == '\n')
-			fputs("\\n", stdout);
-		else if (*s == '\t')
-			fputs("\\t", stdout);
-		else if (*s == '\r')
-			fputs("\\r", stdout);
-		else if (*s == '\\')
-			fputs("\\\\", stdout);
-		else
-			fputc(*s, stdout);
-	}
 }
 
 /* List dead jobs a page at a time (pr_dead_jobs, keyset on the id). */
@@ -78,12 +61,14 @@ dead_list(pr_conn *conn, const char *queue, bool with_jobs)
 
 			pr_uuid_format(&d->id, id);
 			format_time(d->died_at, ts, sizeof(ts));
-			printf("%s\t%s\t%d\t%s\t", id, d->queue, d->attempts, ts);
-			print_escaped(d->last_error ? d->last_error : "");
+			printf("%s\t", id);
+			tool_put(stdout, d->queue);
+			printf("\t%d\t%s\t", d->attempts, ts);
+			tool_put(stdout, d->last_error);
 			if (with_jobs)
 			{
 				fputc('\t', stdout);
-				print_escaped(d->job ? d->job : "");
+				tool_put_json(stdout, d->job);
 			}
 			fputc('\n', stdout);
 		}

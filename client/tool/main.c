@@ -126,7 +126,7 @@ main(int argc, char **argv)
 		usage(stdout);
 		return EXIT_OK;
 	}
-	fprintf(stderr, "%s: unknown subcommand \"%s\"\n", progname, argv[optind]);
+	tool_warn("unknown subcommand \"%s\"", argv[optind]);
 	fprintf(stderr, "Try '%s --help' for more information.\n", progname);
 	return EXIT_USAGE;
 }
@@ -145,16 +145,57 @@ tool_exit_code(const pr_error *err)
 	return EXIT_SERVER;
 }
 
+/*
+ * Print prefix and a message on stderr, the message escaped (util.c) and so
+ * on one line: a server's message may quote what a tenant sent, libpq's
+ * span several lines, a job's error is a command's stderr.
+ */
+static void
+message_v(const char *prefix, const char *fmt, va_list ap)
+{
+	char	   *text = NULL;
+	char	   *line = NULL;
+	size_t		len = 0;
+	FILE	   *f;
+
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
+	/* The whole line in one write: workers of a pool share stderr. */
+	if ((f = open_memstream(&line, &len)) != NULL)
+	{
+		fputs(prefix, f);
+		if (text)
+			tool_put(f, text);
+		else
+			fputs("(out of memory)", f);
+		fputc('\n', f);
+		if (fclose(f) == 0)
+			fwrite(line, 1, len, stderr);
+	}
+	free(line);
+	free(text);
+}
+
+void
+tool_message(const char *prefix, const char *fmt,...)
+{
+	va_list		ap;
+
+	va_start(ap, fmt);
+	message_v(prefix, fmt, ap);
+	va_end(ap);
+}
+
 /* Print an error with its SQLSTATE on stderr; return its exit code. */
 int
 tool_fail(const char *what, const pr_error *err)
 {
-	fprintf(stderr, "%s: %s: %s: %s\n", progname, what,
-			err->sqlstate[0] ? err->sqlstate : "58000", err->message);
+	tool_warn("%s: %s: %s", what, err->sqlstate[0] ? err->sqlstate : "58000",
+			  err->message);
 	if (err->detail[0])
-		fprintf(stderr, "DETAIL: %s\n", err->detail);
+		tool_message("DETAIL: ", "%s", err->detail);
 	if (err->hint[0])
-		fprintf(stderr, "HINT: %s\n", err->hint);
+		tool_message("HINT: ", "%s", err->hint);
 	return tool_exit_code(err);
 }
 
@@ -178,9 +219,9 @@ tool_usage_error(const char *cmd, const char *fmt,...)
 
 	fprintf(stderr, "%s %s: ", progname, cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	message_v("", fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s %s --help' for more information.\n", progname, cmd);
+	fprintf(stderr, "Try '%s %s --help' for more information.\n", progname, cmd);
 	return EXIT_USAGE;
 }
 
@@ -213,6 +254,7 @@ tool_no_arguments(int argc, char **argv, const char *cmd,
 	return -1;
 }
 
+/* Print "pict-repo: " and a message on stderr, escaped, on one line. */
 void
 tool_warn(const char *fmt,...)
 {
@@ -220,9 +262,8 @@ tool_warn(const char *fmt,...)
 
 	fprintf(stderr, "%s: ", progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	message_v("", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* Parse a whole decimal integer in [min, max]. */

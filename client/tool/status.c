@@ -19,7 +19,9 @@ status_usage(FILE *out)
 			"Print the server's pict_repo version, the number of hashes and of queued\n"
 			"jobs, then one line per queue (queue_stats()): pending (runnable now),\n"
 			"scheduled (run_at in the future), running, dead, completed and failed\n"
-			"in the last day, and the average wait and run times.\n"
+			"in the last day, and the average wait and run times.  Queue names are\n"
+			"escaped: \\t, \\n, \\r, \\\\, and \\xHH for other control characters and\n"
+			"bytes that are not UTF-8.\n"
 			"\n"
 			"Exit status: 0 success, 2 usage error, 3 server or connection error.\n");
 }
@@ -49,7 +51,9 @@ cmd_status(int argc, char **argv)
 		rc = tool_fail("queue_stats", &err);
 	else
 	{
-		printf("server version: %s\n", pr_server_version(conn));
+		fputs("server version: ", stdout);
+		tool_put(stdout, pr_server_version(conn));
+		fputc('\n', stdout);
 		printf("hashes:         %lld\n", (long long) hashes);
 		printf("queued jobs:    %lld\n", (long long) queued);
 		printf("%-20s %9s %9s %9s %9s %9s %9s %10s %10s\n",
@@ -60,13 +64,16 @@ cmd_status(int argc, char **argv)
 			const pr_queue_stats_row *r = &stats->rows[i];
 			char		wait[32],
 						run[32];
+			char	   *queue = tool_escaped(r->queue);
 
 			format_interval(r->avg_wait, wait, sizeof(wait));
 			format_interval(r->avg_run, run, sizeof(run));
+			/* A queue name is a tenant's text: escaped, so it is one cell. */
 			printf("%-20s %9lld %9lld %9lld %9lld %9lld %9lld %10s %10s\n",
-				   r->queue, (long long) r->pending, (long long) r->scheduled,
+				   queue ? queue : "?", (long long) r->pending, (long long) r->scheduled,
 				   (long long) r->running, (long long) r->dead,
 				   (long long) r->completed, (long long) r->failed, wait, run);
+			free(queue);
 		}
 		pr_queue_stats_list_free(stats);
 	}

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "pict_repo_client.h"
 
@@ -53,6 +54,8 @@ int			tool_usage_error(const char *cmd, const char *fmt,...)
 int			tool_no_arguments(int argc, char **argv, const char *cmd,
 							  void (*usage) (FILE *out));
 void		tool_warn(const char *fmt,...) __attribute__((format(printf, 1, 2)));
+void		tool_message(const char *prefix, const char *fmt,...)
+			__attribute__((format(printf, 2, 3)));
 bool		parse_int(const char *s, long min, long max, long *out);
 bool		parse_seconds(const char *s, int64_t *usec);
 bool		parse_time(const char *s, int64_t *usec);
@@ -60,5 +63,19 @@ void		format_time(int64_t usec, char *buf, size_t len);
 void		format_interval(int64_t usec, char *buf, size_t len);
 bool		parse_hex_hash(const char *s, uint8_t *out, size_t *len);
 void		format_hex(const uint8_t *data, size_t len, char *out);
+
+/*
+ * util.c: text from the database or a job, escaped for output (\t, \n, \r,
+ * \\, \xHH for every other control character, C1 controls included, and
+ * for bytes that are not UTF-8).
+ */
+#define TOOL_ESC_LINES		1	/* keep newlines: a stream of lines */
+#define TOOL_ESC_PARTIAL	2	/* stop before a UTF-8 sequence cut at the end */
+size_t		tool_escape_to(FILE *out, const char *s, size_t len, int flags);
+void		tool_put(FILE *out, const char *s);
+char	   *tool_escaped(const char *s);
+void		tool_put_json(FILE *out, const char *s);
+size_t		tool_utf8_len(const unsigned char *s, size_t n, unsigned int *cp,
+						  bool *partial);
 
 #endif							/* PICT_REPO_TOOL_H */

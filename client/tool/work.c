@@ -33,6 +33,7 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,7 +93,10 @@ work_usage(FILE *out)
 			"  -e, --until-empty     stop when no job is runnable\n"
 			"  -R, --retry-in SECS   retry failed jobs after SECS instead of the\n"
 			"                        exponential backoff\n"
-			"  -v, --verbose         one line per job on stderr\n"
+			"  -v, --verbose         on stderr, a line when a job starts and one with\n"
+			"                        what became of it: completed, failed (retry or\n"
+			"                        dead), or not completed / not recorded because\n"
+			"                        the job was no longer ours or the call failed\n"
 			"  -h, --help            show this help\n"
 			"\n"
 			"Without --max-jobs or --until-empty the workers wait for jobs (LISTEN/\n"
@@ -102,6 +106,10 @@ work_usage(FILE *out)
 			"their jobs.  A job taken away from the worker (requeued after a missed\n"
 			"heartbeat) has its command terminated the same way and is left alone.\n"
 			"A worker killed by a signal is replaced.\n"
+			"\n"
+			"Text from a job (its stderr, errors in the log) is escaped: \\t, \\n, \\r,\n"
+			"\\\\, and \\xHH for other control characters and bytes that are not\n"
+			"UTF-8; the newlines of the command's stderr stay line breaks.\n"
 			"\n"
 			"Exit status: 0 stopped cleanly (whatever the jobs' outcomes), 2 usage\n"
 			"error, 3 server or connection error.\n", TAIL_MAX, MAX_WORKERS);
@@ -148,6 +156,13 @@ typedef struct Tail
 	size_t		len;
 } Tail;
 
+/* The start of a UTF-8 character cut at the end of a read. */
+typedef struct Pending
+{
+	char		buf[4];
+	size_t		len;
+} Pending;
+
 /* Keep the last TAIL_MAX bytes. */
 static void
 tail_add(Tail *t, const char *data, size_t n)
@@ -169,37 +184,6 @@ tail_add(Tail *t, const char *data, size_t n)
 	t->len += n;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t		len;
-	unsigned int cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		len = 2, cp = s[0] & 0x1F;
-	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-		len = 3, cp = s[0] & 0x0F;
-	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++)
-	{
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3F);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-		(len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-		return 0;
-	return len;
-}
-
 /*
  * Make the tail valid text for the server: a cut may have split a UTF-8
  * character and a command may write anything, so invalid bytes and NULs
@@ -212,7 +196,10 @@ tail_sanitize(Tail *t)
 
 	while (i < t->len)
 	{
-		size_t		len = utf8_len((unsigned char *) t->buf + i, t->len - i);
+		unsigned int cp;
+		bool		partial;
+		size_t		len = tool_utf8_len((unsigned char *) t->buf + i, t->len - i,
+										&cp, &partial);
 
 		if (len == 0 || t->buf[i] == '\0')
 		{
@@ -223,34 +210,76 @@ tail_sanitize(Tail *t)
 	}
 }
 
-/* Copy what the command wrote to stderr; false at EOF. */
-static bool
-drain_stderr(int fd, Tail *tail)
+/*
+ * Write len bytes of a command's stderr to ours, escaped, in one write (not
+ * a write per byte of the unbuffered stderr); with TOOL_ESC_PARTIAL the
+ * start of a UTF-8 character cut at the end goes to *pend, else *pend ends
+ * empty.
+ */
+static void
+pass_through(const char *data, size_t len, Pending *pend, int flags)
 {
-	char		buf[4096];
+	char	   *out = NULL;
+	size_t		outlen = 0;
+	size_t		done = len;
+	FILE	   *f = open_memstream(&out, &outlen);
+
+	if (f)
+	{
+		done = tool_escape_to(f, data, len, TOOL_ESC_LINES | flags);
+		if (fclose(f) == 0)
+		{
+			size_t		off = 0;
+
+			while (off < outlen)
+			{
+				ssize_t		w = write(STDERR_FILENO, out + off, outlen - off);
+
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w <= 0)
+					break;
+				off += (size_t) w;
+			}
+		}
+		free(out);
+	}
+	memmove(pend->buf, data + done, len - done);
+	pend->len = len - done;
+}
+
+/*
+ * Copy what the command wrote to stderr to ours, line by line but escaped
+ * (util.c): a job's stderr may carry a tenant's text, and must not reach a
+ * terminal as control sequences.  A UTF-8 character cut between two reads
+ * waits in *pend for the rest.  Returns false at EOF, when *pend is
+ * flushed.
+ */
+static bool
+drain_stderr(int fd, Tail *tail, Pending *pend)
+{
+	char		buf[4096 + sizeof(pend->buf)];
 	ssize_t		n;
 
 	for (;;)
 	{
-		n = read(fd, buf, sizeof(buf));
+		memcpy(buf, pend->buf, pend->len);
+		n = read(fd, buf + pend->len, sizeof(buf) - pend->len);
 		if (n > 0)
 		{
-			ssize_t		off = 0;
+			size_t		len = pend->len + (size_t) n;
 
-			tail_add(tail, buf, (size_t) n);
-			while (off < n)
-			{
-				ssize_t		w = write(STDERR_FILENO, buf + off, (size_t) (n - off));
-
-				if (w <= 0)
-					break;
-				off += w;
-			}
+			tail_add(tail, buf + pend->len, (size_t) n);
+			pass_through(buf, len, pend, TOOL_ESC_PARTIAL);
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
-		return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return true;
+		/* EOF: what is left of a cut character is not UTF-8. */
+		pass_through(pend->buf, pend->len, pend, 0);
+		return false;
 	}
 }
 
@@ -289,6 +318,79 @@ now_ms(void)
 	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* With -v: one line on stderr, "pict-repo work[PID]: " and the text escaped. */
+static void
+work_log(const WorkOptions *wo, const char *fmt,...)
+__attribute__((format(printf, 2, 3)));
+
+static void
+work_log(const WorkOptions *wo, const char *fmt,...)
+{
+	char		prefix[64];
+	char		text[4096];
+	va_list		ap;
+
+	if (!wo->verbose)
+		return;
+	snprintf(prefix, sizeof(prefix), "pict-repo work[%d]: ", (int) getpid());
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	tool_message(prefix, "%s", text);
+}
+
+/*
+ * Complete the job (why NULL) or fail it with why, here rather than after
+ * the handler returns, so that the log can say what became of it: the
+ * completion or failure may not reach the job (it was requeued or
+ * cancelled meanwhile, or the connection broke).  A job a heartbeat found
+ * taken away is left alone.  Returns the handler's result.
+ */
+static int
+finish_job(pr_job_ctx *ctx, const WorkOptions *wo, const char *id, int64_t started,
+		   bool killed, const char *why)
+{
+	long long	ms = (long long) (now_ms() - started);
+	pr_fail_outcome outcome = PR_FAIL_NOT_HELD;
+	pr_error	err;
+	int			r;
+
+	if (pr_job_lost(ctx))
+	{
+		work_log(wo, "job %s lost after %lld ms: no longer held by this worker "
+				 "(requeued or cancelled)%s; left alone", id, ms,
+				 killed ? ", its command terminated" : "");
+		return 1;
+	}
+	if (!why)
+	{
+		r = pr_job_complete(ctx, &err);
+		if (r == PR_OK)
+			work_log(wo, "job %s completed in %lld ms", id, ms);
+		else if (r == PR_NONE)
+			work_log(wo, "job %s finished in %lld ms, not completed: no longer held by "
+					 "this worker (requeued or cancelled)", id, ms);
+		else
+			work_log(wo, "job %s finished in %lld ms, not completed: %s: %s", id, ms,
+					 err.sqlstate, err.message);
+		return 0;
+	}
+	pr_job_set_error(ctx, "%s", why);
+	if (wo->retry_in != PR_NO_INTERVAL)
+		pr_job_set_retry_in(ctx, wo->retry_in);
+	r = pr_job_fail(ctx, &outcome, &err);
+	if (r == PR_OK)
+		work_log(wo, "job %s failed in %lld ms, %s: %s", id, ms,
+				 outcome == PR_FAIL_DEAD ? "dead" : "retry", why);
+	else if (r == PR_NONE)
+		work_log(wo, "job %s failed in %lld ms, not recorded: no longer held by this "
+				 "worker (requeued or cancelled): %s", id, ms, why);
+	else
+		work_log(wo, "job %s failed in %lld ms, not recorded: %s: %s: %s", id, ms,
+				 err.sqlstate, err.message, why);
+	return 1;
+}
+
 /* The handler of pr_worker_run: run the command for one job. */
 static int
 run_job(pr_job_ctx *ctx, const pr_job *job, void *user_data)
@@ -309,32 +411,34 @@ run_job(pr_job_ctx *ctx, const pr_job *job, void *user_data)
 	int			status = 0;
 	char		id[PR_UUID_STRLEN];
 	int64_t		started = now_ms();
+	Pending		pend = {.len = 0};
+	char		why[TAIL_MAX + 128];
 
 	pr_uuid_format(&job->id, id);
 	tail.len = 0;
 	if (pipe2(in_pipe, O_CLOEXEC) != 0)
 	{
-		pr_job_set_error(ctx, "pict-repo work: pipe: %s", strerror(errno));
-		return 1;
+		snprintf(why, sizeof(why), "pict-repo work: pipe: %s", strerror(errno));
+		return finish_job(ctx, wo, id, started, false, why);
 	}
 	if (pipe2(err_pipe, O_CLOEXEC) != 0)
 	{
-		pr_job_set_error(ctx, "pict-repo work: pipe: %s", strerror(errno));
+		snprintf(why, sizeof(why), "pict-repo work: pipe: %s", strerror(errno));
 		close(in_pipe[0]);
 		close(in_pipe[1]);
-		return 1;
+		return finish_job(ctx, wo, id, started, false, why);
 	}
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
 	if (pid < 0)
 	{
-		pr_job_set_error(ctx, "pict-repo work: fork: %s", strerror(errno));
+		snprintf(why, sizeof(why), "pict-repo work: fork: %s", strerror(errno));
 		close(in_pipe[0]);
 		close(in_pipe[1]);
 		close(err_pipe[0]);
 		close(err_pipe[1]);
-		return 1;
+		return finish_job(ctx, wo, id, started, false, why);
 	}
 	if (pid == 0)
 		exec_command(wo, job, in_pipe[0], err_pipe[1]);
@@ -343,9 +447,7 @@ run_job(pr_job_ctx *ctx, const pr_job *job, void *user_data)
 	close(err_pipe[1]);
 	fcntl(in_pipe[1], F_SETFL, O_NONBLOCK);
 	fcntl(err_pipe[0], F_SETFL, O_NONBLOCK);
-	if (wo->verbose)
-		fprintf(stderr, "pict-repo work[%d]: job %s attempt %d started\n",
-				(int) getpid(), id, job->attempt);
+	work_log(wo, "job %s attempt %d started", id, job->attempt);
 
 	while (!exited)
 	{
@@ -393,7 +495,7 @@ run_job(pr_job_ctx *ctx, const pr_job *job, void *user_data)
 			}
 		}
 		if (err_open)
-			err_open = drain_stderr(err_pipe[0], &tail);
+			err_open = drain_stderr(err_pipe[0], &tail, &pend);
 
 		w = waitpid(pid, &status, WNOHANG);
 		if (w == pid)
@@ -421,7 +523,9 @@ run_job(pr_job_ctx *ctx, const pr_job *job, void *user_data)
 			;
 	}
 	if (err_open)
-		drain_stderr(err_pipe[0], &tail);	/* what is left, without waiting */
+		drain_stderr(err_pipe[0], &tail, &pend);	/* what is left, without waiting */
+	/* A grandchild may hold the pipe open: flush a cut character anyway. */
+	pass_through(pend.buf, pend.len, &pend, 0);
 	if (in_pipe[1] >= 0)
 		close(in_pipe[1]);
 	close(err_pipe[0]);
@@ -432,28 +536,18 @@ run_job(pr_job_ctx *ctx, const pr_job *job, void *user_data)
 		tail.len--;
 
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-	{
-		if (wo->verbose)
-			fprintf(stderr, "pict-repo work[%d]: job %s done in %lld ms\n",
-					(int) getpid(), id, (long long) (now_ms() - started));
-		return 0;
-	}
+		return finish_job(ctx, wo, id, started, killed, NULL);
 	if (WIFEXITED(status))
-		pr_job_set_error(ctx, "exit status %d%s%.*s", WEXITSTATUS(status),
-						 tail.len ? ": " : "", (int) tail.len, tail.buf);
+		snprintf(why, sizeof(why), "exit status %d%s%.*s", WEXITSTATUS(status),
+				 tail.len ? ": " : "", (int) tail.len, tail.buf);
 	else if (WIFSIGNALED(status))
-		pr_job_set_error(ctx, "killed by signal %d%s%s%.*s", WTERMSIG(status),
-						 killed && signals_seen >= 2 ? " (worker stopped)" : "",
-						 tail.len ? ": " : "", (int) tail.len, tail.buf);
+		snprintf(why, sizeof(why), "killed by signal %d%s%s%.*s", WTERMSIG(status),
+				 killed && signals_seen >= 2 ? " (worker stopped)" : "",
+				 tail.len ? ": " : "", (int) tail.len, tail.buf);
 	else
-		pr_job_set_error(ctx, "command failed%s%.*s",
-						 tail.len ? ": " : "", (int) tail.len, tail.buf);
-	if (wo->retry_in != PR_NO_INTERVAL)
-		pr_job_set_retry_in(ctx, wo->retry_in);
-	if (wo->verbose)
-		fprintf(stderr, "pict-repo work[%d]: job %s failed%s\n", (int) getpid(), id,
-				pr_job_lost(ctx) ? " (lost: no longer ours)" : "");
-	return 1;
+		snprintf(why, sizeof(why), "command failed%s%.*s",
+				 tail.len ? ": " : "", (int) tail.len, tail.buf);
+	return finish_job(ctx, wo, id, started, killed, why);
 }
 
 /* ---- one worker ---------------------------------------------------------- */

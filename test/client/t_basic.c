@@ -31,6 +31,15 @@ test_connect(void)
 	ok(pr_version(c, &v, &err) == PR_OK && v && strcmp(v, pr_library_version()) == 0,
 	   "pr_version returns pict_repo.version()");
 	pr_free(v);
+	/* Everything the tests call, they call as an application role. */
+	ok(sql_value(c, "SELECT r.rolcanlogin AND NOT r.rolsuper AND NOT r.rolcreaterole"
+				 "  AND NOT r.rolcreatedb AND NOT r.rolbypassrls"
+				 "  AND ARRAY(SELECT g.rolname::text FROM pg_catalog.pg_auth_members m"
+				 "            JOIN pg_catalog.pg_roles g ON g.oid = m.roleid"
+				 "            WHERE m.member = r.oid) = '{pict_repo_user}' "
+				 "FROM pg_catalog.pg_roles r WHERE r.rolname = current_user",
+				 buf, sizeof(buf)) && strcmp(buf, "t") == 0,
+	   "the tests connect as an application role (LOGIN, member of pict_repo_user only)");
 	ok(sql_value(c, "SELECT pg_catalog.current_setting('search_path')", buf, sizeof(buf)) &&
 	   (strcmp(buf, "") == 0 || strcmp(buf, "\"\"") == 0),
 	   "search_path is pinned to empty (got '%s')", buf);

@@ -631,18 +631,20 @@ handler(pr_job_ctx *ctx, const pr_job *job, void *user)
 		pr_uuid_format(&job->id, id);
 		snprintf(q, sizeof(q),
 				 "SELECT heartbeat FROM pict_repo.job_queue WHERE id = '%s'", id);
-		sql_value(pr_job_conn(ctx), q, a, sizeof(a));
+		admin_value(q, a, sizeof(a));
 		sleep_ms(900);
-		sql_value(pr_job_conn(ctx), q, b, sizeof(b));
+		admin_value(q, b, sizeof(b));
 		seen->heartbeat_advanced = a[0] && b[0] && strcmp(a, b) != 0;
 		if (!seen->heartbeat_advanced)
 			diag("heartbeat before '%s' after '%s'", a, b);
 	}
 	if (strstr(job->job, "steal"))
 	{
-		/* Another worker takes the job over: our heartbeat must say so. */
+		/*
+		 * Another worker takes the job over (written into the table by the
+		 * superuser): our heartbeat must say so.
+		 */
 		pr_error	err;
-		pr_conn    *other = pr_connect(db_main, &err);
 		char		q[200];
 		char		id[PR_UUID_STRLEN];
 
@@ -650,11 +652,7 @@ handler(pr_job_ctx *ctx, const pr_job *job, void *user)
 		pr_uuid_format(&job->id, id);
 		snprintf(q, sizeof(q), "UPDATE pict_repo.job_queue SET worker = "
 				 "'00000000-0000-4000-8000-000000000001' WHERE id = '%s'", id);
-		if (other)
-		{
-			sql(other, q);
-			pr_finish(other);
-		}
+		admin_sql(q);
 		seen->stolen_heartbeat = pr_job_heartbeat(ctx, &err);
 		seen->lost = pr_job_lost(ctx);
 		seen->worker_matches = memcmp(pr_job_worker(ctx), &seen->worker, sizeof(pr_uuid)) == 0;
@@ -776,6 +774,108 @@ test_worker_pool(pr_conn *c)
 	pthread_mutex_destroy(&pool.mutex);
 }
 
+/*
+ * A handler that finishes its jobs itself (pr_job_complete, pr_job_fail) and
+ * records what became of them; the job "cancel" is cancelled (by the
+ * superuser, behind the worker's back) before it is completed, the job
+ * "kill" loses the worker's connection first.
+ */
+typedef struct Finish
+{
+	int			n;
+	int			rc[4];
+	char		sqlstate[4][6];
+	pr_fail_outcome outcome;
+	int			again;			/* a second finish of the same job */
+} Finish;
+
+static int
+finish_handler(pr_job_ctx *ctx, const pr_job *job, void *user)
+{
+	Finish	   *f = user;
+	pr_error	err;
+	int			i = f->n++;
+	char		id[PR_UUID_STRLEN];
+	char		q[200];
+
+	if (i >= 4)
+		return 0;
+	pr_uuid_format(&job->id, id);
+	if (strstr(job->job, "cancel"))
+	{
+		snprintf(q, sizeof(q), "SELECT pict_repo.cancel_job('%s')", id);
+		admin_sql(q);
+	}
+	if (strstr(job->job, "kill"))
+	{
+		snprintf(q, sizeof(q), "SELECT pg_catalog.pg_terminate_backend(%d)",
+				 PQbackendPID(pr_pgconn(pr_job_conn(ctx))));
+		admin_sql(q);
+	}
+	if (strstr(job->job, "fail"))
+	{
+		pr_job_set_error(ctx, "handler failed it");
+		f->rc[i] = pr_job_fail(ctx, &f->outcome, &err);
+	}
+	else
+		f->rc[i] = pr_job_complete(ctx, &err);
+	snprintf(f->sqlstate[i], sizeof(f->sqlstate[i]), "%s",
+			 f->rc[i] == PR_ERROR ? err.sqlstate : "");
+	f->again = pr_job_complete(ctx, &err);
+	/* What the handler returns no longer matters: the job is finished. */
+	return 1;
+}
+
+/* The handler finishes the jobs itself and learns what became of them. */
+static void
+test_worker_finish(pr_conn *c)
+{
+	pr_worker_options opts;
+	pr_error	err;
+	Finish		f;
+	int64_t		len = -1;
+	char		buf[64] = "";
+	int			rc;
+	pr_conn    *k;
+
+	pr_push_job(c, "client-finish", "{\"n\": 1}", NULL, NULL, &err);
+	pr_push_job(c, "client-finish", "{\"n\": 2, \"cancel\": 1}", NULL, NULL, &err);
+	pr_push_job(c, "client-finish", "{\"n\": 3, \"fail\": 1}", NULL, NULL, &err);
+	memset(&f, 0, sizeof(f));
+	memset(&opts, 0, sizeof(opts));
+	opts.heartbeat_interval_ms = -1;
+	opts.handler = finish_handler;
+	opts.user_data = &f;
+	opts.exit_when_idle = true;
+	opts.retry_in = INT64_C(3600000000);
+	rc = pr_worker_run(c, "client-finish", &opts, &err);
+	ok(rc == PR_OK && f.n == 3, "pr_worker_run with a handler that finishes its jobs (%d)", f.n);
+	ok(f.rc[0] == PR_OK, "pr_job_complete of a job still held is PR_OK");
+	ok(f.rc[1] == PR_NONE, "pr_job_complete of a job cancelled meanwhile is PR_NONE");
+	ok(f.rc[2] == PR_OK && f.outcome == PR_FAIL_RETRY, "pr_job_fail reports the outcome (retry)");
+	ok(f.again == PR_ERROR, "a job is finished once: a second call is an error");
+	ok(pr_queue_length(c, "client-finish", &len, &err) == PR_OK && len == 1 &&
+	   admin_value("SELECT status || ' ' || last_error FROM pict_repo.job_queue "
+				   "WHERE queue = 'client-finish'", buf, sizeof(buf)) &&
+	   strcmp(buf, "new handler failed it") == 0,
+	   "the loop neither completed nor failed them again (the handler's failure stays)");
+
+	/* The connection breaks before the completion: the loop reports it. */
+	k = connect_main();
+	pr_push_job(k, "client-finish-kill", "{\"kill\": 1}", NULL, NULL, &err);
+	memset(&f, 0, sizeof(f));
+	rc = pr_worker_run(k, "client-finish-kill", &opts, &err);
+	ok(f.n == 1 && f.rc[0] == PR_ERROR && strncmp(f.sqlstate[0], "08", 2) == 0,
+	   "pr_job_complete on a lost connection is PR_ERROR with 08xxx (%s)", f.sqlstate[0]);
+	ok(rc == PR_ERROR && strcmp(err.sqlstate, f.sqlstate[0]) == 0,
+	   "and pr_worker_run returns that error (%s)", err.sqlstate);
+	pr_finish(k);
+	ok(admin_value("SELECT status FROM pict_repo.job_queue WHERE queue = 'client-finish-kill'",
+				   buf, sizeof(buf)) && strcmp(buf, "running") == 0,
+	   "the job was not completed");
+	admin_sql("DELETE FROM pict_repo.job_queue WHERE queue IN ('client-finish', 'client-finish-kill')");
+}
+
 void
 test_worker(void)
 {
@@ -815,10 +915,10 @@ test_worker(void)
 	ok(seen.heartbeat_advanced, "the heartbeat thread beats while the handler runs");
 	ok(pr_queue_length(c, "client-work", &len, &err) == PR_OK && len == 1,
 	   "completed jobs are gone, the failed one stays");
-	ok(sql_value(c, "SELECT last_error FROM pict_repo.job_queue WHERE queue = 'client-work'",
+	ok(admin_value("SELECT last_error FROM pict_repo.job_queue WHERE queue = 'client-work'",
 				 buf, sizeof(buf)) && strcmp(buf, "boom 1") == 0,
 	   "the failed job carries the handler's error");
-	ok(sql_value(c, "SELECT status FROM pict_repo.job_queue WHERE queue = 'client-work'",
+	ok(admin_value("SELECT status FROM pict_repo.job_queue WHERE queue = 'client-work'",
 				 buf, sizeof(buf)) && strcmp(buf, "new") == 0, "and is back to new for a retry");
 
 	/* max_jobs, no heartbeat thread. */
@@ -872,7 +972,7 @@ test_worker(void)
 	opts.stop = stop;
 	rc = pr_worker_run(c, "client-work4", &opts, &err);
 	ok(rc == PR_OK && seen.handled == 1, "a stop during a batch ends the loop after the job");
-	ok(sql_value(c, "SELECT count(*) FROM pict_repo.job_queue WHERE queue = 'client-work4' "
+	ok(admin_value("SELECT count(*) FROM pict_repo.job_queue WHERE queue = 'client-work4' "
 				 "AND status = 'new' AND run_at <= now()", buf, sizeof(buf)) &&
 	   strcmp(buf, "2") == 0, "the two unstarted jobs are runnable again");
 	pr_stop_free(stop);
@@ -894,11 +994,12 @@ test_worker(void)
 	   "pr_job_heartbeat of a job taken over is PR_NONE and pr_job_lost turns true");
 	ok(seen.worker_matches, "pr_job_worker is the worker id of the options");
 	ok(!seen.stop_seen, "pr_job_stop_requested is false without a stop");
-	ok(sql_value(c, "SELECT status FROM pict_repo.job_queue WHERE queue = 'client-work5'",
+	ok(admin_value("SELECT status FROM pict_repo.job_queue WHERE queue = 'client-work5'",
 				 buf, sizeof(buf)) && strcmp(buf, "running") == 0,
 	   "the worker neither completed nor failed the lost job");
 
 	test_worker_pool(c);
+	test_worker_finish(c);
 
 	memset(&opts, 0, sizeof(opts));
 	is_error(pr_worker_run(c, "client-work", &opts, &err), &err, "22023",

@@ -139,8 +139,8 @@ test_hashes(void)
 	}
 	else
 	{
-		/* The other groups still need hashes: create them directly. */
-		sql(c, "INSERT INTO pict_repo.hashes (hash, identifier) VALUES "
+		/* The other groups still need hashes: the superuser writes them. */
+		admin_sql("INSERT INTO pict_repo.hashes (hash, identifier) VALUES "
 			"('\\xc1', 'client/seed-h1') ON CONFLICT DO NOTHING");
 		memset(h1, 0, sizeof(h1));
 		h1[0] = 0xc1;
@@ -255,6 +255,8 @@ test_aliases(void)
 	pr_alias_access_list *al = NULL;
 	pr_variant_access_list *vl = NULL;
 	int64_t		at;
+	char		role[128] = "";
+	char		grant[256];
 
 	if (!need(c, "aliases", "create_alias_with_token", "alias_hash", "alias_token",
 			  "aliases_for_hash", "delete_alias", "cleanup_alias", "relate_url", "related",
@@ -264,8 +266,9 @@ test_aliases(void)
 		pr_finish(c);
 		return;
 	}
-	sql(c, "INSERT INTO pict_repo.hashes (hash, identifier) VALUES ('\\xa101', 'client/alias-h')");
-	sql(c, "INSERT INTO pict_repo.variants (hash, variant, identifier, accessed) VALUES "
+	/* A hash and a variant with a known access time, written by the superuser. */
+	admin_sql("INSERT INTO pict_repo.hashes (hash, identifier) VALUES ('\\xa101', 'client/alias-h')");
+	admin_sql("INSERT INTO pict_repo.variants (hash, variant, identifier, accessed) VALUES "
 		"('\\xa101', 'thumb', 'client/alias-h-thumb', '2026-01-01 00:00:00+00')");
 
 	ok(pr_create_alias_with_token(c, "client-b.png", ha, 2, NULL, &s, &err) == PR_OK &&
@@ -287,14 +290,33 @@ test_aliases(void)
 	   "pr_alias_hash returns the bytes");
 	ok(pr_alias_hash(c, "client-none.png", &h, &err) == PR_NONE && h.len == 0,
 	   "pr_alias_hash of an unknown alias is PR_NONE");
+	/*
+	 * alias_token is not granted to pict_repo_user (README, "The delete
+	 * token"): the application role is refused until the owner grants it
+	 * explicitly, as the README shows; the grant is taken back after.
+	 */
+	is_error(pr_alias_token(c, "client-a.png", &s, &err), &err, "42501",
+			 "pr_alias_token without the explicit grant");
+	if (sql_value(c, "SELECT current_user", role, sizeof(role)))
+	{
+		snprintf(grant, sizeof(grant),
+				 "GRANT EXECUTE ON FUNCTION pict_repo.alias_token(text) TO \"%s\"", role);
+		admin_sql(grant);
+	}
 	ok(pr_alias_token(c, "client-a.png", &s, &err) == PR_OK && s && strcmp(s, "tok-a") == 0,
-	   "pr_alias_token");
+	   "pr_alias_token with the grant");
 	pr_free(s);
 	ok(pr_aliases_for_hash(c, ha, 2, &list, &err) == PR_OK && list->n == 2 &&
 	   strcmp(list->items[0], "client-a.png") == 0 && strcmp(list->items[1], "client-b.png") == 0,
 	   "pr_aliases_for_hash, ordered");
 	pr_free(list);
 	is_error(pr_alias_token(c, NULL, &s, &err), &err, "22023", "pr_alias_token with NULL");
+	if (role[0])
+	{
+		snprintf(grant, sizeof(grant),
+				 "REVOKE EXECUTE ON FUNCTION pict_repo.alias_token(text) FROM \"%s\"", role);
+		admin_sql(grant);
+	}
 
 	ok(pr_relate_url(c, "https://example.com/a.png", "client-a.png", &err) == PR_OK,
 	   "pr_relate_url");

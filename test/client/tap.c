@@ -1,7 +1,10 @@
 /*
  * tap.c: the test helpers and main().
  *
- *   test_client MAIN_CONNINFO NOEXT_CONNINFO FAKE_CONNINFO
+ *   test_client MAIN_CONNINFO NOEXT_CONNINFO FAKE_CONNINFO ADMIN_CONNINFO
+ *
+ * MAIN, NOEXT and FAKE connect as an application role (a LOGIN member of
+ * pict_repo_user only); ADMIN connects to MAIN's database as a superuser.
  *
  * Prints one line per test and a last line "# N passed, N failed, N skipped";
  * exits 0 only when nothing failed.
@@ -20,6 +23,8 @@ static int	tap_n;
 const char *db_main;
 const char *db_noext;
 const char *db_fake;
+const char *db_admin;
+static pr_conn *admin;
 
 bool
 ok(bool cond, const char *fmt,...)
@@ -139,6 +144,35 @@ sql_value(pr_conn *conn, const char *query, char *buf, size_t len)
 }
 
 pr_conn *
+admin_conn(void)
+{
+	pr_error	err;
+
+	if (admin)
+		return admin;
+	if (!(admin = pr_connect(db_admin, &err)))
+	{
+		char		buf[1200];
+
+		diag("cannot connect as the superuser: %s", pr_error_format(&err, buf, sizeof(buf)));
+		exit(2);
+	}
+	return admin;
+}
+
+bool
+admin_sql(const char *query)
+{
+	return sql(admin_conn(), query);
+}
+
+bool
+admin_value(const char *query, char *buf, size_t len)
+{
+	return sql_value(admin_conn(), query, buf, len);
+}
+
+pr_conn *
 connect_main(void)
 {
 	pr_error	err;
@@ -157,14 +191,16 @@ connect_main(void)
 int
 main(int argc, char **argv)
 {
-	if (argc < 4)
+	if (argc < 5)
 	{
-		fprintf(stderr, "usage: %s MAIN_CONNINFO NOEXT_CONNINFO FAKE_CONNINFO\n", argv[0]);
+		fprintf(stderr, "usage: %s MAIN_CONNINFO NOEXT_CONNINFO FAKE_CONNINFO ADMIN_CONNINFO\n",
+				argv[0]);
 		return 2;
 	}
 	db_main = argv[1];
 	db_noext = argv[2];
 	db_fake = argv[3];
+	db_admin = argv[4];
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	test_basic();
@@ -176,6 +212,8 @@ main(int argc, char **argv)
 	test_waits();
 	test_worker();
 
+	if (admin)
+		pr_finish(admin);
 	printf("# %d passed, %d failed, %d skipped\n", tap_passed, tap_failed, tap_skipped);
 	return tap_failed == 0 ? 0 : 1;
 }

@@ -20,6 +20,7 @@ extern int	tap_skipped;
 extern const char *db_main;		/* the extension installed */
 extern const char *db_noext;	/* no extension */
 extern const char *db_fake;		/* a fake pict_repo.version() of another major */
+extern const char *db_admin;	/* db_main as a superuser */
 
 bool		ok(bool cond, const char *fmt,...) __attribute__((format(printf, 2, 3)));
 void		skip(const char *why, const char *fmt,...) __attribute__((format(printf, 2, 3)));
@@ -39,6 +40,16 @@ bool		need(pr_conn *conn, const char *group,...) __attribute__((sentinel));
 bool		sql(pr_conn *conn, const char *query);
 /* The first value of a query as text into buf; false on error or no row. */
 bool		sql_value(pr_conn *conn, const char *query, char *buf, size_t len);
+
+/*
+ * The same on the superuser connection of db_admin (opened on first use,
+ * closed at exit): for set-up and checks the application role may not do,
+ * such as writing or reading the extension's tables.  The connections the
+ * tests exercise are made as the application role (db_main).
+ */
+bool		admin_sql(const char *query);
+bool		admin_value(const char *query, char *buf, size_t len);
+pr_conn    *admin_conn(void);
 
 pr_conn    *connect_main(void);
 

@@ -109,6 +109,9 @@ INSERT INTO expected_functions VALUES
 INSERT INTO expected_functions VALUES
     ('internal', 'text_digest', 'i'),
     ('notifications', 'notify_tag', 's');
+-- Hardening: dead jobs for the application role.
+INSERT INTO expected_functions VALUES
+    ('hardening: dead jobs', 'list_dead_jobs', 's');
 
 -- 1.3: the file service.
 
@@ -135,7 +138,9 @@ INSERT INTO security_definer VALUES
     ('job queue',
      'writes job_queue, dead_jobs and queue_stats; only the holder of a job may change it'),
     ('maintenance',
-     'requeues, dead-letters and deletes rows of job_queue, dead_jobs, uploads and variant_locks');
+     'requeues, dead-letters and deletes rows of job_queue, dead_jobs, uploads and variant_locks'),
+    ('hardening: dead jobs',
+     'reads dead_jobs, which an application role may not read');
 -- Functions of those sections that touch no table and stay SECURITY INVOKER.
 CREATE TEMP TABLE security_invoker (
     name        name PRIMARY KEY,
@@ -293,6 +298,14 @@ INSERT INTO expected_signatures (name, args, arguments, result) VALUES
     ('run_maintenance', '{}', '',
      'TABLE(requeued integer, dead integer, expired_uploads integer, expired_locks integer, '
      'due_notified integer)');
+
+-- Hardening: list_dead_jobs (1.3).  The argument is from_queue, not queue:
+-- a TABLE column of the result takes that name.
+INSERT INTO expected_signatures (name, args, arguments, result) VALUES
+    ('list_dead_jobs', '{text,integer,uuid}',
+     'from_queue text DEFAULT NULL::text, lim integer DEFAULT 100, after_id uuid DEFAULT NULL::uuid',
+     'TABLE(id uuid, queue text, job jsonb, attempts integer, last_error text, '
+     'died_at timestamp with time zone)');
 
 -- The functions of the extension, from the catalog.
 CREATE TEMP TABLE actual_functions AS

@@ -206,7 +206,9 @@ INSERT INTO expected_indexes VALUES
     -- 1.3: one hash per original and per motion file, through the digests.
     (14, 'hashes', 'hashes_identifier_digest_idx', '{pict_repo.text_digest(identifier)}'),
     (15, 'hashes', 'hashes_motion_identifier_digest_idx',
-     '{pict_repo.text_digest(motion_identifier)}');
+     '{pict_repo.text_digest(motion_identifier)}'),
+    -- Not in DESIGN.md (1.3): list_dead_jobs pages one queue in id order.
+    (16, 'dead_jobs', 'dead_jobs_queue_id_idx', '{queue,id}');
 
 -- The definitions that has_index() does not show: the partial indexes,
 -- descending columns and uniqueness, as pg_get_indexdef() prints them.

@@ -52,7 +52,7 @@ $f$;
 GRANT EXECUTE ON FUNCTION pg_temp.try(text) TO PUBLIC;
 
 SELECT plan(
-    24
+    25
     + 2 * (SELECT count(*) FROM ext_functions)::int
     + 2 * (SELECT count(*) FROM ext_tables)::int
 );
@@ -136,6 +136,13 @@ SELECT is((SELECT pg_catalog.count(*) FROM pict_repo.claim_job('sec-q',
                '00000000-0000-0000-0000-000000000001')),
           1::bigint, 'the app claims the job');
 SELECT is(pict_repo.queue_length('sec-q'), 1::bigint, 'the app reads the queue length');
+SELECT pict_repo.push_job('sec-dead', '{}', NULL, 0, NULL, 1) AS sec_dead_id \gset
+SELECT pict_repo.claim_job('sec-dead', '00000000-0000-0000-0000-000000000002') IS NOT NULL AS claimed \gset
+SELECT pict_repo.fail_job(:'sec_dead_id', '00000000-0000-0000-0000-000000000002', 'sec-error') AS failed \gset
+SELECT is((SELECT pg_catalog.array_agg(d.queue || ':' || d.last_error)
+             FROM pict_repo.list_dead_jobs('sec-dead') AS d),
+          ARRAY['sec-dead:sec-error'],
+          'the app lists dead jobs (list_dead_jobs, 1.3)');
 SELECT is(pg_temp.try($$SELECT pict_repo.set_setting('sec.key', '\x01')$$), 'ok',
           'the app writes a setting');
 SELECT is((SELECT pg_catalog.count(*) FROM pict_repo.delete_alias('sec-alias', 'sec-token')),

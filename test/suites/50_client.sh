@@ -1,7 +1,10 @@
 # libpictrepo: the C client tests in test/client against the throw-away
 # cluster, the same binary under valgrind (memory errors and leaks fail),
 # and a program built with `pkg-config --cflags --libs pict-repo` against
-# the installed library.
+# the installed library.  Every connection of the library under test is made
+# as pict_repo_app, an application role (a LOGIN member of pict_repo_user
+# only, see app_role in test/run.sh); the tests' own set-up and checks of
+# table contents use a separate superuser connection (the fourth argument).
 say "client library (C)"
 client_dir=$TMP/client
 mkdir -p "$client_dir"
@@ -19,10 +22,12 @@ client_setup() {
     client_sql -c "CREATE DATABASE pict_repo_client_noext" &&
     client_sql -c "CREATE DATABASE pict_repo_client_fake" &&
     client_sql -d pict_repo_client -c "CREATE EXTENSION pict_repo" &&
+    app_role pict_repo_app >>"$client_dir/setup.log" 2>&1 &&
     # A database that claims another major version.
     client_sql -d pict_repo_client_fake \
         -c "CREATE SCHEMA pict_repo" \
-        -c "CREATE FUNCTION pict_repo.version() RETURNS text LANGUAGE sql AS \$\$SELECT '2.0'\$\$"
+        -c "CREATE FUNCTION pict_repo.version() RETURNS text LANGUAGE sql AS \$\$SELECT '2.0'\$\$" \
+        -c "GRANT USAGE ON SCHEMA pict_repo TO pict_repo_user"
 }
 
 # fold_tap LOG: add the ok / not ok / SKIP lines of a test run to the counts.
@@ -34,7 +39,11 @@ client_fold() {
     client_p=$((client_p + p)); client_f=$((client_f + f)); client_s=$((client_s + s))
 }
 
-client_args="dbname=pict_repo_client dbname=pict_repo_client_noext dbname=pict_repo_client_fake"
+# MAIN NOEXT FAKE as the application role, then ADMIN as the superuser.
+client_args=("user=pict_repo_app dbname=pict_repo_client"
+             "user=pict_repo_app dbname=pict_repo_client_noext"
+             "user=pict_repo_app dbname=pict_repo_client_fake"
+             "user=$PGUSER dbname=pict_repo_client")
 if ! client_setup; then
     cat "$client_dir/setup.log"
     client_f=$((client_f + 1))
@@ -46,8 +55,7 @@ elif ! cc -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers -g -O
     client_f=$((client_f + 1))
 else
     # 1. the tests
-    # shellcheck disable=SC2086
-    "$client_dir/test_client" $client_args >"$client_dir/test.log" 2>&1
+    "$client_dir/test_client" "${client_args[@]}" >"$client_dir/test.log" 2>&1
     rc=$?
     grep -E '^not ok|^# |SKIP' "$client_dir/test.log" | head -n 60
     client_fold "$client_dir/test.log"
@@ -58,10 +66,9 @@ else
 
     # 2. the same binary under valgrind, in fresh databases
     if command -v valgrind >/dev/null && client_setup; then
-        # shellcheck disable=SC2086
         valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
             --show-leak-kinds=definite,indirect --track-fds=no --quiet \
-            "$client_dir/test_client" $client_args >"$client_dir/valgrind.log" 2>&1
+            "$client_dir/test_client" "${client_args[@]}" >"$client_dir/valgrind.log" 2>&1
         vrc=$?
         if [ "$vrc" -eq 99 ]; then
             echo "not ok - valgrind found memory errors or leaks in the client tests"
@@ -101,7 +108,7 @@ main(int argc, char **argv)
 CEOF
 if cc -Wall -Wextra -Werror -o "$client_dir/app" "$client_dir/app.c" \
         $(pkg-config --cflags --libs pict-repo 2>&1) >"$client_dir/app.log" 2>&1 &&
-   "$client_dir/app" dbname=pict_repo_client >>"$client_dir/app.log" 2>&1; then
+   "$client_dir/app" "user=pict_repo_app dbname=pict_repo_client" >>"$client_dir/app.log" 2>&1; then
     echo "ok - a program built with pkg-config pict-repo connects ($(tail -n 1 "$client_dir/app.log"))"
     client_p=$((client_p + 1))
 else
@@ -114,7 +121,7 @@ for readme in README.md; do
     awk '/^```c$/ {on = 1; next} on && /^```$/ {exit} on {print}' "$readme" >"$ex"
     if cc -Wall -Wextra -Werror -o "${ex%.c}" "$ex" $(pkg-config --cflags --libs pict-repo 2>&1) \
             >"${ex%.c}.log" 2>&1 &&
-       PGDATABASE=pict_repo_client "${ex%.c}" >>"${ex%.c}.log" 2>&1; then
+       PGUSER=pict_repo_app PGDATABASE=pict_repo_client "${ex%.c}" >>"${ex%.c}.log" 2>&1; then
         echo "ok - the example program of $readme builds with pkg-config and runs"
         client_p=$((client_p + 1))
     else

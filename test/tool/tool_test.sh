@@ -4,8 +4,16 @@
 # Prints TAP lines.  A group whose SQL functions are not on the server yet
 # prints "ok N - ... # SKIP" for each of its checks.
 #
+# The tool connects as PGUSER, an application role: a LOGIN member of
+# pict_repo_user and nothing else, so every subcommand is shown to work with
+# what the README grants such a role.  sql() (setting up rows, reading
+# tables to check what the tool did, requeueing or cancelling a job behind
+# the tool's back) connects as TOOL_ADMIN, a superuser: the application role
+# may not read or write any table.
+#
 #   PICT_REPO   the tool binary
 #   TOOL_TMP    a scratch directory
+#   TOOL_ADMIN  a superuser (default: PGUSER)
 set -u
 P=${PICT_REPO:?}
 W=${TOOL_TMP:?}
@@ -15,7 +23,8 @@ ok()   { T=$((T + 1)); echo "ok $T - $*"; }
 nok()  { T=$((T + 1)); echo "not ok $T - $*"; }
 skip() { local why=$1; shift; for d; do T=$((T + 1)); echo "ok $T - $d # SKIP $why"; done; }
 diag() { sed 's/^/#   /' "$W/out" "$W/err" | head -n 20; }
-sql()  { psql -qXAt -v ON_ERROR_STOP=1 -c "$1"; }
+ADMIN=${TOOL_ADMIN:-${PGUSER:-postgres}}
+sql()  { psql -qXAt -v ON_ERROR_STOP=1 -U "$ADMIN" -c "$1"; }
 
 # run CMD...: RC, OUT and ERR of the command.
 run() { "$@" >"$W/out" 2>"$W/err"; RC=$?; OUT=$(cat "$W/out"); ERR=$(cat "$W/err"); }
@@ -41,9 +50,43 @@ need() {
         fi
     done
 }
+# wait_running QUEUE N: until N jobs of QUEUE are running (at most 60 s).
+wait_running() {
+    local i
+    for i in $(seq 1 600); do
+        [ "$(sql "SELECT count(*) FROM pict_repo.job_queue WHERE queue = '$1' AND status = 'running'")" = "$2" ] &&
+            return 0
+        sleep 0.1
+    done
+    return 1
+}
+# requeue_now QUEUE: requeue the running jobs of QUEUE behind their worker's
+# back, as requeue_stale does after missed heartbeats; again while a
+# heartbeat holds the row (requeue_stale skips locked rows).
+requeue_now() {
+    local i
+    for i in $(seq 1 100); do
+        [ "$(sql "SELECT pict_repo.requeue_stale('0 seconds')")" -gt 0 ] &&
+            [ "$(sql "SELECT count(*) FROM pict_repo.job_queue WHERE queue = '$1' AND status = 'running'")" = 0 ] &&
+            return 0
+        sleep 0.1
+    done
+    return 1
+}
 err_has() { grep -q -- "$1" "$W/err"; }
 out_has() { grep -q -- "$1" "$W/out"; }
 is_uuid() { [[ $1 =~ ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ ]]; }
+
+# --- the role the tool connects as -------------------------------------------
+check "the tool connects as an application role (LOGIN, no superuser, member of pict_repo_user only)" \
+    test "$(sql "SELECT r.rolcanlogin AND NOT r.rolsuper AND NOT r.rolcreaterole AND NOT r.rolcreatedb
+                        AND NOT r.rolbypassrls
+                        AND pg_catalog.array_agg(g.rolname ORDER BY g.rolname)::text = '{pict_repo_user}'
+                 FROM pg_catalog.pg_roles r
+                 JOIN pg_catalog.pg_auth_members m ON m.member = r.oid
+                 JOIN pg_catalog.pg_roles g ON g.oid = m.roleid
+                 WHERE r.rolname = '${PGUSER:-}'
+                 GROUP BY r.rolcanlogin, r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolbypassrls")" = t
 
 # --- help and usage ----------------------------------------------------------
 expect "pict-repo --help" 0 "$P" --help
@@ -253,27 +296,20 @@ SH
     # terminated and the job left alone, neither completed nor failed.
     if need requeue_stale; then
         "$P" push lost '{"lost": true}' >"$W/lost_id"
-        SECONDS=0
-        "$P" work lost --max-jobs 1 --heartbeat 0.2 -- sh -c 'cat >/dev/null; sleep 20' \
+        # The command would run for 600 s: exit 0 before the guard kills the
+        # tool means it was terminated (no timing is assumed on a busy machine).
+        "$P" work lost --max-jobs 1 --heartbeat 0.2 -- sh -c 'cat >/dev/null; sleep 600' \
             >"$W/lost.out" 2>"$W/lost.err" &
         wpid=$!
-        for _ in $(seq 1 50); do
-            [ "$(sql "SELECT count(*) FROM pict_repo.job_queue WHERE queue = 'lost' AND status = 'running'")" = 1 ] && break
-            sleep 0.1
-        done
-        # A heartbeat in progress locks the row, and requeue_stale skips
-        # locked rows: try until it took the job.
-        for _ in $(seq 1 100); do
-            [ "$(sql "SELECT pict_repo.requeue_stale('0 seconds')")" = 1 ] && break
-            sleep 0.05
-        done
-        ( sleep 15; kill -KILL "$wpid" 2>/dev/null ) &
+        ( sleep 60; kill -KILL "$wpid" 2>/dev/null ) &
         guard=$!
+        wait_running lost 1
+        requeue_now lost
         wait "$wpid"
         lrc=$?
         kill "$guard" 2>/dev/null
-        if [ "$lrc" = 0 ] && [ "$SECONDS" -lt 10 ]; then ok "work terminates the command of a job it lost"
-        else nok "work and a lost job: exit $lrc after ${SECONDS}s"; fi
+        if [ "$lrc" = 0 ]; then ok "work terminates the command of a job it lost"
+        else nok "work and a lost job: exit $lrc"; fi
         check "and leaves the job to its new owner (new, not failed by the tool)" \
             test "$(sql "SELECT status || ',' || (COALESCE(last_error, '') NOT LIKE 'killed by%'
                                                 AND COALESCE(last_error, '') NOT LIKE 'exit status%')
@@ -281,8 +317,65 @@ SH
     else
         skip "$MISSING" "work and a lost job" "left alone"
     fi
+
+    # work -v says what became of each job.  The command of each job below
+    # waits for a file, so the test can change the job's fate while it runs.
+    vgate() { echo "cat >/dev/null; while [ ! -e '$W/$1.go' ]; do sleep 0.1; done; exit ${2:-0}"; }
+    # vwork NAME QUEUE [EXIT] [OPTIONS...]: work -v on one job of QUEUE in the background.
+    vwork() {
+        local name=$1 queue=$2 code=$3; shift 3
+        rm -f "$W/$name.go"
+        "$P" work "$queue" --max-jobs 1 --heartbeat 600 -v "$@" -- sh -c "$(vgate "$name" "$code")" \
+            >"$W/$name.out" 2>"$W/$name.err" &
+        wpid=$!
+        ( sleep 60; kill -KILL "$wpid" 2>/dev/null ) &
+        guard=$!
+    }
+    vwait() { touch "$W/$1.go"; wait "$wpid"; VRC=$?; kill "$guard" 2>/dev/null; }
+    "$P" push vlog '{"v": 1}' >"$W/vlog_id"
+    vwork vok vlog 0
+    wait_running vlog 1
+    vwait vok
+    check "work -v logs a completed job as completed" \
+        grep -q "job $(cat "$W/vlog_id") completed in [0-9]* ms\$" "$W/vok.err"
+    "$P" push vlog '{"v": 2}' >"$W/vlog_id"
+    vwork vfail vlog 4
+    wait_running vlog 1
+    vwait vfail
+    check "work -v logs a failed job with its outcome and error" \
+        grep -q "job $(cat "$W/vlog_id") failed in [0-9]* ms, retry: exit status 4\$" "$W/vfail.err"
+    sql "SELECT pict_repo.cancel_job('$(cat "$W/vlog_id")')" >/dev/null
+    # Cancelled while the command runs (no heartbeat comes in between): the
+    # completion does not reach the job, and the log says so.
+    "$P" push vlog '{"v": 3}' >"$W/vlog_id"
+    vwork vcancel vlog 0
+    wait_running vlog 1
+    sql "SELECT pict_repo.cancel_job('$(cat "$W/vlog_id")')" >/dev/null
+    vwait vcancel
+    check "work -v: a job cancelled while its command ran is not logged as done" \
+        bash -c '! grep -qE "(done|completed) in" "$0"' "$W/vcancel.err"
+    check "work -v: it is logged as no longer held, not completed" \
+        grep -q "job $(cat "$W/vlog_id") finished in [0-9]* ms, not completed: no longer held by this worker" \
+        "$W/vcancel.err"
+    # The worker's connection is killed while the command runs: the
+    # completion fails, the log says with what, and the job stays running.
+    "$P" push vlog '{"v": 4}' >"$W/vlog_id"
+    vwork vconn vlog 0
+    wait_running vlog 1
+    # (every other session of this database is the tool's: its worker and
+    # heartbeat connections)
+    sql "SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity
+         WHERE datname = pg_catalog.current_database() AND pid <> pg_catalog.pg_backend_pid()
+           AND backend_type = 'client backend'" >/dev/null
+    vwait vconn
+    check "work -v: a lost connection is logged as a failed completion with its SQLSTATE" \
+        grep -q "job $(cat "$W/vlog_id") finished in [0-9]* ms, not completed: 08006: " "$W/vconn.err"
+    check "and work exits 3, the job still running on the server" \
+        test "$VRC,$(sql "SELECT status FROM pict_repo.job_queue WHERE id = '$(cat "$W/vlog_id")'")" = "3,running"
+    sql "SELECT pict_repo.cancel_job('$(cat "$W/vlog_id")')" >/dev/null
 else
-    skip "$MISSING" "lost job" "left alone"
+    skip "$MISSING" "lost job" "left alone" "work -v completed" "work -v failed" \
+        "work -v cancelled not done" "work -v no longer held" "work -v connection" "exit 3"
     skip "$MISSING" "work --until-empty" "runs each" "completed" "dead last_error" "retry last_error" \
         "long stderr" "stderr passes" "not UTF-8" "concurrency" "9 once" "processes" "empty" "batch" "batch 7" "max-jobs 2" \
         "2 jobs" "max-jobs 3" "3 more" "nonexistent" "127" "SIGTERM" "finishing" "completed"
@@ -306,6 +399,89 @@ if need retry_dead_job fail_job && [ -s "$W/dead_id" ]; then
 else
     skip "${MISSING:-no dead job from the work tests}" "dead list" "lists" "one line" "other queue" \
         "empty" "dead list --jobs" "json" "dead retry" "back" "not dead"
+fi
+
+# --- text a tenant controls, escaped ----------------------------------------
+# A queue name, a job's JSON, a command's stderr (and so a job's last_error),
+# an identifier and a server message can hold anything a tenant chose:
+# newlines and tabs that forge lines and columns, terminal control sequences
+# (ESC ... BEL sets the window title, ESC [2J clears the screen; U+009B is a
+# one-character CSI on some terminals), backslashes, bytes that are not
+# UTF-8.  Every subcommand prints them escaped: \t \n \r \\ and \xHH for any
+# other control character and for bytes that are not UTF-8.
+# no_ctl FILE [KEEP]: FILE holds no control byte but newlines (and the
+# characters of KEEP, e.g. a tab between columns), and no C1 control.
+no_ctl() {
+    ! LC_ALL=C tr -d "\n${2:-}" <"$1" | LC_ALL=C grep -qa '[[:cntrl:]]' &&
+        ! LC_ALL=C grep -qaP '\xc2[\x80-\x9f]' "$1"
+}
+if need push_job claim_job fail_job list_dead_jobs queue_stats cleanup_hash; then
+    evilq=$'evil\n\tq\033]0;title\007\033[2J\\\xc2\x9b'
+    escq='evil\n\tq\x1b]0;title\x07\x1b[2J\\\xc2\x9b'
+    "$P" push "$evilq" '{"k": "a\u001b[2Jb\tc\u009bd\\e"}' --max-attempts 1 >"$W/evil_id"
+    check "a queue name with controls is a queue like any other" is_uuid "$(cat "$W/evil_id")"
+    evil_id=$(cat "$W/evil_id")
+
+    expect "status with that queue" 0 "$P" status
+    check "status prints the queue name escaped" grep -qF -- "$escq " "$W/out"
+    check "status: no raw control byte on stdout" no_ctl "$W/out"
+    check "status: one line per queue (no forged row)" \
+        test "$(wc -l <"$W/out")" = "$(( 4 + $(sql "SELECT count(*) FROM pict_repo.queue_stats()") ))"
+
+    # The command writes controls, a backslash, a C1 control and a byte that
+    # is not UTF-8 to its stderr, and fails.
+    cat >"$W/evil.sh" <<'SH'
+cat >/dev/null
+printf 'err\ttab\033]0;pwned\007\033[2J back\\slash \302\233 bad \377 end\n' >&2
+exit 5
+SH
+    expect "work on that queue" 0 "$P" work "$evilq" --until-empty -v -- sh "$W/evil.sh"
+    check "the command's stderr passes through escaped, line by line" \
+        grep -qxF -- 'err\ttab\x1b]0;pwned\x07\x1b[2J back\\slash \xc2\x9b bad \xff end' "$W/err"
+    check "work -v logs the outcome with the error escaped" \
+        grep -qF -- " ms, dead: exit status 5: err\\ttab\\x1b]0;pwned\\x07\\x1b[2J back\\\\slash \\xc2\\x9b bad ? end" "$W/err"
+    check "work: no raw control byte on stderr" no_ctl "$W/err"
+    # A character cut between two writes of the command is still one character.
+    "$P" push "$evilq" '{"split": true}' >/dev/null
+    expect "work with a command that writes a character in two pieces" 0 \
+        "$P" work "$evilq" --until-empty -- sh -c "cat >/dev/null; printf '\342\202' >&2; sleep 0.5; printf '\254 euro\n' >&2"
+    check "it passes through whole" grep -qx "€ euro" "$W/err"
+
+    expect "dead list with that job" 0 "$P" dead list "$evilq"
+    check "dead list: one line, five tab-separated fields" \
+        test "$(wc -l <"$W/out"),$(awk -F '\t' '{print NF}' "$W/out")" = "1,5"
+    check "dead list: the queue and the error escaped" \
+        grep -qxF -- "$evil_id	$escq	1	$(cut -f4 "$W/out")	exit status 5: err\\ttab\\x1b]0;pwned\\x07\\x1b[2J back\\\\slash \\xc2\\x9b bad ? end" "$W/out"
+    check "dead list: no raw control byte but the tabs between fields" no_ctl "$W/out" '\t'
+    expect "dead list --jobs with that job" 0 "$P" dead list --jobs "$evilq"
+    check "dead list --jobs: six fields on one line" \
+        test "$(wc -l <"$W/out"),$(awk -F '\t' '{print NF}' "$W/out")" = "1,6"
+    check "the JSON is printed as is, C1 controls \\u-escaped" \
+        test "$(cut -f6 "$W/out")" = '{"k": "a\u001b[2Jb\tc\u009bd\\e"}'
+    check "and is still the job's JSON" \
+        test "$(echo "SELECT :'j'::jsonb = job FROM pict_repo.dead_jobs WHERE id = '$evil_id'" |
+                psql -qXAt -U "$ADMIN" -v j="$(cut -f6 "$W/out")")" = t
+    check "dead list --jobs: no raw control byte but the tabs between fields" no_ctl "$W/out" '\t'
+
+    # An identifier with a newline and an ESC sequence.
+    sql "INSERT INTO pict_repo.hashes (hash, identifier)
+         VALUES ('\\xe51c', E'orig\nfake\x1b[2J')" >/dev/null
+    expect "cleanup-hash of a hash with such an identifier" 0 "$P" cleanup-hash e51c
+    check "prints the identifier escaped, on one line" test "$OUT" = 'orig\nfake\x1b[2J'
+
+    # A server message quoting what the tenant sent (22P02's DETAIL).
+    expect "push of JSON with an ESC in a bad token" 2 "$P" push q $'{"a": \033[2J}'
+    check "the server's DETAIL is printed escaped" grep -qxF 'DETAIL: Token "\x1b" is invalid.' "$W/err"
+    check "no raw control byte on stderr" no_ctl "$W/err"
+    expect "an unreachable server" 3 "$P" -d "host=$W/nowhere port=1" status
+    check "libpq's message of several lines is printed on one (DETAIL)" \
+        bash -c '[ "$(wc -l <"$0")" = 2 ] && grep "^DETAIL: " "$0" | grep -qF "\\n\\t"' "$W/err"
+    sql "SELECT pict_repo.cancel_job('$evil_id')" >/dev/null
+else
+    skip "$MISSING" "escaping: queue" "status escaped" "status no ctl" "status rows" "work" \
+        "stderr escaped" "-v escaped" "work no ctl" "split work" "split whole" "dead list" "one line" "escaped" "no ctl" \
+        "dead list --jobs" "six fields" "json" "json value" "no ctl" "cleanup-hash" "identifier" \
+        "push bad json" "detail" "no ctl" "unreachable" "one line"
 fi
 
 # --- status and maintenance --------------------------------------------------

@@ -420,10 +420,10 @@ start_valgrind() {
         "$(command -v postgres)" -D "$PGDATA_DIR" >"$W/valgrind.log" 2>&1 &
     VG_PID=$!
     for _ in $(seq 1 300); do
-        pg_isready -q && break
+        pg_isready -q -t 60 && break
         sleep 1
     done
-    pg_isready -q || die "the server did not start under valgrind"
+    pg_isready -q -t 60 || die "the server did not start under valgrind"
 }
 stop_valgrind() {
     if [ -n "$VG_PID" ]; then

@@ -444,7 +444,9 @@ cg_run() {
     DRV_ENV="PROFILE_MARKS=1 PROFILE_WARMUP=100 ${CG_ENV:-}" run "$1" "$2"
     sleep 1
     read -r s1 r1 <<<"$(claim_idx_reads)"
-    CG_ENTRIES=$(awk -v a=$((r1 - r0)) -v b=$((s1 - s0)) 'BEGIN { printf "%.1f", b ? a / b : 0 }')
+    CG_ENTRIES=-
+    [ "$1" != roundtrip ] &&
+        CG_ENTRIES=$(awk -v a=$((r1 - r0)) -v b=$((s1 - s0)) 'BEGIN { printf "%.1f", b ? a / b : 0 }')
     f=$(ls -t "$W"/cg."$BACKEND_PID".[0-9]* 2>/dev/null | head -1)
     [ -n "$f" ] || die "no callgrind dump of backend $BACKEND_PID"
     cg_costs "$f" >"$W/cg.$1.tsv"
@@ -469,7 +471,7 @@ callgrind_part() {
     for mode in roundtrip claim-complete complete-claim; do
         cg_run "$mode" "$NCG"
         eval "t=\${TIMING_${mode//-/_}:-0}"
-        out "| $(label "$mode") | $CG_PER | $CG_ENTRIES | $t | $(awk -v a="$t" -v b="$CG_PER" 'BEGIN { printf "%.3f", a * 1000 / b }') |"
+        out "| $(label "$mode") | $CG_PER | $CG_ENTRIES | $([ "$t" = 0 ] && echo - || echo "$t") | $(awk -v a="$t" -v b="$CG_PER" 'BEGIN { if (a > 0) printf "%.3f", a * 1000 / b; else printf "-" }') |"
         eval "CGE_${mode//-/_}=$CG_ENTRIES"
         eval "CG_${mode//-/_}=$CG_PER"
     done

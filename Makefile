@@ -108,8 +108,8 @@ soak: deps
 # `make bench` runs bench/bench (pict_repo against plain-SQL baselines) and
 # bench/peers (against graphile-worker, pg-boss, @lbu/store and PgQ, which it
 # installs into a temporary directory) on a throw-away cluster and writes
-# bench/results/latest.md (15-20 minutes on two cores); `make bench-quick` is
-# the same at a small scale (about three minutes).  Neither is part of
+# bench/results/latest.md (the peers add 8-10 minutes on two cores);
+# `make bench-quick` is the same at a small scale.  Neither is part of
 # `make test`, which needs nothing of them.
 .PHONY: bench bench-quick bench-clean
 clean: bench-clean

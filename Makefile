@@ -105,10 +105,12 @@ soak: deps
 # --- end soak ---
 
 # --- bench ---
-# `make bench` runs bench/bench (pict_repo against plain-SQL baselines) on a
-# throw-away cluster and writes bench/results/latest.md (about 20 minutes on
-# two cores); `make bench-quick` is the same at a small scale (under two
-# minutes).  Neither is part of `make test`.
+# `make bench` runs bench/bench (pict_repo against plain-SQL baselines) and
+# bench/peers (against graphile-worker, pg-boss, @lbu/store and PgQ, which it
+# installs into a temporary directory) on a throw-away cluster and writes
+# bench/results/latest.md (the peers add 8-10 minutes on two cores);
+# `make bench-quick` is the same at a small scale.  Neither is part of
+# `make test`, which needs nothing of them.
 .PHONY: bench bench-quick bench-clean
 clean: bench-clean
 bench: deps

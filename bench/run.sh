@@ -3,9 +3,11 @@
 # private copy of the PostgreSQL server under a temporary directory, start a
 # throw-away cluster from that copy (bench/postgresql.conf: the module
 # preloaded, synchronous_commit on, otherwise defaults), run bench/bench
-# against it and write bench/results/latest.md (or BENCH_OUT).  Arguments go
-# to bench/bench (--quick, --only SECTION); --calls runs bench/calls.sh
-# instead.  Everything is removed on exit.
+# against it and write bench/results/latest.md (or BENCH_OUT), then compare
+# the queue with the job queues people use (bench/peers/run.sh, appended to
+# the same file; BENCH_PEERS=0 leaves it out).  Arguments go to bench/bench
+# (--quick, --only SECTION; --only peers runs the comparison alone);
+# --calls runs bench/calls.sh instead.  Everything is removed on exit.
 #
 # The private copy (test/private_server.sh, as for make test): a test run of
 # another checkout never changes the module under a long benchmark.
@@ -42,4 +44,23 @@ if [ "${1:-}" = "--calls" ]; then
     exit
 fi
 mkdir -p "$(dirname "$OUT")"
-bench/bench --out "$OUT" "$@"
+ONLY=
+QUICK=
+prev=
+for a in "$@"; do
+    [ "$prev" = "--only" ] && ONLY=$a
+    [ "$a" = "--quick" ] && QUICK=--quick
+    prev=$a
+done
+if [ "$ONLY" = peers ]; then
+    rm -f "$OUT"
+else
+    bench/bench --out "$OUT" "$@" || exit
+fi
+if [ -z "$ONLY" ] || [ "$ONLY" = peers ]; then
+    if [ "${BENCH_PEERS:-1}" = 0 ]; then
+        printf '## Job queues people use\n\nNot run (BENCH_PEERS=0).\n\n' >>"$OUT"
+    else
+        bash bench/peers/run.sh "$OUT" $QUICK
+    fi
+fi

@@ -46,6 +46,14 @@ static const PrStmt st_hash_page = {"pr_hash_page",
 static const PrStmt st_hash_page_by_date = {"pr_hash_page_by_date",
 	"SELECT hash::bytea, created_at::timestamptz FROM pict_repo.hash_page_by_date($1, $2)",
 2, {TS, I4}};
+static const PrStmt st_hash_created_at = {"pr_hash_created_at",
+"SELECT pict_repo.hash_created_at($1)::timestamptz", 1, {B}};
+static const PrStmt st_hash_page_bound = {"pr_hash_page_bound",
+	"SELECT hash::bytea, created_at::timestamptz "
+	"FROM pict_repo.hash_page_bound($1, $2, $3, $4, $5)",
+5, {TS, B, I4, BOOL, BOOL}};
+static const PrStmt st_variant_processing = {"pr_variant_processing",
+"SELECT pict_repo.variant_processing($1, $2)", 2, {B, T}};
 static const PrStmt st_relate_variant = {"pr_relate_variant",
 "SELECT pict_repo.relate_variant($1, $2, $3)", 3, {B, T, T}};
 static const PrStmt st_variant_identifier = {"pr_variant_identifier",
@@ -278,6 +286,33 @@ pr_hash_page_by_date(pr_conn *conn, int64_t before, int lim, pr_hash_list **page
 	return hash_rows(conn, &st_hash_page_by_date, &p, page, err);
 }
 
+int
+pr_hash_created_at(pr_conn *conn, const uint8_t *hash, size_t hash_len,
+				   int64_t *created_at, pr_error *err)
+{
+	PrParams	p;
+
+	pri_params_init(&p);
+	pri_pp_bytea(&p, hash, hash_len);
+	return pri_exec_ts(conn, &st_hash_created_at, &p, created_at, err);
+}
+
+int
+pr_hash_page_bound(pr_conn *conn, int64_t bound_created, const uint8_t *bound_hash,
+				   size_t bound_hash_len, int lim, bool newer, bool inclusive,
+				   pr_hash_list **page, pr_error *err)
+{
+	PrParams	p;
+
+	pri_params_init(&p);
+	pri_pp_ts(&p, bound_created);
+	pri_pp_bytea(&p, bound_hash, bound_hash_len);
+	pri_pp_int4(&p, lim);
+	pri_pp_bool(&p, newer);
+	pri_pp_bool(&p, inclusive);
+	return hash_rows(conn, &st_hash_page_bound, &p, page, err);
+}
+
 /* ---- variants ---------------------------------------------------------------- */
 
 int
@@ -383,6 +418,16 @@ pr_cleanup_hash(pr_conn *conn, const uint8_t *hash, size_t hash_len, bool force,
 	pri_pp_bytea(&p, hash, hash_len);
 	pri_pp_bool(&p, force);
 	return pri_exec_strings(conn, &st_cleanup_hash, &p, identifiers, err);
+}
+
+int
+pr_variant_processing(pr_conn *conn, const uint8_t *hash, size_t hash_len,
+					  const char *variant, pr_error *err)
+{
+	PrParams	p;
+
+	hash_text_params(&p, hash, hash_len, variant);
+	return pri_exec_bool(conn, &st_variant_processing, &p, err);
 }
 
 /* ---- aliases and proxies ------------------------------------------------------- */

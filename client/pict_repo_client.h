@@ -224,6 +224,22 @@ int			pr_hash_page(pr_conn *conn, int lim, int64_t after_created,
 						 pr_hash_list **page, pr_error *err);
 int			pr_hash_page_by_date(pr_conn *conn, int64_t before, int lim,
 								 pr_hash_list **page, pr_error *err);
+/* PR_OK with the hash's created_at, PR_NONE for an unknown hash (1.3). */
+int			pr_hash_created_at(pr_conn *conn, const uint8_t *hash, size_t hash_len,
+							   int64_t *created_at, pr_error *err);
+/*
+ * hash_page_bound (1.3): up to lim hashes from the bound (bound_created,
+ * bound_hash), which need not exist: newer false gives the bound and older
+ * hashes, newest first; newer true the bound and newer ones, oldest first;
+ * inclusive false leaves the bound out.  pict-rs's HashPage: the page is
+ * (bound, older, inclusive) with lim + 1 rows, the extra one naming the
+ * next page; the previous page starts at the last of (bound, newer,
+ * exclusive) with lim rows.
+ */
+int			pr_hash_page_bound(pr_conn *conn, int64_t bound_created,
+							   const uint8_t *bound_hash, size_t bound_hash_len,
+							   int lim, bool newer, bool inclusive,
+							   pr_hash_list **page, pr_error *err);
 int			pr_relate_variant(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 							  const char *variant, const char *identifier,
 							  pr_error *err);
@@ -243,6 +259,37 @@ int			pr_variant_heartbeat(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 int			pr_release_variant_processing(pr_conn *conn, const uint8_t *hash,
 										  size_t hash_len, const char *variant,
 										  pr_error *err);
+/* PR_OK while someone holds a live lock on generating the variant (1.3). */
+int			pr_variant_processing(pr_conn *conn, const uint8_t *hash, size_t hash_len,
+								  const char *variant, pr_error *err);
+
+typedef enum pr_variant_wait
+{
+	PR_VARIANT_READY = 0,		/* the variant exists: PR_OK, *identifier set */
+	PR_VARIANT_TIMEOUT = 1,		/* still being generated at the deadline: PR_NONE */
+	PR_VARIANT_RELEASED = 2		/* no variant and no live lock (the generator
+								 * failed or gave up): PR_NONE */
+} pr_variant_wait;
+
+/*
+ * Wait up to timeout_ms (negative: forever) for a variant that another
+ * process is generating (it won claim_variant_processing; this one did
+ * not): LISTEN pict_repo_variant, then look at variant_identifier() and
+ * variant_processing() in one statement (so a release between the two is
+ * never missed), then sleep in poll() until any notification on the
+ * channel or the deadline, and look again.  Notifications are only a hint
+ * to look again (any role may NOTIFY; a forged one costs one look).
+ * PR_OK with *identifier (pr_free) once the variant exists; PR_NONE with
+ * *outcome PR_VARIANT_RELEASED when the lock is gone (released, expired)
+ * and there is no variant, or PR_VARIANT_TIMEOUT.  The generator must
+ * relate the variant before (or in the same transaction as) it releases
+ * the lock.  A lock that dies without a release is noticed at the next
+ * notification (a maintenance pass removes dead locks and notifies) or at
+ * the deadline.  outcome may be NULL.  The connection keeps listening.
+ */
+int			pr_wait_for_variant(pr_conn *conn, const uint8_t *hash, size_t hash_len,
+								const char *variant, int timeout_ms, char **identifier,
+								pr_variant_wait *outcome, pr_error *err);
 /* PR_OK with the identifiers to delete (possibly none); 55006 if aliases remain. */
 int			pr_cleanup_hash(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 							bool force, pr_strings **identifiers, pr_error *err);
@@ -321,8 +368,17 @@ int			pr_get_setting(pr_conn *conn, const char *key, uint8_t **value,
 						   size_t *value_len, pr_error *err);
 int			pr_remove_setting(pr_conn *conn, const char *key, pr_error *err);
 
+/* relate_details(identifier, details): inserts or replaces; PR_OK. */
 int			pr_relate_details(pr_conn *conn, const char *identifier,
 							  const char *details_json, pr_error *err);
+/*
+ * relate_details(identifier, details, replace) (1.3): with replace false
+ * existing details are kept (the first write wins, as in pict-rs).  PR_OK
+ * when it wrote, PR_NONE when it kept what was there.
+ */
+int			pr_relate_details_ex(pr_conn *conn, const char *identifier,
+								 const char *details_json, bool replace,
+								 pr_error *err);
 int			pr_details(pr_conn *conn, const char *identifier, char **details_json,
 					   pr_error *err);
 int			pr_cleanup_details(pr_conn *conn, const char *identifier, pr_error *err);
@@ -451,11 +507,22 @@ int			pr_requeue_stale(pr_conn *conn, int64_t timeout, int32_t *requeued,
 							 pr_error *err);
 int			pr_retry_dead_job(pr_conn *conn, const pr_uuid *id, pr_error *err);
 int			pr_cancel_job(pr_conn *conn, const pr_uuid *id, pr_error *err);
+/*
+ * abort_job (1.3): the worker holding the job gives it up for good: it
+ * moves to dead_jobs at once with error (NULL: "aborted by its worker") as
+ * last_error and counts as failed.  PR_NONE when this worker does not hold
+ * it.
+ */
+int			pr_abort_job(pr_conn *conn, const pr_uuid *id, const pr_uuid *worker,
+						 const char *error, pr_error *err);
 /* queue NULL: every queue. */
 int			pr_queue_length(pr_conn *conn, const char *queue, int64_t *length,
 							pr_error *err);
 int			pr_queue_stats(pr_conn *conn, pr_queue_stats_list **stats, pr_error *err);
-/* PR_NONE when the SQL returns NULL (nothing completed in the range). */
+/*
+ * PR_NONE when the SQL returns NULL (nothing completed in the range); queue
+ * NULL: every queue (1.3).
+ */
 int			pr_average_time_to_completion(pr_conn *conn, const char *queue,
 										  int64_t since, int64_t until,
 										  int64_t *average, pr_error *err);
@@ -583,6 +650,19 @@ typedef struct pr_ingest_results
 int			pr_ingest_batch(pr_conn *conn, const pr_ingest_item *items,
 							size_t n_items, pr_ingest_results **results,
 							pr_error *err);
+
+/* ---- import from pict-rs ---------------------------------------------------- */
+
+/*
+ * import_pictrs(kind, rows, dry_run) (1.3): one batch (a JSON array of at
+ * most 10000 objects) of one kind of pict-rs row ("hash", "details",
+ * "variant", "alias", "proxy", "setting", "migration", "job"); see the
+ * README for the keys.  (*outcomes)->items[i] is the outcome of row i:
+ * "imported", "exists", "new" (dry_run) or why it was not imported.
+ * pict-repo import-pict-rs is built on it.
+ */
+int			pr_import_pictrs(pr_conn *conn, const char *kind, const char *rows_json,
+							 bool dry_run, pr_strings **outcomes, pr_error *err);
 
 /* ---- maintenance ---------------------------------------------------------- */
 

@@ -59,6 +59,7 @@ struct pr_conn
 	int			maxprepared;
 	bool		listen_queue;	/* LISTEN pict_repo_queue done */
 	bool		listen_upload;	/* LISTEN pict_repo_upload done */
+	bool		listen_variant; /* LISTEN pict_repo_variant done */
 };
 
 /* Parameters of one call: values in the formats libpq wants. */

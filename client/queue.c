@@ -42,6 +42,8 @@ static const PrStmt st_requeue_stale = {"pr_requeue_stale",
 "SELECT pict_repo.requeue_stale($1)::integer", 1, {IV}};
 static const PrStmt st_retry_dead_job = {"pr_retry_dead_job",
 "SELECT pict_repo.retry_dead_job($1)", 1, {U}};
+static const PrStmt st_abort_job = {"pr_abort_job",
+"SELECT pict_repo.abort_job($1, $2, $3)", 3, {U, U, T}};
 static const PrStmt st_cancel_job = {"pr_cancel_job",
 "SELECT pict_repo.cancel_job($1)", 1, {U}};
 static const PrStmt st_queue_length = {"pr_queue_length",
@@ -289,6 +291,19 @@ pr_retry_dead_job(pr_conn *conn, const pr_uuid *id, pr_error *err)
 	pri_params_init(&p);
 	pri_pp_uuid(&p, id);
 	return pri_exec_bool(conn, &st_retry_dead_job, &p, err);
+}
+
+int
+pr_abort_job(pr_conn *conn, const pr_uuid *id, const pr_uuid *worker,
+			 const char *error, pr_error *err)
+{
+	PrParams	p;
+
+	pri_params_init(&p);
+	pri_pp_uuid(&p, id);
+	pri_pp_uuid(&p, worker);
+	pri_pp_text(&p, error);
+	return pri_exec_bool(conn, &st_abort_job, &p, err);
 }
 
 int

@@ -14,6 +14,7 @@
 #define T PR_TEXTOID
 #define J PR_JSONBOID
 #define U PR_UUIDOID
+#define BOOL PR_BOOLOID
 
 static const PrStmt st_set_setting = {"pr_set_setting",
 "SELECT pict_repo.set_setting($1, $2)", 2, {T, B}};
@@ -23,6 +24,8 @@ static const PrStmt st_remove_setting = {"pr_remove_setting",
 "SELECT pict_repo.remove_setting($1)", 1, {T}};
 static const PrStmt st_relate_details = {"pr_relate_details",
 "SELECT pict_repo.relate_details($1, $2)", 2, {T, J}};
+static const PrStmt st_relate_details_ex = {"pr_relate_details_ex",
+"SELECT pict_repo.relate_details($1, $2, $3)", 3, {T, J, BOOL}};
 static const PrStmt st_details = {"pr_details",
 "SELECT pict_repo.details($1)::text", 1, {T}};
 static const PrStmt st_cleanup_details = {"pr_cleanup_details",
@@ -123,6 +126,19 @@ pr_relate_details(pr_conn *conn, const char *identifier, const char *details_jso
 	pri_pp_text(&p, identifier);
 	pri_pp_text(&p, details_json);
 	return pri_exec_bool(conn, &st_relate_details, &p, err);
+}
+
+int
+pr_relate_details_ex(pr_conn *conn, const char *identifier, const char *details_json,
+					 bool replace, pr_error *err)
+{
+	PrParams	p;
+
+	pri_params_init(&p);
+	pri_pp_text(&p, identifier);
+	pri_pp_text(&p, details_json);
+	pri_pp_bool(&p, replace);
+	return pri_exec_bool(conn, &st_relate_details_ex, &p, err);
 }
 
 int

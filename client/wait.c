@@ -35,6 +35,7 @@
 
 #define QUEUE_CHANNEL	"pict_repo_queue"
 #define UPLOAD_CHANNEL	"pict_repo_upload"
+#define VARIANT_CHANNEL	"pict_repo_variant"
 
 static const PrStmt st_listen_queue = {"pr_listen_queue", "LISTEN " QUEUE_CHANNEL, 0, {0}};
 static const PrStmt st_listen_upload = {"pr_listen_upload", "LISTEN " UPLOAD_CHANNEL, 0, {0}};
@@ -70,6 +71,10 @@ notify_tag(pr_conn *conn, const char *channel, const char *key, char *tag,
 	return rc;
 }
 
+static const PrStmt st_listen_variant = {"pr_listen_variant", "LISTEN " VARIANT_CHANNEL, 0, {0}};
+static const PrStmt st_variant_state = {"pr_variant_state",
+	"SELECT pict_repo.variant_identifier($1, $2)::text, pict_repo.variant_processing($1, $2)",
+2, {PR_BYTEAOID, PR_TEXTOID}};
 
 /* ---- the stop signal ----------------------------------------------------------- */
 
@@ -153,23 +158,31 @@ pri_stop_fd(const pr_stop *stop)
 
 /* ---- LISTEN and waiting ---------------------------------------------------------- */
 
-/* LISTEN on the queue or the upload channel, once per connection. */
-int
-pri_listen(pr_conn *conn, bool upload, pr_error *err)
+/* Run a LISTEN statement unless *done says it ran on this connection. */
+static int
+listen_once(pr_conn *conn, const PrStmt *stmt, bool *done, pr_error *err)
 {
 	PrParams	p;
 	PGresult   *res;
-	bool	   *done = upload ? &conn->listen_upload : &conn->listen_queue;
 
 	if (*done)
 		return PR_OK;
 	pri_params_init(&p);
-	res = pri_exec(conn, upload ? &st_listen_upload : &st_listen_queue, &p, -1, err);
+	res = pri_exec(conn, stmt, &p, -1, err);
 	if (!res)
 		return PR_ERROR;
 	PQclear(res);
 	*done = true;
 	return PR_OK;
+}
+
+/* LISTEN on the queue or the upload channel, once per connection. */
+int
+pri_listen(pr_conn *conn, bool upload, pr_error *err)
+{
+	if (upload)
+		return listen_once(conn, &st_listen_upload, &conn->listen_upload, err);
+	return listen_once(conn, &st_listen_queue, &conn->listen_queue, err);
 }
 
 static int64_t
@@ -342,6 +355,90 @@ pr_wait_for_upload(pr_conn *conn, const pr_uuid *id, int timeout_ms,
 		if (rc != PR_NONE)
 			return rc;
 		rc = wait_notify(conn, UPLOAD_CHANNEL, tag, deadline, NULL, err);
+		if (rc != PR_OK)
+			return rc;
+	}
+}
+
+/*
+ * Look at a variant: PR_OK with *identifier once it exists; PR_NONE with
+ * *processing telling whether a live lock on generating it remains.
+ */
+static int
+variant_state(pr_conn *conn, const uint8_t *hash, size_t hash_len, const char *variant,
+			  char **identifier, bool *processing, pr_error *err)
+{
+	PrParams	p;
+	PGresult   *res;
+
+	pri_params_init(&p);
+	pri_pp_bytea(&p, hash, hash_len);
+	pri_pp_text(&p, variant);
+	res = pri_exec(conn, &st_variant_state, &p, 2, err);
+	if (!res)
+		return PR_ERROR;
+	*processing = !pri_isnull(res, 0, 1) && pri_get_bool(res, 0, 1);
+	if (pri_isnull(res, 0, 0))
+	{
+		PQclear(res);
+		return PR_NONE;
+	}
+	if (identifier && !(*identifier = pri_strdup_value(res, 0, 0, err)))
+	{
+		PQclear(res);
+		return PR_ERROR;
+	}
+	PQclear(res);
+	return PR_OK;
+}
+
+/*
+ * Wait for a variant another process is generating.  Every notification on
+ * pict_repo_variant is only a reason to look again: its payload is not
+ * trusted (any role may NOTIFY), so a forged one costs one look and the
+ * wait goes on until the deadline.
+ */
+int
+pr_wait_for_variant(pr_conn *conn, const uint8_t *hash, size_t hash_len,
+					const char *variant, int timeout_ms, char **identifier,
+					pr_variant_wait *outcome, pr_error *err)
+{
+	int64_t		deadline = timeout_ms < 0 ? -1 : monotonic_ms() + timeout_ms;
+
+	if (identifier)
+		*identifier = NULL;
+	if (outcome)
+		*outcome = PR_VARIANT_TIMEOUT;
+	if (!conn || !conn->pg)
+	{
+		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT, "connection is NULL");
+		return PR_ERROR;
+	}
+	if (listen_once(conn, &st_listen_variant, &conn->listen_variant, err) != PR_OK)
+		return PR_ERROR;
+	for (;;)
+	{
+		bool		processing;
+		int			rc;
+
+		/* Whatever was announced so far is covered by the look below. */
+		drop_notifications(conn);
+		rc = variant_state(conn, hash, hash_len, variant, identifier, &processing, err);
+		if (rc == PR_OK)
+		{
+			if (outcome)
+				*outcome = PR_VARIANT_READY;
+			return PR_OK;
+		}
+		if (rc == PR_ERROR)
+			return PR_ERROR;
+		if (!processing)
+		{
+			if (outcome)
+				*outcome = PR_VARIANT_RELEASED;
+			return PR_NONE;
+		}
+		rc = wait_notify(conn, VARIANT_CHANNEL, NULL, deadline, NULL, err);
 		if (rc != PR_OK)
 			return rc;
 	}

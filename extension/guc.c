@@ -38,6 +38,9 @@ int			pict_repo_queue_vacuum_threshold = 1000;
 /* pict_repo.queue_vacuum_scale_factor: and this fraction of its live rows. */
 double		pict_repo_queue_vacuum_scale_factor = 0.05;
 
+/* pict_repo.claim_requeue: claims requeue stale jobs when maintenance stopped. */
+bool		pict_repo_claim_requeue = true;
+
 /*
  * Define the settings and, when the library is preloaded, register the
  * background worker.
@@ -132,6 +135,17 @@ _PG_init(void)
 							 &pict_repo_queue_vacuum_scale_factor,
 							 0.05, 0.0, 100.0,
 							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("pict_repo.claim_requeue",
+							 "Lets claim_job requeue the stale jobs of its queue when no maintenance pass ran lately.",
+							 "When no run_maintenance() ran in the database for longer than twice "
+							 "maintenance_interval (no background worker, no pg_cron), claims do its "
+							 "requeueing for their own queue.",
+							 &pict_repo_claim_requeue,
+							 true,
+							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
 

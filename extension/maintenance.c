@@ -246,6 +246,7 @@ pict_repo_run_maintenance(PG_FUNCTION_ARGS)
 
 	PrMaterialize(fcinfo);
 	PrRunMaintenance(&r);
+	PrNoteMaintenancePass();
 	values[0] = Int32GetDatum(r.requeued);
 	values[1] = Int32GetDatum(r.dead);
 	values[2] = Int32GetDatum(r.expired_uploads);

@@ -151,6 +151,96 @@ CREATE INDEX dead_jobs_queue_id_idx ON @extschema@.dead_jobs (queue, id);
 -- pict-rs drop-in
 -- ===========================================================================
 
+/*
+ * What pict-rs 0.5 needs from its repository that 1.2 could not give, and a
+ * bulk import of an existing pict-rs PostgreSQL repository.
+ *
+ * SECURITY DEFINER, as the rest of the API (1.1): every function below reads
+ * or writes tables an application role (pict_repo_user) may not touch
+ * directly: hashes (hash_created_at, hash_page_bound), variant_locks
+ * (variant_processing), job_queue, dead_jobs and queue_stats (abort_job:
+ * only the worker holding a job may abort it, which the function checks),
+ * details (relate_details), and every repository table plus imported_jobs
+ * (import_pictrs, which checks every row as the single-row functions do).
+ * They are C code that pins search_path, names every table and built-in
+ * with its schema and passes its arguments as $n parameters.
+ */
+
+-- When maintenance last ran in this database (run_maintenance() writes it,
+-- by the background worker or by hand / pg_cron).  claim_job and
+-- complete_and_claim_job read it at most once per maintenance_interval per
+-- backend and requeue the stale jobs of their queue themselves when no pass
+-- ran for longer than twice the interval.  One row at most; transient state,
+-- not dumped.
+CREATE TABLE @extschema@.maintenance_state (
+    id          boolean PRIMARY KEY DEFAULT true CHECK (id),
+    last_pass   timestamptz NOT NULL
+);
+
+-- Jobs brought in by import_pictrs: a job imported once is never imported
+-- again, even after it ran and left job_queue.
+CREATE TABLE @extschema@.imported_jobs (
+    id          uuid PRIMARY KEY,
+    imported_at timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.imported_jobs', '');
+
+CREATE FUNCTION @extschema@.hash_created_at(hash bytea)
+    RETURNS timestamptz
+    LANGUAGE c STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_hash_created_at';
+
+-- Walks hashes_created_at_hash_idx from a bound, in either direction, and
+-- stops after lim rows (see PlanOrderedScan in hashes.c).
+CREATE FUNCTION @extschema@.hash_page_bound(bound_created timestamptz, bound_hash bytea,
+    lim integer DEFAULT 100, newer boolean DEFAULT false, inclusive boolean DEFAULT true)
+    RETURNS TABLE(hash bytea, created_at timestamptz)
+    LANGUAGE c STABLE SECURITY DEFINER ROWS 100
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_hash_page_bound';
+
+CREATE FUNCTION @extschema@.variant_processing(hash bytea, variant text)
+    RETURNS boolean
+    LANGUAGE c STABLE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_variant_processing';
+
+CREATE FUNCTION @extschema@.abort_job(id uuid, worker uuid, error text DEFAULT NULL)
+    RETURNS boolean
+    LANGUAGE c VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_abort_job';
+
+-- relate_details gains "replace" (false: the first write wins, as in
+-- pict-rs) and tells whether it wrote.
+DROP FUNCTION @extschema@.relate_details(text, jsonb);
+CREATE FUNCTION @extschema@.relate_details(identifier text, details jsonb,
+    replace boolean DEFAULT true)
+    RETURNS boolean
+    LANGUAGE c VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_relate_details';
+
+CREATE FUNCTION @extschema@.import_pictrs(kind text, rows jsonb, dry_run boolean DEFAULT false)
+    RETURNS TABLE(ord integer, outcome text)
+    LANGUAGE c VOLATILE SECURITY DEFINER ROWS 1000
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_import_pictrs';
+
+REVOKE ALL ON FUNCTION @extschema@.hash_created_at(bytea) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.hash_page_bound(timestamptz, bytea, integer, boolean, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.variant_processing(bytea, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.abort_job(uuid, uuid, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.relate_details(text, jsonb, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.import_pictrs(text, jsonb, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.hash_created_at(bytea) TO pict_repo_user;
+GRANT EXECUTE ON FUNCTION @extschema@.hash_page_bound(timestamptz, bytea, integer, boolean, boolean) TO pict_repo_user;
+GRANT EXECUTE ON FUNCTION @extschema@.variant_processing(bytea, text) TO pict_repo_user;
+GRANT EXECUTE ON FUNCTION @extschema@.abort_job(uuid, uuid, text) TO pict_repo_user;
+GRANT EXECUTE ON FUNCTION @extschema@.relate_details(text, jsonb, boolean) TO pict_repo_user;
+GRANT EXECUTE ON FUNCTION @extschema@.import_pictrs(text, jsonb, boolean) TO pict_repo_user;
+
 
 -- ===========================================================================
 -- End of 1.3

@@ -47,6 +47,7 @@ extern int	pict_repo_lock_timeout; /* s */
 extern int	pict_repo_queue_vacuum_interval;	/* ms, 0: off */
 extern int	pict_repo_queue_vacuum_threshold;	/* dead rows */
 extern double pict_repo_queue_vacuum_scale_factor;	/* of live rows */
+extern bool pict_repo_claim_requeue;
 
 extern void _PG_init(void);
 

@@ -43,6 +43,7 @@ static PrPlan heartbeat_plan;
 static PrPlan complete_plan;
 static PrPlan complete_many_plan;
 static PrPlan fail_plan;
+static PrPlan abort_plan;
 
 /*
  * Run a statement of the hot path with a generic plan, prepared once.  The
@@ -431,6 +432,7 @@ pict_repo_claim_job(PG_FUNCTION_ARGS)
 	int32		max_jobs = IntArgDefault(fcinfo, 2, "max_jobs", 1, 1, PR_LIM_MAX);
 
 	RelaxCommit();
+	PrRequeueIfUnattended(queue);
 	ClaimJobs(fcinfo, queue, worker, max_jobs);
 	PG_RETURN_NULL();
 }
@@ -582,6 +584,7 @@ pict_repo_complete_and_claim_job(PG_FUNCTION_ARGS)
 	int32		max_jobs = IntArgDefault(fcinfo, 3, "max_jobs", 1, 1, PR_LIM_MAX);
 
 	(void) CompleteJob(done, worker);
+	PrRequeueIfUnattended(queue);
 	ClaimJobs(fcinfo, queue, worker, max_jobs);
 	PG_RETURN_NULL();
 }
@@ -664,4 +667,50 @@ pict_repo_fail_job(PG_FUNCTION_ARGS)
 	if (runnable)
 		PrNotifyQueue(queue);
 	PG_RETURN_TEXT_P(cstring_to_text("retry"));
+}
+
+/*
+ * Give up a job for good: the worker holding it moves it to dead_jobs at
+ * once, whatever attempts it has left, with error (or "aborted by its
+ * worker") as last_error, and it counts as a failed attempt in
+ * queue_stats.  False if the worker does not hold the job.
+ */
+PG_FUNCTION_INFO_V1(pict_repo_abort_job);
+Datum
+pict_repo_abort_job(PG_FUNCTION_ARGS)
+{
+	static const Oid argtypes[] = {UUIDOID, UUIDOID, TEXTOID, INT2OID};
+	Datum		values[4];
+	char		nulls[4] = "    ";
+	bool		isnull;
+	int64		n;
+
+	values[0] = RequiredArg(fcinfo, 0, "id");
+	values[1] = RequiredArg(fcinfo, 1, "worker");
+	if (PG_ARGISNULL(2))
+		nulls[2] = 'n';
+	else
+		values[2] = PG_GETARG_DATUM(2);
+	values[3] = Int16GetDatum(PR_STATS_SHARD());
+
+	KeepCommitDurable();
+	PrConnect();
+	/* worker = $2 implies status = 'running' (see heartbeat_job). */
+	PrExec(&abort_plan,
+		   "WITH d AS ("
+		   "  DELETE FROM " PR_SCHEMA ".job_queue WHERE id = $1 AND worker = $2"
+		   "  RETURNING " PR_DEAD_COLUMNS "), "
+		   "i AS ("
+		   "  INSERT INTO " PR_SCHEMA ".dead_jobs (" PR_DEAD_COLUMNS ", last_error)"
+		   "  SELECT " PR_DEAD_COLUMNS ", COALESCE($3, 'aborted by its worker') FROM d), "
+		   "s AS ("
+		   "  INSERT INTO " PR_SCHEMA ".queue_stats AS s (queue, minute, shard, failed)"
+		   "  SELECT queue, pg_catalog.date_trunc('minute', pg_catalog.now(), 'UTC'), $4, 1"
+		   "  FROM d"
+		   "  ON CONFLICT (queue, minute, shard) DO UPDATE SET failed = s.failed + 1) "
+		   "SELECT pg_catalog.count(*) FROM d",
+		   4, argtypes, values, nulls, false, 0, SPI_OK_SELECT);
+	n = DatumGetInt64(PrGetDatum(0, 1, &isnull));
+	PrFinish();
+	PG_RETURN_BOOL(n > 0);
 }

@@ -48,12 +48,21 @@ static PrPlan dead_queue_next_plan;
 void
 PrRequeueStale(Datum timeout, int *requeued, int *dead)
 {
-	static const Oid argtypes[] = {INTERVALOID, INT2OID};
-	Datum		values[2];
+	PrRequeueStaleQueue(timeout, (Datum) 0, requeued, dead);
+}
+
+/* PrRequeueStale for the jobs of one queue only (queue 0: every queue). */
+void
+PrRequeueStaleQueue(Datum timeout, Datum queue, int *requeued, int *dead)
+{
+	static const Oid argtypes[] = {INTERVALOID, INT2OID, TEXTOID};
+	Datum		values[3];
+	char		nulls[3] = {' ', ' ', queue == (Datum) 0 ? 'n' : ' '};
 	int			n;
 
 	values[0] = timeout != (Datum) 0 ? timeout : SecondsInterval(pict_repo_job_timeout);
 	values[1] = Int16GetDatum(PR_STATS_SHARD());
+	values[2] = queue;
 	*requeued = 0;
 	*dead = 0;
 
@@ -63,6 +72,7 @@ PrRequeueStale(Datum timeout, int *requeued, int *dead)
 			   "  SELECT id, queue, attempts >= max_attempts AS dead"
 			   "  FROM " PR_SCHEMA ".job_queue"
 			   "  WHERE status = 'running' AND heartbeat < pg_catalog.now() - $1"
+			   "    AND ($3::text IS NULL OR queue = $3)"
 			   "  FOR UPDATE SKIP LOCKED), "
 			   "r AS ("
 			   "  UPDATE " PR_SCHEMA ".job_queue j"
@@ -91,7 +101,7 @@ PrRequeueStale(Datum timeout, int *requeued, int *dead)
 			   "       pg_catalog.count(*) FILTER (WHERE NOT dead)::integer,"
 			   "       pg_catalog.count(*) FILTER (WHERE dead)::integer "
 			   "FROM s GROUP BY queue",
-			   2, argtypes, values, NULL, false, 0, SPI_OK_SELECT);
+			   3, argtypes, values, nulls, false, 0, SPI_OK_SELECT);
 	for (int row = 0; row < n; row++)
 	{
 		bool		isnull;
@@ -278,8 +288,8 @@ pict_repo_queue_stats(PG_FUNCTION_ARGS)
 
 /*
  * Return the average time from push to completion of the jobs of a queue
- * completed in the minutes (UTC) from since's minute up to until; NULL if
- * none.
+ * (NULL: of every queue) completed in the minutes (UTC) from since's minute
+ * up to until; NULL if none.
  */
 PG_FUNCTION_INFO_V1(pict_repo_average_time_to_completion);
 Datum
@@ -288,7 +298,10 @@ pict_repo_average_time_to_completion(PG_FUNCTION_ARGS)
 	static const Oid argtypes[] = {TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
 	Datum		values[3];
 
-	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "queue", 1, PR_QUEUE_MAX));
+	text	   *queue = PrTextArgOpt(fcinfo, 0, "queue", 1, PR_QUEUE_MAX);
+	char		nulls[3] = {queue == NULL ? 'n' : ' ', ' ', ' '};
+
+	values[0] = PointerGetDatum(queue);
 	PrRequireArg(fcinfo, 1, "since");
 	PrRequireArg(fcinfo, 2, "until");
 	values[1] = PG_GETARG_DATUM(1);
@@ -302,10 +315,10 @@ pict_repo_average_time_to_completion(PG_FUNCTION_ARGS)
 					"SELECT (pg_catalog.sum(wait_time) + pg_catalog.sum(run_time))"
 					"       / NULLIF(pg_catalog.sum(completed), 0)::float8 "
 					"FROM " PR_SCHEMA ".queue_stats "
-					"WHERE queue = $1"
+					"WHERE ($1::text IS NULL OR queue = $1)"
 					"  AND minute >= pg_catalog.date_trunc('minute', $2, 'UTC')"
 					"  AND minute < $3",
-					3, argtypes, values, NULL);
+					3, argtypes, values, nulls);
 }
 
 /* The columns of list_dead_jobs, in its result's order. */

@@ -16,6 +16,7 @@ static PrPlan set_setting_plan;
 static PrPlan get_setting_plan;
 static PrPlan remove_setting_plan;
 static PrPlan relate_details_plan;
+static PrPlan keep_details_plan;
 static PrPlan details_plan;
 static PrPlan cleanup_details_plan;
 
@@ -79,22 +80,40 @@ pict_repo_remove_setting(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(n > 0);
 }
 
-/* Store the details of a stored file, replacing earlier ones. */
+/*
+ * Store the details of a stored file.  With replace (the default) earlier
+ * details are replaced; without, existing details are kept (the first write
+ * wins, as in pict-rs).  Returns whether it wrote.  The 1.0-1.2 SQL
+ * declaration passes two arguments and returns void: replace, then.
+ */
 PG_FUNCTION_INFO_V1(pict_repo_relate_details);
 Datum
 pict_repo_relate_details(PG_FUNCTION_ARGS)
 {
 	Datum		values[2];
+	bool		replace = true;
+	int			n;
 
 	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "identifier", 1, PR_LONG_MAX));
 	PrRequireArg(fcinfo, 1, "details");
 	values[1] = PG_GETARG_DATUM(1);
+	if (PG_NARGS() > 2)
+	{
+		PrRequireArg(fcinfo, 2, "replace");
+		replace = PG_GETARG_BOOL(2);
+	}
 
-	PrRun(&relate_details_plan,
-		  "INSERT INTO " PR_SCHEMA ".details (identifier, details) VALUES ($1, $2) "
-		  "ON CONFLICT (identifier_digest) DO UPDATE SET details = EXCLUDED.details",
-		  2, text_jsonb, values, NULL, SPI_OK_INSERT);
-	PG_RETURN_VOID();
+	if (replace)
+		n = PrRun(&relate_details_plan,
+				  "INSERT INTO " PR_SCHEMA ".details (identifier, details) VALUES ($1, $2) "
+				  "ON CONFLICT (identifier_digest) DO UPDATE SET details = EXCLUDED.details",
+				  2, text_jsonb, values, NULL, SPI_OK_INSERT);
+	else
+		n = PrRun(&keep_details_plan,
+				  "INSERT INTO " PR_SCHEMA ".details (identifier, details) VALUES ($1, $2) "
+				  "ON CONFLICT (identifier_digest) DO NOTHING",
+				  2, text_jsonb, values, NULL, SPI_OK_INSERT);
+	PG_RETURN_BOOL(n > 0);
 }
 
 /* Return the details of a stored file, NULL if there are none. */

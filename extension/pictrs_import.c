@@ -1,0 +1,490 @@
+/*-------------------------------------------------------------------------
+ *
+ * pictrs_import.c
+ *		import_pictrs(kind, rows, dry_run): a batch of rows of one table of
+ *		a pict-rs 0.5 repository, written into pict_repo in one statement
+ *		(pict-repo import-pict-rs sends them, converted: hashes as hex of
+ *		their bytes, times with their offset).
+ *
+ * Every row is checked as the single-row functions check their arguments
+ * (lengths, required values, a parent that must exist, files that must not
+ * be shared between hashes and variants), and only the rows that pass are
+ * inserted, with ON CONFLICT DO NOTHING, so the import is idempotent: a row
+ * already in pict_repo is left alone.  Each input row gets one outcome:
+ *
+ *	imported	written now
+ *	exists		pict_repo already holds the same row (a second run)
+ *	new			dry_run only: it would be written
+ *	anything else: why it was not written (a bad value, a missing parent,
+ *		"conflict: ..." when pict_repo holds the key with other values)
+ *
+ * Two statements: the first checks and inserts; the second classifies the
+ * rows the first did not write (or, with dry_run, every row) against the
+ * tables as they are then, so a row a concurrent import wrote meanwhile is
+ * "exists", not a puzzle.
+ *
+ * Lookups of identifiers use text_digest() beside the equality, so they are
+ * served by an index on either the identifier or its digest.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "queue.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+
+#define LONG_MAX_S	CppAsString2(PR_LONG_MAX)
+#define NAME_MAX_S	CppAsString2(PR_NAME_MAX)
+#define HASH_MAX_S	CppAsString2(PR_HASH_MAX)
+#define QUEUE_MAX_S	CppAsString2(PR_QUEUE_MAX)
+
+/* The rows of $1, with their position as "ordinality". */
+#define ROWS(cols) \
+	" FROM ROWS FROM (pg_catalog.jsonb_to_recordset($1) AS (" cols ")) WITH ORDINALITY AS x"
+
+/* A required text of 1..max characters is missing or too long. */
+#define BAD_LEN(col, max) \
+	" " col " IS NULL OR pg_catalog.char_length(" col ") NOT BETWEEN 1 AND " max " "
+/* An optional one is too long or empty. */
+#define BAD_OPT_LEN(col, max) \
+	" " col " IS NOT NULL AND pg_catalog.char_length(" col ") NOT BETWEEN 1 AND " max " "
+#define BAD_HASH(col) \
+	" " col " IS NULL OR pg_catalog.octet_length(" col ") NOT BETWEEN 1 AND " HASH_MAX_S " "
+/* col = val, also served by an index on text_digest(col). */
+#define SAME(col, val) \
+	" (" PR_SCHEMA ".text_digest(" col ") = " PR_SCHEMA ".text_digest(" val ") AND " col " = " val ") "
+
+/* Only the rows asked for by $2 (NULL: all): the classifying statement. */
+#define ASKED " WHERE $2::integer[] IS NULL OR r.ord = ANY ($2)"
+
+/* ---- hashes ---------------------------------------------------------------- */
+
+#define HASH_ROWS \
+	"WITH r AS (SELECT x.ordinality::integer AS ord, pg_catalog.decode(x.h, 'hex') AS hash," \
+	"  x.i, x.m, x.b, x.c" \
+	ROWS("h text, i text, m text, b text, c timestamptz") "), " \
+	"ids AS (SELECT ord, i AS id FROM r UNION ALL SELECT ord, m FROM r WHERE m IS NOT NULL), " \
+	"twice AS (SELECT id FROM ids GROUP BY id HAVING pg_catalog.count(DISTINCT ord) > 1), "
+#define HASH_REASON \
+	"CASE WHEN" BAD_HASH("r.hash") "THEN 'hash must be 1 to " HASH_MAX_S " bytes'" \
+	" WHEN" BAD_LEN("r.i", LONG_MAX_S) "THEN 'identifier must be 1 to " LONG_MAX_S " characters'" \
+	" WHEN" BAD_OPT_LEN("r.m", LONG_MAX_S) "THEN 'motion identifier must be 1 to " LONG_MAX_S " characters'" \
+	" WHEN" BAD_OPT_LEN("r.b", LONG_MAX_S) "THEN 'blurhash must be 1 to " LONG_MAX_S " characters'" \
+	" WHEN r.c IS NULL THEN 'created_at is missing'" \
+	" WHEN r.i = r.m THEN 'identifier and motion identifier are the same file'" \
+	" WHEN r.i IN (SELECT id FROM twice) OR r.m IN (SELECT id FROM twice)" \
+	"  THEN 'identifier belongs to another hash of the batch'" \
+	" WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".hashes o WHERE" SAME("o.identifier", "r.i") "AND o.hash <> r.hash)" \
+	"   OR EXISTS (SELECT 1 FROM " PR_SCHEMA ".hashes o WHERE" SAME("o.motion_identifier", "r.i") "AND o.hash <> r.hash)" \
+	"   OR EXISTS (SELECT 1 FROM " PR_SCHEMA ".hashes o WHERE" SAME("o.identifier", "r.m") "AND o.hash <> r.hash)" \
+	"   OR EXISTS (SELECT 1 FROM " PR_SCHEMA ".hashes o WHERE" SAME("o.motion_identifier", "r.m") "AND o.hash <> r.hash)" \
+	"  THEN 'identifier belongs to another hash'" \
+	" WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".variants o WHERE" SAME("o.identifier", "r.i") ")" \
+	"   OR EXISTS (SELECT 1 FROM " PR_SCHEMA ".variants o WHERE" SAME("o.identifier", "r.m") ")" \
+	"  THEN 'identifier belongs to a variant' END"
+
+static const char hash_write[] =
+HASH_ROWS
+"c AS (SELECT r.*, " HASH_REASON " AS reason FROM r), "
+"ins AS (INSERT INTO " PR_SCHEMA ".hashes (hash, identifier, motion_identifier, blurhash, created_at)"
+"  SELECT hash, i, m, b, c FROM c WHERE reason IS NULL"
+"  ON CONFLICT DO NOTHING RETURNING hash) "
+"SELECT c.ord, COALESCE(c.reason, CASE WHEN ins.hash IS NOT NULL THEN 'imported' END), NULL::text "
+"FROM c LEFT JOIN ins ON ins.hash = c.hash";
+
+static const char hash_classify[] =
+HASH_ROWS
+"c AS (SELECT r.*, " HASH_REASON " AS reason FROM r" ASKED ") "
+"SELECT c.ord, COALESCE(c.reason,"
+"  CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".hashes o WHERE o.hash = c.hash"
+"                    AND o.identifier = c.i AND o.motion_identifier IS NOT DISTINCT FROM c.m)"
+"       THEN 'exists'"
+"       WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".hashes o WHERE o.hash = c.hash)"
+"       THEN 'conflict: the hash is in pict_repo with other files'"
+"       ELSE 'new' END), NULL::text "
+"FROM c";
+
+/* ---- details --------------------------------------------------------------- */
+
+#define DETAILS_ROWS \
+	"WITH r AS (SELECT x.ordinality::integer AS ord, x.i, x.d" ROWS("i text, d jsonb") "), "
+#define DETAILS_REASON \
+	"CASE WHEN" BAD_LEN("r.i", LONG_MAX_S) "THEN 'identifier must be 1 to " LONG_MAX_S " characters'" \
+	" WHEN r.d IS NULL THEN 'details are missing' END"
+
+static const char details_write[] =
+DETAILS_ROWS
+"c AS (SELECT r.*, " DETAILS_REASON " AS reason FROM r), "
+"ins AS (INSERT INTO " PR_SCHEMA ".details (identifier, details)"
+"  SELECT i, d FROM c WHERE reason IS NULL"
+"  ON CONFLICT DO NOTHING RETURNING identifier) "
+"SELECT c.ord, COALESCE(c.reason, CASE WHEN ins.identifier IS NOT NULL THEN 'imported' END), NULL::text "
+"FROM c LEFT JOIN ins ON ins.identifier = c.i";
+
+static const char details_classify[] =
+DETAILS_ROWS
+"c AS (SELECT r.*, " DETAILS_REASON " AS reason FROM r" ASKED ") "
+"SELECT c.ord, COALESCE(c.reason,"
+"  CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".details o WHERE" SAME("o.identifier", "c.i")
+"                    AND o.details = c.d) THEN 'exists'"
+"       WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".details o WHERE" SAME("o.identifier", "c.i") ")"
+"       THEN 'conflict: the identifier has other details in pict_repo'"
+"       ELSE 'new' END), NULL::text "
+"FROM c";
+
+/* ---- variants -------------------------------------------------------------- */
+
+#define VARIANT_ROWS \
+	"WITH r AS (SELECT x.ordinality::integer AS ord, pg_catalog.decode(x.h, 'hex') AS hash," \
+	"  x.v, x.i, x.a" ROWS("h text, v text, i text, a timestamptz") "), " \
+	"twice AS (SELECT i AS id FROM r GROUP BY i HAVING pg_catalog.count(*) > 1), "
+#define VARIANT_REASON \
+	"CASE WHEN" BAD_HASH("r.hash") "THEN 'hash must be 1 to " HASH_MAX_S " bytes'" \
+	" WHEN" BAD_LEN("r.v", NAME_MAX_S) "THEN 'variant must be 1 to " NAME_MAX_S " characters'" \
+	" WHEN" BAD_LEN("r.i", LONG_MAX_S) "THEN 'identifier must be 1 to " LONG_MAX_S " characters'" \
+	" WHEN r.i IN (SELECT id FROM twice) THEN 'identifier belongs to another variant of the batch'" \
+	" WHEN NOT EXISTS (SELECT 1 FROM " PR_SCHEMA ".hashes o WHERE o.hash = r.hash)" \
+	"  THEN 'its hash is not in pict_repo'" \
+	" WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".hashes o WHERE" SAME("o.identifier", "r.i") ")" \
+	"   OR EXISTS (SELECT 1 FROM " PR_SCHEMA ".hashes o WHERE" SAME("o.motion_identifier", "r.i") ")" \
+	"  THEN 'identifier belongs to a hash'" \
+	" WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".variants o WHERE" SAME("o.identifier", "r.i") \
+	"              AND (o.hash, o.variant) <> (r.hash, r.v))" \
+	"  THEN 'identifier belongs to another variant' END"
+
+static const char variant_write[] =
+VARIANT_ROWS
+"c AS (SELECT r.*, " VARIANT_REASON " AS reason FROM r), "
+"ins AS (INSERT INTO " PR_SCHEMA ".variants (hash, variant, identifier, accessed)"
+"  SELECT hash, v, i, COALESCE(a, pg_catalog.now()) FROM c WHERE reason IS NULL"
+"  ON CONFLICT DO NOTHING RETURNING hash, variant) "
+"SELECT c.ord, COALESCE(c.reason, CASE WHEN ins.hash IS NOT NULL THEN 'imported' END), NULL::text "
+"FROM c LEFT JOIN ins ON ins.hash = c.hash AND ins.variant = c.v";
+
+static const char variant_classify[] =
+VARIANT_ROWS
+"c AS (SELECT r.*, " VARIANT_REASON " AS reason FROM r" ASKED ") "
+"SELECT c.ord, COALESCE(c.reason,"
+"  CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".variants o"
+"                    WHERE o.hash = c.hash AND o.variant = c.v AND o.identifier = c.i)"
+"       THEN 'exists'"
+"       WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".variants o WHERE o.hash = c.hash AND o.variant = c.v)"
+"       THEN 'conflict: the variant is in pict_repo with another file'"
+"       ELSE 'new' END), NULL::text "
+"FROM c";
+
+/* ---- aliases --------------------------------------------------------------- */
+
+#define ALIAS_ROWS \
+	"WITH r AS (SELECT x.ordinality::integer AS ord, x.a, pg_catalog.decode(x.h, 'hex') AS hash," \
+	"  x.t" ROWS("a text, h text, t text") "), "
+#define ALIAS_REASON \
+	"CASE WHEN" BAD_LEN("r.a", NAME_MAX_S) "THEN 'alias must be 1 to " NAME_MAX_S " characters'" \
+	" WHEN" BAD_HASH("r.hash") "THEN 'hash must be 1 to " HASH_MAX_S " bytes'" \
+	" WHEN" BAD_LEN("r.t", NAME_MAX_S) "THEN 'token must be 1 to " NAME_MAX_S " characters'" \
+	" WHEN NOT EXISTS (SELECT 1 FROM " PR_SCHEMA ".hashes o WHERE o.hash = r.hash)" \
+	"  THEN 'its hash is not in pict_repo' END"
+
+static const char alias_write[] =
+ALIAS_ROWS
+"c AS (SELECT r.*, " ALIAS_REASON " AS reason FROM r), "
+"ins AS (INSERT INTO " PR_SCHEMA ".aliases (alias, hash, token)"
+"  SELECT a, hash, t FROM c WHERE reason IS NULL"
+"  ON CONFLICT DO NOTHING RETURNING alias) "
+"SELECT c.ord, COALESCE(c.reason, CASE WHEN ins.alias IS NOT NULL THEN 'imported' END), NULL::text "
+"FROM c LEFT JOIN ins ON ins.alias = c.a";
+
+static const char alias_classify[] =
+ALIAS_ROWS
+"c AS (SELECT r.*, " ALIAS_REASON " AS reason FROM r" ASKED ") "
+"SELECT c.ord, COALESCE(c.reason,"
+"  CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".aliases o"
+"                    WHERE o.alias = c.a AND o.hash = c.hash AND o.token = c.t)"
+"       THEN 'exists'"
+"       WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".aliases o WHERE o.alias = c.a)"
+"       THEN 'conflict: the alias is in pict_repo for another hash or token'"
+"       ELSE 'new' END), NULL::text "
+"FROM c";
+
+/* ---- proxies --------------------------------------------------------------- */
+
+#define PROXY_ROWS \
+	"WITH r AS (SELECT x.ordinality::integer AS ord, x.u, x.a, x.t" \
+	ROWS("u text, a text, t timestamptz") "), "
+#define PROXY_REASON \
+	"CASE WHEN" BAD_LEN("r.u", LONG_MAX_S) "THEN 'url must be 1 to " LONG_MAX_S " characters'" \
+	" WHEN" BAD_LEN("r.a", NAME_MAX_S) "THEN 'alias must be 1 to " NAME_MAX_S " characters'" \
+	" WHEN NOT EXISTS (SELECT 1 FROM " PR_SCHEMA ".aliases o WHERE o.alias = r.a)" \
+	"  THEN 'its alias is not in pict_repo' END"
+
+static const char proxy_write[] =
+PROXY_ROWS
+"c AS (SELECT r.*, " PROXY_REASON " AS reason FROM r), "
+"ins AS (INSERT INTO " PR_SCHEMA ".proxies (url, alias, accessed)"
+"  SELECT u, a, COALESCE(t, pg_catalog.now()) FROM c WHERE reason IS NULL"
+"  ON CONFLICT DO NOTHING RETURNING url) "
+"SELECT c.ord, COALESCE(c.reason, CASE WHEN ins.url IS NOT NULL THEN 'imported' END), NULL::text "
+"FROM c LEFT JOIN ins ON ins.url = c.u";
+
+static const char proxy_classify[] =
+PROXY_ROWS
+"c AS (SELECT r.*, " PROXY_REASON " AS reason FROM r" ASKED ") "
+"SELECT c.ord, COALESCE(c.reason,"
+"  CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".proxies o WHERE" SAME("o.url", "c.u")
+"                    AND o.alias = c.a) THEN 'exists'"
+"       WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".proxies o WHERE" SAME("o.url", "c.u") ")"
+"       THEN 'conflict: the URL is in pict_repo for another alias'"
+"       ELSE 'new' END), NULL::text "
+"FROM c";
+
+/* ---- settings -------------------------------------------------------------- */
+
+#define SETTING_ROWS \
+	"WITH r AS (SELECT x.ordinality::integer AS ord, x.k, pg_catalog.decode(x.v, 'hex') AS value" \
+	ROWS("k text, v text") "), "
+#define SETTING_REASON \
+	"CASE WHEN" BAD_LEN("r.k", NAME_MAX_S) "THEN 'key must be 1 to " NAME_MAX_S " characters'" \
+	" WHEN r.value IS NULL THEN 'value is missing' END"
+
+static const char setting_write[] =
+SETTING_ROWS
+"c AS (SELECT r.*, " SETTING_REASON " AS reason FROM r), "
+"ins AS (INSERT INTO " PR_SCHEMA ".settings (key, value)"
+"  SELECT k, value FROM c WHERE reason IS NULL"
+"  ON CONFLICT DO NOTHING RETURNING key) "
+"SELECT c.ord, COALESCE(c.reason, CASE WHEN ins.key IS NOT NULL THEN 'imported' END), NULL::text "
+"FROM c LEFT JOIN ins ON ins.key = c.k";
+
+static const char setting_classify[] =
+SETTING_ROWS
+"c AS (SELECT r.*, " SETTING_REASON " AS reason FROM r" ASKED ") "
+"SELECT c.ord, COALESCE(c.reason,"
+"  CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".settings o WHERE o.key = c.k AND o.value = c.value)"
+"       THEN 'exists'"
+"       WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".settings o WHERE o.key = c.k)"
+"       THEN 'conflict: the setting is in pict_repo with another value'"
+"       ELSE 'new' END), NULL::text "
+"FROM c";
+
+/* ---- store migrations ------------------------------------------------------- */
+
+#define MIGRATION_ROWS \
+	"WITH r AS (SELECT x.ordinality::integer AS ord, x.o, x.n" ROWS("o text, n text") "), "
+#define MIGRATION_REASON \
+	"CASE WHEN" BAD_LEN("r.o", LONG_MAX_S) "THEN 'old identifier must be 1 to " LONG_MAX_S " characters'" \
+	" WHEN" BAD_LEN("r.n", LONG_MAX_S) "THEN 'new identifier must be 1 to " LONG_MAX_S " characters'" \
+	" WHEN r.o = r.n THEN 'old and new identifier are the same' END"
+
+static const char migration_write[] =
+MIGRATION_ROWS
+"c AS (SELECT r.*, " MIGRATION_REASON " AS reason FROM r), "
+"ins AS (INSERT INTO " PR_SCHEMA ".store_migrations (old_identifier, new_identifier)"
+"  SELECT o, n FROM c WHERE reason IS NULL"
+"  ON CONFLICT DO NOTHING RETURNING old_identifier) "
+"SELECT c.ord, COALESCE(c.reason, CASE WHEN ins.old_identifier IS NOT NULL THEN 'imported' END),"
+"  NULL::text "
+"FROM c LEFT JOIN ins ON ins.old_identifier = c.o";
+
+static const char migration_classify[] =
+MIGRATION_ROWS
+"c AS (SELECT r.*, " MIGRATION_REASON " AS reason FROM r" ASKED ") "
+"SELECT c.ord, COALESCE(c.reason,"
+"  CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".store_migrations m"
+"                    WHERE" SAME("m.old_identifier", "c.o") "AND m.new_identifier = c.n)"
+"       THEN 'exists'"
+"       WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".store_migrations m WHERE" SAME("m.old_identifier", "c.o") ")"
+"       THEN 'conflict: the old identifier is recorded with another new one'"
+"       WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".store_migrations m WHERE" SAME("m.new_identifier", "c.n") ")"
+"       THEN 'conflict: the new identifier is the target of another migration'"
+"       ELSE 'new' END), NULL::text "
+"FROM c";
+
+/* ---- jobs ------------------------------------------------------------------ */
+
+#define JOB_ROWS \
+	"WITH r AS (SELECT x.ordinality::integer AS ord, x.id, x.q, x.j, x.k, x.t, x.m" \
+	ROWS("id uuid, q text, j jsonb, k text, t timestamptz, m integer") "), "
+#define JOB_REASON \
+	"CASE WHEN r.id IS NULL THEN 'id is missing'" \
+	" WHEN" BAD_LEN("r.q", QUEUE_MAX_S) "THEN 'queue must be 1 to " QUEUE_MAX_S " characters'" \
+	" WHEN r.j IS NULL THEN 'job is missing'" \
+	" WHEN" BAD_OPT_LEN("r.k", "512") "THEN 'unique key must be 1 to 512 characters'" \
+	" WHEN r.m < 1 THEN 'max_attempts must be at least 1' END"
+
+/* The third column names the queue of an imported runnable job, to notify. */
+static const char job_write[] =
+JOB_ROWS
+"c AS (SELECT r.*, " JOB_REASON " AS reason FROM r), "
+"ins AS (INSERT INTO " PR_SCHEMA ".job_queue (id, queue, job, unique_key, queue_time, max_attempts)"
+"  SELECT id, q, j, k, COALESCE(t, pg_catalog.now()), COALESCE(m, 5) FROM c"
+"  WHERE reason IS NULL"
+"    AND NOT EXISTS (SELECT 1 FROM " PR_SCHEMA ".imported_jobs o WHERE o.id = c.id)"
+"  ON CONFLICT DO NOTHING RETURNING id, queue), "
+"rec AS (INSERT INTO " PR_SCHEMA ".imported_jobs (id) SELECT id FROM ins) "
+"SELECT c.ord, COALESCE(c.reason, CASE WHEN ins.id IS NOT NULL THEN 'imported' END), ins.queue "
+"FROM c LEFT JOIN ins ON ins.id = c.id";
+
+static const char job_classify[] =
+JOB_ROWS
+"c AS (SELECT r.*, " JOB_REASON " AS reason FROM r" ASKED ") "
+"SELECT c.ord, COALESCE(c.reason,"
+"  CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".imported_jobs o WHERE o.id = c.id)"
+"       THEN 'exists'"
+"       WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".job_queue o WHERE o.id = c.id)"
+"         OR EXISTS (SELECT 1 FROM " PR_SCHEMA ".dead_jobs o WHERE o.id = c.id)"
+"       THEN 'conflict: a job with this id is in pict_repo'"
+"       WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".job_queue o"
+"                    WHERE o.queue = c.q AND o.unique_key = c.k)"
+"       THEN 'conflict: its unique key is taken by a job in the queue'"
+"       ELSE 'new' END), NULL::text "
+"FROM c";
+
+/* ---- the function ----------------------------------------------------------- */
+
+typedef struct ImportKind
+{
+	const char *name;
+	const char *write_sql;
+	const char *classify_sql;
+} ImportKind;
+
+static const ImportKind kinds[] = {
+	{"hash", hash_write, hash_classify},
+	{"details", details_write, details_classify},
+	{"variant", variant_write, variant_classify},
+	{"alias", alias_write, alias_classify},
+	{"proxy", proxy_write, proxy_classify},
+	{"setting", setting_write, setting_classify},
+	{"migration", migration_write, migration_classify},
+	{"job", job_write, job_classify},
+};
+
+#define NKINDS lengthof(kinds)
+
+static PrPlan write_plans[NKINDS];
+static PrPlan classify_plans[NKINDS];
+
+static const Oid write_types[] = {JSONBOID};
+static const Oid classify_types[] = {JSONBOID, INT4ARRAYOID};
+
+/* Return the index in kinds of argument argno; 22023 for an unknown kind. */
+static int
+KindArg(FunctionCallInfo fcinfo, int argno)
+{
+	char	   *name = text_to_cstring(PrTextArg(fcinfo, argno, "kind", 1, 32));
+
+	for (int k = 0; k < (int) NKINDS; k++)
+		if (strcmp(name, kinds[k].name) == 0)
+			return k;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("kind must be one of hash, details, variant, alias, proxy, setting, migration, job"),
+			 errdetail("The kind is \"%s\".", name)));
+	return -1;					/* not reached */
+}
+
+/*
+ * Import a batch of rows of one kind (dry_run: only tell what would
+ * happen); returns one (ord, outcome) per input row, in input order.
+ */
+PG_FUNCTION_INFO_V1(pict_repo_import_pictrs);
+Datum
+pict_repo_import_pictrs(PG_FUNCTION_ARGS)
+{
+	int			k = KindArg(fcinfo, 0);
+	Jsonb	   *rows;
+	bool		dry_run;
+	int			n;
+	Datum	   *outcomes;
+	bool	   *known;
+	Datum	   *ask;
+	int			nask = 0;
+	Datum		values[2];
+	char		nulls[2] = {' ', ' '};
+
+	PrRequireArg(fcinfo, 1, "rows");
+	rows = PG_GETARG_JSONB_P(1);
+	if (!JB_ROOT_IS_ARRAY(rows) || JB_ROOT_IS_SCALAR(rows))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("rows must be a JSON array of objects")));
+	n = (int) JB_ROOT_COUNT(rows);
+	if (n > PR_LIM_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("rows must not hold more than %d rows", PR_LIM_MAX),
+				 errdetail("rows holds %d.", n)));
+	PrRequireArg(fcinfo, 2, "dry_run");
+	dry_run = PG_GETARG_BOOL(2);
+
+	PrMaterialize(fcinfo);
+	if (n == 0)
+		PG_RETURN_NULL();
+	outcomes = palloc0(sizeof(Datum) * n);
+	known = palloc0(sizeof(bool) * n);
+	ask = palloc(sizeof(Datum) * n);
+	values[0] = JsonbPGetDatum(rows);
+
+	PrConnect();
+	if (!dry_run)
+	{
+		int			got = PrExec(&write_plans[k], kinds[k].write_sql, 1, write_types,
+								 values, NULL, false, 0, SPI_OK_SELECT);
+
+		for (int row = 0; row < got; row++)
+		{
+			bool		isnull;
+			int			ord = DatumGetInt32(PrGetDatum(row, 1, &isnull));
+			Datum		queue;
+
+			if (ord < 1 || ord > n)
+				elog(ERROR, "import_pictrs: row %d out of range", ord);
+			outcomes[ord - 1] = PrCopyResult(row, 2, &isnull);
+			known[ord - 1] = !isnull;
+			queue = PrGetDatum(row, 3, &isnull);
+			if (!isnull)
+				PrNotifyQueue(queue);
+		}
+		for (int i = 0; i < n; i++)
+			if (!known[i])
+				ask[nask++] = Int32GetDatum(i + 1);
+	}
+
+	if (dry_run || nask > 0)
+	{
+		int			got;
+
+		if (dry_run)
+			nulls[1] = 'n';
+		else
+			values[1] = PointerGetDatum(construct_array(ask, nask, INT4OID, sizeof(int32),
+														true, TYPALIGN_INT));
+		got = PrExec(&classify_plans[k], kinds[k].classify_sql, 2, classify_types,
+					 values, nulls, false, 0, SPI_OK_SELECT);
+		for (int row = 0; row < got; row++)
+		{
+			bool		isnull;
+			int			ord = DatumGetInt32(PrGetDatum(row, 1, &isnull));
+
+			if (ord < 1 || ord > n)
+				elog(ERROR, "import_pictrs: row %d out of range", ord);
+			outcomes[ord - 1] = PrCopyResult(row, 2, &isnull);
+			known[ord - 1] = !isnull;
+		}
+	}
+	PrFinish();
+
+	for (int i = 0; i < n; i++)
+	{
+		Datum		out[2];
+		bool		out_nulls[2] = {false, false};
+
+		out[0] = Int32GetDatum(i + 1);
+		out[1] = known[i] ? outcomes[i] : CStringGetTextDatum("not imported: changed concurrently");
+		PrPutRow(fcinfo, out, out_nulls);
+	}
+	PG_RETURN_NULL();
+}

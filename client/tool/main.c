@@ -37,6 +37,7 @@ static const Subcommand subcommands[] = {
 	{"cleanup-hash", cmd_cleanup_hash, "delete a hash, print the identifiers to delete"},
 	{"dead", cmd_dead, "list or retry dead jobs"},
 	{"maintenance", cmd_maintenance, "run one maintenance pass"},
+	{"import-pict-rs", cmd_import_pictrs, "move a pict-rs 0.5 repository into pict_repo"},
 	{NULL, NULL, NULL}
 };
 
@@ -58,7 +59,7 @@ usage(FILE *out)
 			"\n"
 			"Subcommands:\n", progname);
 	for (const Subcommand *s = subcommands; s->name; s++)
-		fprintf(out, "  %-14s %s\n", s->name, s->summary);
+		fprintf(out, "  %-15s %s\n", s->name, s->summary);
 	fprintf(out,
 			"\n"
 			"Run '%s SUBCOMMAND --help' for the options of a subcommand.\n"
@@ -66,7 +67,8 @@ usage(FILE *out)
 			"Exit status:\n"
 			"  0  success\n"
 			"  1  nothing done: a conflict, a duplicate unique key, an unknown id or\n"
-			"     hash, aliases still pointing at a hash\n"
+			"     hash, aliases still pointing at a hash; import-pict-rs: rows it\n"
+			"     could not import\n"
 			"  2  usage error, or input the server rejected as invalid (SQLSTATE 22xxx)\n"
 			"  3  server or connection error (or a failed write to stdout)\n"
 			"Errors go to stderr as \"pict-repo: WHAT: SQLSTATE: message\".\n",

@@ -44,6 +44,7 @@ int			cmd_hashes(int argc, char **argv);
 int			cmd_cleanup_hash(int argc, char **argv);
 int			cmd_dead(int argc, char **argv);
 int			cmd_maintenance(int argc, char **argv);
+int			cmd_import_pictrs(int argc, char **argv);
 
 /* main.c: helpers */
 pr_conn    *tool_connect(int *exit_code);

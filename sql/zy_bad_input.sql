@@ -97,6 +97,14 @@ INSERT INTO bad.sample VALUES
     (NULL, NULL, 'interval', $$interval '1 minute'$$),
     (NULL, NULL, 'boolean', 'false');
 
+-- 1.3, pict-rs drop-in: a batch of one valid row, and the bound of a page.
+INSERT INTO bad.sample VALUES
+    ('import_pictrs', 'kind', 'text', $$'hash'$$),
+    ('import_pictrs', 'rows', 'jsonb',
+     $$'[{"h": "b1", "i": "bad/import", "c": "2024-01-01 00:00:00+00"}]'::jsonb$$),
+    (NULL, 'bound_hash', 'bytea', $$'\xb0'::bytea$$),
+    (NULL, 'bound_created', 'timestamp with time zone', $$'2024-01-01 00:00:00+00'::timestamptz$$);
+
 -- Bad values: by type, plus some by argument name.
 CREATE TABLE bad.value (arg text, typ text, label text, expr text NOT NULL, ord int);
 INSERT INTO bad.value VALUES
@@ -163,6 +171,11 @@ INSERT INTO bad.value VALUES
     (NULL, 'interval', 'negative', $$interval '-1 second'$$, 2),
     (NULL, 'interval', '1000000 years', $$interval '1000000 years'$$, 3),
     (NULL, 'boolean', 'NULL', 'NULL::boolean', 1);
+-- 1.3, pict-rs drop-in.
+INSERT INTO bad.value VALUES
+    ('kind', 'text', 'unknown', $$'no-such'$$, 5),
+    ('rows', 'jsonb', 'not an array', $$'{"a": 1}'::jsonb$$, 3),
+    ('rows', 'jsonb', 'not objects', $$'[1]'::jsonb$$, 4);
 
 -- ---- the machinery --------------------------------------------------------
 -- The functions under test: members of the extension.

@@ -211,6 +211,7 @@ main(int argc, char **argv)
 	test_batch_commits();
 	test_waits();
 	test_worker();
+	test_pictrs();
 
 	if (admin)
 		pr_finish(admin);

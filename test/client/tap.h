@@ -62,5 +62,6 @@ void		test_batches(void);
 void		test_batch_commits(void);
 void		test_waits(void);
 void		test_worker(void);
+void		test_pictrs(void);
 
 #endif

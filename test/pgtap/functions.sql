@@ -118,6 +118,13 @@ INSERT INTO expected_functions VALUES
 -- 1.3: storage tiers.
 
 -- 1.3: pict-rs drop-in.
+INSERT INTO expected_functions VALUES
+    ('hashes and variants', 'hash_created_at', 's'),
+    ('hashes and variants', 'hash_page_bound', 's'),
+    ('hashes and variants', 'variant_processing', 's'),
+    ('job queue', 'abort_job', 'v'),
+    ('pict-rs import', 'import_pictrs', 'v');
+-- (its reason and signatures follow the tables they go in, below)
 
 
 -- Why the functions of a section are SECURITY DEFINER (set in
@@ -306,6 +313,26 @@ INSERT INTO expected_signatures (name, args, arguments, result) VALUES
      'from_queue text DEFAULT NULL::text, lim integer DEFAULT 100, after_id uuid DEFAULT NULL::uuid',
      'TABLE(id uuid, queue text, job jsonb, attempts integer, last_error text, '
      'died_at timestamp with time zone)');
+-- 1.3: pict-rs drop-in: the reason of its section and its signatures.
+INSERT INTO security_definer VALUES
+    ('pict-rs import',
+     'writes every repository table and imported_jobs, checking every row as the single-row functions do');
+INSERT INTO expected_signatures (name, args, arguments, result) VALUES
+    ('hash_created_at', '{bytea}', 'hash bytea', 'timestamp with time zone'),
+    ('hash_page_bound', '{timestamptz,bytea,integer,boolean,boolean}',
+     'bound_created timestamp with time zone, bound_hash bytea, lim integer DEFAULT 100, '
+     'newer boolean DEFAULT false, inclusive boolean DEFAULT true',
+     'TABLE(hash bytea, created_at timestamp with time zone)'),
+    ('variant_processing', '{bytea,text}', 'hash bytea, variant text', 'boolean'),
+    ('abort_job', '{uuid,uuid,text}', 'id uuid, worker uuid, error text DEFAULT NULL::text', 'boolean'),
+    ('import_pictrs', '{text,jsonb,boolean}', 'kind text, rows jsonb, dry_run boolean DEFAULT false',
+     'TABLE(ord integer, outcome text)');
+-- relate_details gains replace and tells whether it wrote.
+UPDATE expected_signatures
+   SET args = '{text,jsonb,boolean}',
+       arguments = 'identifier text, details jsonb, replace boolean DEFAULT true',
+       result = 'boolean'
+ WHERE name = 'relate_details';
 
 -- The functions of the extension, from the catalog.
 CREATE TEMP TABLE actual_functions AS

@@ -49,6 +49,13 @@ INSERT INTO expected_tables VALUES
     -- 1.3: the key of the notification tags.  Not dumped: a restored
     -- database makes a secret of its own.
     (13, 'notify_secret',    '{id}',             false);
+-- 1.3, pict-rs drop-in: when maintenance last ran (transient: claims read
+-- it to requeue stale jobs themselves when no pass ran lately), and the
+-- jobs import_pictrs brought in (kept, so a restore never imports them
+-- again).
+INSERT INTO expected_tables VALUES
+    (14, 'maintenance_state', '{id}',            false),
+    (15, 'imported_jobs',     '{id}',            true);
 
 -- Every column, in table order: type as format_type() spells it, NOT NULL,
 -- UNIQUE on its own.
@@ -141,6 +148,12 @@ INSERT INTO expected_columns (tab, col, typ, not_null, is_unique) VALUES
     ('queue_stats', 'run_time', 'interval', true, false),
     ('notify_secret', 'id', 'integer', true, false),
     ('notify_secret', 'secret', 'bytea', true, false);
+-- 1.3, pict-rs drop-in.
+INSERT INTO expected_columns (tab, col, typ, not_null, is_unique) VALUES
+    ('maintenance_state', 'id', 'boolean', true, false),
+    ('maintenance_state', 'last_pass', 'timestamp with time zone', true, false),
+    ('imported_jobs', 'id', 'uuid', true, false),
+    ('imported_jobs', 'imported_at', 'timestamp with time zone', true, false);
 
 -- Every foreign key: columns, referenced table and columns, ON DELETE action
 -- as pg_constraint.confdeltype spells it (a = no action, c = cascade).

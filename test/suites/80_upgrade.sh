@@ -52,6 +52,13 @@ up_sql -d pict_repo_up_old -f test/upgrade/data.sql >"$up_dir/data-after.txt" 2>
     diff -u "$up_dir/data-before.txt" "$up_dir/data-after.txt" >"$up_dir/data.diff"
 up_check $? "the rows changed in the update: $(head -n 30 "$up_dir/data.diff" "$up_dir/data-before.txt")"
 
+# The tables of the pict-rs drop-in (1.3) start empty: no pass recorded
+# yet, no job imported.
+got=$(up_sql -d pict_repo_up_old -c "SELECT (SELECT count(*) FROM pict_repo.maintenance_state)
+                                          + (SELECT count(*) FROM pict_repo.imported_jobs)" 2>&1)
+[ "$got" = "0" ]
+up_check $? "maintenance_state and imported_jobs after the update: $got"
+
 up_sql -d pict_repo_up_new -c "CREATE EXTENSION pict_repo" >"$up_dir/new.log" 2>&1
 up_check $? "fresh install: $(cat "$up_dir/new.log")"
 up_sql -d pict_repo_up_old -f test/upgrade/catalog.sql >"$up_dir/catalog-updated.txt" 2>&1
@@ -70,7 +77,9 @@ got=$(up_sql -d pict_repo_up_old -c "SELECT pict_repo.alias_hash('one.png') = '\
         AND pict_repo.related('https://example.com/one.png') = 'one.png'
         AND pict_repo.is_migrated('up/old.png')
         AND pict_repo.queue_length('up-q') >= 1
-        AND pict_repo.retry_dead_job((SELECT id FROM pict_repo.list_dead_jobs('up-dead')))" 2>&1)
+        AND pict_repo.retry_dead_job((SELECT id FROM pict_repo.list_dead_jobs('up-dead')))
+        AND pict_repo.hash_created_at('\x01') IS NOT NULL
+        AND NOT pict_repo.relate_details('up/1.png', '{}', false)" 2>&1)
 [ "$got" = "t" ]
 up_check $? "the API on the updated data: $got"
 

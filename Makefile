@@ -111,12 +111,16 @@ soak: deps
 # bench/results/latest.md (the peers add 8-10 minutes on two cores);
 # `make bench-quick` is the same at a small scale.  Neither is part of
 # `make test`, which needs nothing of them.
-.PHONY: bench bench-quick bench-clean
+# `make bench-pictrs` runs bench/pictrs.sh (the pict-rs import and the
+# claim path's stale-job check).
+.PHONY: bench bench-quick bench-pictrs bench-clean
 clean: bench-clean
 bench: deps
 	@bash bench/run.sh
 bench-quick: deps
 	@bash bench/run.sh --quick
+bench-pictrs: deps
+	@bash bench/pictrs.sh
 bench-clean:
 	$(MAKE) -C bench clean
 # --- end bench ---

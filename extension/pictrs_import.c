@@ -34,6 +34,7 @@
 #include "queue.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/jsonb.h"
 
 #define LONG_MAX_S	CppAsString2(PR_LONG_MAX)
@@ -404,6 +405,7 @@ pict_repo_import_pictrs(PG_FUNCTION_ARGS)
 	int			nask = 0;
 	Datum		values[2];
 	char		nulls[2] = {' ', ' '};
+	int			nestlevel;
 
 	PrRequireArg(fcinfo, 1, "rows");
 	rows = PG_GETARG_JSONB_P(1);
@@ -429,6 +431,13 @@ pict_repo_import_pictrs(PG_FUNCTION_ARGS)
 	values[0] = JsonbPGetDatum(rows);
 
 	PrConnect();
+
+	/*
+	 * Index probes per row, whatever the size of the tables when the plan
+	 * was made: a hashed subplan over a whole table (which the planner
+	 * picks while it is small) would read all of it for every batch.
+	 */
+	nestlevel = PlanOrderedScan();
 	if (!dry_run)
 	{
 		int			got = PrExec(&write_plans[k], kinds[k].write_sql, 1, write_types,
@@ -475,6 +484,7 @@ pict_repo_import_pictrs(PG_FUNCTION_ARGS)
 			known[ord - 1] = !isnull;
 		}
 	}
+	AtEOXact_GUC(true, nestlevel);
 	PrFinish();
 
 	for (int i = 0; i < n; i++)

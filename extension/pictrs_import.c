@@ -371,6 +371,26 @@ static PrPlan classify_plans[NKINDS];
 static const Oid write_types[] = {JSONBOID};
 static const Oid classify_types[] = {JSONBOID, INT4ARRAYOID};
 
+/* Whether a jsonb value is an array whose elements are all objects. */
+static bool
+IsArrayOfObjects(Jsonb *jb)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+
+	if (!JB_ROOT_IS_ARRAY(jb) || JB_ROOT_IS_SCALAR(jb))
+		return false;
+	it = JsonbIteratorInit(&jb->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_ELEM &&
+			!(v.type == jbvBinary && JsonContainerIsObject(v.val.binary.data)))
+			return false;
+	}
+	return true;
+}
+
 /* Return the index in kinds of argument argno; 22023 for an unknown kind. */
 static int
 KindArg(FunctionCallInfo fcinfo, int argno)
@@ -409,7 +429,7 @@ pict_repo_import_pictrs(PG_FUNCTION_ARGS)
 
 	PrRequireArg(fcinfo, 1, "rows");
 	rows = PG_GETARG_JSONB_P(1);
-	if (!JB_ROOT_IS_ARRAY(rows) || JB_ROOT_IS_SCALAR(rows))
+	if (!IsArrayOfObjects(rows))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("rows must be a JSON array of objects")));

@@ -194,6 +194,7 @@ SELECT regress.error_of($$SELECT pict_repo.retry_dead_job(NULL)$$);
 SELECT regress.error_of($$SELECT pict_repo.cancel_job(NULL)$$);
 SELECT regress.error_of($$SELECT pict_repo.queue_length('')$$);
 SELECT regress.error_of($$SELECT pict_repo.queue_length(repeat('q', 65))$$);
+-- 1.3: a NULL queue means every queue (sql/pictrs.sql), no error.
 SELECT regress.error_of($$SELECT pict_repo.average_time_to_completion(NULL, now(), now())$$);
 SELECT regress.error_of($$SELECT pict_repo.average_time_to_completion('q', NULL, now())$$);
 SELECT regress.error_of($$SELECT pict_repo.average_time_to_completion('q', now(), NULL)$$);

@@ -90,9 +90,9 @@ INSERT INTO calls (call, expected) VALUES
     ($$pict_repo.set_setting('tap.key', NULL)$$, ARRAY['ERROR 22023']),
 
     -- details
-    ($$pict_repo.relate_details('tap/a.png', '{"width": 640, "height": 480, "format": "png"}')$$, ARRAY['']),
+    ($$pict_repo.relate_details('tap/a.png', '{"width": 640, "height": 480, "format": "png"}')$$, ARRAY['true']),
     ($$pict_repo.details('tap/a.png')$$, ARRAY['{"width": 640, "format": "png", "height": 480}']),
-    ($$pict_repo.relate_details('tap/a.png', '{"width": 1}')$$, ARRAY['']),
+    ($$pict_repo.relate_details('tap/a.png', '{"width": 1}')$$, ARRAY['true']),
     ($$pict_repo.details('tap/a.png')$$, ARRAY['{"width": 1}']),
     ($$pict_repo.details('tap/b.png')$$, ARRAY[NULL]),
     ($$pict_repo.cleanup_details('tap/a.png')$$, ARRAY['true']),
@@ -111,7 +111,7 @@ INSERT INTO calls (call, expected) VALUES
     ($$pict_repo.is_continuing_migration()$$, ARRAY['true']),
     ($$pict_repo.clear_migrations()$$, ARRAY['1']),
     ($$pict_repo.is_continuing_migration()$$, ARRAY['false']),
-    ($$pict_repo.relate_details('tap/orig.png', '{"w": 1}')$$, ARRAY['']),
+    ($$pict_repo.relate_details('tap/orig.png', '{"w": 1}')$$, ARRAY['true']),
     ($$pict_repo.migrate_identifier('tap/orig.png', 'tap/new.png')$$, ARRAY['2']),
     ($$pict_repo.migrate_identifier('tap/motion.mp4', 'tap/motion2.mp4')$$, ARRAY['1']),
     ($$pict_repo.migrate_identifier('tap/thumb.png', 'tap/thumb2.png')$$, ARRAY['1']),
@@ -228,7 +228,7 @@ INSERT INTO calls (call, expected) VALUES
     ($$pict_repo.variant_identifier('\x0c01', 'thumb')$$, ARRAY['tap/c1-thumb.png']),
     ($$pict_repo.variant_identifier('\x0c01', 'none')$$, ARRAY[NULL]),
     ($$pict_repo.variant_identifier('\x0c01', NULL)$$, ARRAY['ERROR 22023']),
-    ($$pict_repo.relate_details('tap/c1-small.png', '{"w": 2}')$$, ARRAY['']),
+    ($$pict_repo.relate_details('tap/c1-small.png', '{"w": 2}')$$, ARRAY['true']),
     ($$pict_repo.remove_variant('\x0c01', 'small')$$, ARRAY['tap/c1-small.png']),
     ($$pict_repo.details('tap/c1-small.png')$$, ARRAY[NULL]),
     ($$pict_repo.remove_variant('\x0c01', 'small')$$, ARRAY[NULL]),
@@ -282,7 +282,7 @@ INSERT INTO calls (call, expected) VALUES
     ($$pict_repo.cleanup_hash('\x0c03', true)$$, ARRAY['tap/c3.png']),
     ($$pict_repo.alias_hash('tap-c3.png')$$, ARRAY[NULL]),
     ($$pict_repo.details('tap/c3.png')$$, ARRAY[NULL]),
-    ($$pict_repo.relate_details('tap/c1-thumb.png', '{"w": 1}')$$, ARRAY['']),
+    ($$pict_repo.relate_details('tap/c1-thumb.png', '{"w": 1}')$$, ARRAY['true']),
     ($$pict_repo.cleanup_hash('\x0c01')$$, ARRAY['tap/c1b.png', 'tap/c1.mp4', 'tap/c1-thumb.png']),
     ($$pict_repo.details('tap/c1-thumb.png')$$, ARRAY[NULL]),
     ($$(SELECT pg_catalog.count(*) FROM pict_repo.variant_locks)$$, ARRAY['0']),
@@ -544,7 +544,13 @@ INSERT INTO calls (call, expected) VALUES
         ARRAY[NULL]),
     ($$pict_repo.average_time_to_completion('tap.q', pg_catalog.now(), pg_catalog.now() OPERATOR(pg_catalog.-) interval '1 second')$$,
         ARRAY['ERROR 22023']),
-    ($$pict_repo.average_time_to_completion(NULL, pg_catalog.now(), pg_catalog.now())$$, ARRAY['ERROR 22023']),
+    -- 1.3: a NULL queue means every queue (nothing two hours ago), and
+    -- the times are still checked.
+    ($$pict_repo.average_time_to_completion(NULL, pg_catalog.now() OPERATOR(pg_catalog.-) interval '2 hours',
+                                            pg_catalog.now() OPERATOR(pg_catalog.-) interval '1 hour')$$,
+        ARRAY[NULL]),
+    ($$pict_repo.average_time_to_completion(NULL, pg_catalog.now(), pg_catalog.now() OPERATOR(pg_catalog.-) interval '1 second')$$,
+        ARRAY['ERROR 22023']),
     ($$pict_repo.average_time_to_completion('tap.q', pg_catalog.now(), NULL)$$, ARRAY['ERROR 22023']),
 
     -- cancel_job: waiting jobs

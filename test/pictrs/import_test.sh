@@ -152,6 +152,13 @@ for _ in $(seq 1 600); do
 done
 kill -KILL "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
+# The batch in flight may still commit after its client died: wait until
+# the import's backend is gone before counting.
+for _ in $(seq 1 300); do
+    [ "$(sql -c "SELECT count(*) FROM pg_stat_activity
+                 WHERE datname = 'pict_repo_import_killed' AND usename = '$APP'")" = 0 ] && break
+    sleep 0.1
+done
 killed_at=$(sql -d pict_repo_import_killed -c "SELECT pict_repo.hash_count()")
 check "SIGKILL once some batches committed ($killed_at of 3000 hashes in)" \
     test "$killed_at" -ge 500 -a "$killed_at" -lt 3000

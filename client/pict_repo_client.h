@@ -663,6 +663,15 @@ int			pr_ingest_batch(pr_conn *conn, const pr_ingest_item *items,
  */
 int			pr_import_pictrs(pr_conn *conn, const char *kind, const char *rows_json,
 							 bool dry_run, pr_strings **outcomes, pr_error *err);
+/*
+ * The same in two steps, so the caller prepares the next batch while the
+ * server writes this one: pr_import_pictrs_send() sends the batch without
+ * waiting; pr_import_pictrs_receive() waits for it and returns its outcomes
+ * (the connection takes no other call in between).
+ */
+int			pr_import_pictrs_send(pr_conn *conn, const char *kind, const char *rows_json,
+								  bool dry_run, pr_error *err);
+int			pr_import_pictrs_receive(pr_conn *conn, pr_strings **outcomes, pr_error *err);
 
 /* ---- maintenance ---------------------------------------------------------- */
 

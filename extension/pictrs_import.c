@@ -58,8 +58,29 @@
 #define SAME(col, val) \
 	" (" PR_SCHEMA ".text_digest(" col ") = " PR_SCHEMA ".text_digest(" val ") AND " col " = " val ") "
 
-/* Only the rows asked for by $2 (NULL: all): the classifying statement. */
-#define ASKED " WHERE $2::integer[] IS NULL OR r.ord = ANY ($2)"
+/*
+ * The two statements of a kind, from its parts:
+ *	rows		WITH r AS (the batch, typed, with ord) [, helper CTEs]
+ *	same		true when pict_repo holds the row of r as it is ("exists");
+ *				tested first, so a second run costs one probe per row
+ *	reason		CASE ... END: why the row of r cannot be imported, or NULL
+ *	insert		the INSERT of the rows of c whose reason is NULL, returning
+ *				the key (and, for jobs, the queue to notify)
+ *	joined		how ins matches c
+ *	conflict	for a row that is neither the same nor bad: "conflict: ..."
+ *				when its key is taken, else "new"
+ */
+#define WRITE_SQL(rows, same, reason, insert, joined, notify) \
+	rows ", " \
+	"c AS (SELECT r.*, CASE WHEN " same " THEN 'exists' ELSE " reason " END AS reason FROM r), " \
+	"ins AS (" insert ") " \
+	"SELECT c.ord, COALESCE(c.reason, CASE WHEN ins.k IS NOT NULL THEN 'imported' END), " \
+	notify " FROM c LEFT JOIN ins ON " joined
+
+#define CLASSIFY_SQL(rows, same, reason, conflict) \
+	rows " " \
+	"SELECT r.ord, CASE WHEN " same " THEN 'exists' ELSE COALESCE(" reason ", " conflict ") END," \
+	" NULL::text FROM r WHERE $2::integer[] IS NULL OR r.ord = ANY ($2)"
 
 /* ---- hashes ---------------------------------------------------------------- */
 
@@ -68,7 +89,10 @@
 	"  x.i, x.m, x.b, x.c" \
 	ROWS("h text, i text, m text, b text, c timestamptz") "), " \
 	"ids AS (SELECT ord, i AS id FROM r UNION ALL SELECT ord, m FROM r WHERE m IS NOT NULL), " \
-	"twice AS (SELECT id FROM ids GROUP BY id HAVING pg_catalog.count(DISTINCT ord) > 1), "
+	"twice AS (SELECT id FROM ids GROUP BY id HAVING pg_catalog.count(DISTINCT ord) > 1)"
+#define HASH_SAME \
+	"EXISTS (SELECT 1 FROM " PR_SCHEMA ".hashes o WHERE o.hash = r.hash" \
+	"        AND o.identifier = r.i AND o.motion_identifier IS NOT DISTINCT FROM r.m)"
 #define HASH_REASON \
 	"CASE WHEN" BAD_HASH("r.hash") "THEN 'hash must be 1 to " HASH_MAX_S " bytes'" \
 	" WHEN" BAD_LEN("r.i", LONG_MAX_S) "THEN 'identifier must be 1 to " LONG_MAX_S " characters'" \
@@ -86,62 +110,51 @@
 	" WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".variants o WHERE" SAME("o.identifier", "r.i") ")" \
 	"   OR EXISTS (SELECT 1 FROM " PR_SCHEMA ".variants o WHERE" SAME("o.identifier", "r.m") ")" \
 	"  THEN 'identifier belongs to a variant' END"
+#define HASH_CONFLICT \
+	"CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".hashes o WHERE o.hash = r.hash)" \
+	" THEN 'conflict: the hash is in pict_repo with other files' ELSE 'new' END"
 
 static const char hash_write[] =
-HASH_ROWS
-"c AS (SELECT r.*, " HASH_REASON " AS reason FROM r), "
-"ins AS (INSERT INTO " PR_SCHEMA ".hashes (hash, identifier, motion_identifier, blurhash, created_at)"
-"  SELECT hash, i, m, b, c FROM c WHERE reason IS NULL"
-"  ON CONFLICT DO NOTHING RETURNING hash) "
-"SELECT c.ord, COALESCE(c.reason, CASE WHEN ins.hash IS NOT NULL THEN 'imported' END), NULL::text "
-"FROM c LEFT JOIN ins ON ins.hash = c.hash";
-
+WRITE_SQL(HASH_ROWS, HASH_SAME, HASH_REASON,
+		  "INSERT INTO " PR_SCHEMA ".hashes (hash, identifier, motion_identifier, blurhash, created_at)"
+		  " SELECT hash, i, m, b, c FROM c WHERE reason IS NULL"
+		  " ON CONFLICT DO NOTHING RETURNING hash AS k",
+		  "ins.k = c.hash", "NULL::text");
 static const char hash_classify[] =
-HASH_ROWS
-"c AS (SELECT r.*, " HASH_REASON " AS reason FROM r" ASKED ") "
-"SELECT c.ord, COALESCE(c.reason,"
-"  CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".hashes o WHERE o.hash = c.hash"
-"                    AND o.identifier = c.i AND o.motion_identifier IS NOT DISTINCT FROM c.m)"
-"       THEN 'exists'"
-"       WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".hashes o WHERE o.hash = c.hash)"
-"       THEN 'conflict: the hash is in pict_repo with other files'"
-"       ELSE 'new' END), NULL::text "
-"FROM c";
+CLASSIFY_SQL(HASH_ROWS, HASH_SAME, HASH_REASON, HASH_CONFLICT);
 
 /* ---- details --------------------------------------------------------------- */
 
 #define DETAILS_ROWS \
-	"WITH r AS (SELECT x.ordinality::integer AS ord, x.i, x.d" ROWS("i text, d jsonb") "), "
+	"WITH r AS (SELECT x.ordinality::integer AS ord, x.i, x.d" ROWS("i text, d jsonb") ")"
+#define DETAILS_SAME \
+	"EXISTS (SELECT 1 FROM " PR_SCHEMA ".details o WHERE" SAME("o.identifier", "r.i") \
+	"        AND o.details = r.d)"
 #define DETAILS_REASON \
 	"CASE WHEN" BAD_LEN("r.i", LONG_MAX_S) "THEN 'identifier must be 1 to " LONG_MAX_S " characters'" \
 	" WHEN r.d IS NULL THEN 'details are missing' END"
+#define DETAILS_CONFLICT \
+	"CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".details o WHERE" SAME("o.identifier", "r.i") ")" \
+	" THEN 'conflict: the identifier has other details in pict_repo' ELSE 'new' END"
 
 static const char details_write[] =
-DETAILS_ROWS
-"c AS (SELECT r.*, " DETAILS_REASON " AS reason FROM r), "
-"ins AS (INSERT INTO " PR_SCHEMA ".details (identifier, details)"
-"  SELECT i, d FROM c WHERE reason IS NULL"
-"  ON CONFLICT DO NOTHING RETURNING identifier) "
-"SELECT c.ord, COALESCE(c.reason, CASE WHEN ins.identifier IS NOT NULL THEN 'imported' END), NULL::text "
-"FROM c LEFT JOIN ins ON ins.identifier = c.i";
-
+WRITE_SQL(DETAILS_ROWS, DETAILS_SAME, DETAILS_REASON,
+		  "INSERT INTO " PR_SCHEMA ".details (identifier, details)"
+		  " SELECT i, d FROM c WHERE reason IS NULL"
+		  " ON CONFLICT DO NOTHING RETURNING identifier AS k",
+		  "ins.k = c.i", "NULL::text");
 static const char details_classify[] =
-DETAILS_ROWS
-"c AS (SELECT r.*, " DETAILS_REASON " AS reason FROM r" ASKED ") "
-"SELECT c.ord, COALESCE(c.reason,"
-"  CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".details o WHERE" SAME("o.identifier", "c.i")
-"                    AND o.details = c.d) THEN 'exists'"
-"       WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".details o WHERE" SAME("o.identifier", "c.i") ")"
-"       THEN 'conflict: the identifier has other details in pict_repo'"
-"       ELSE 'new' END), NULL::text "
-"FROM c";
+CLASSIFY_SQL(DETAILS_ROWS, DETAILS_SAME, DETAILS_REASON, DETAILS_CONFLICT);
 
 /* ---- variants -------------------------------------------------------------- */
 
 #define VARIANT_ROWS \
 	"WITH r AS (SELECT x.ordinality::integer AS ord, pg_catalog.decode(x.h, 'hex') AS hash," \
 	"  x.v, x.i, x.a" ROWS("h text, v text, i text, a timestamptz") "), " \
-	"twice AS (SELECT i AS id FROM r GROUP BY i HAVING pg_catalog.count(*) > 1), "
+	"twice AS (SELECT i AS id FROM r GROUP BY i HAVING pg_catalog.count(*) > 1)"
+#define VARIANT_SAME \
+	"EXISTS (SELECT 1 FROM " PR_SCHEMA ".variants o" \
+	"        WHERE o.hash = r.hash AND o.variant = r.v AND o.identifier = r.i)"
 #define VARIANT_REASON \
 	"CASE WHEN" BAD_HASH("r.hash") "THEN 'hash must be 1 to " HASH_MAX_S " bytes'" \
 	" WHEN" BAD_LEN("r.v", NAME_MAX_S) "THEN 'variant must be 1 to " NAME_MAX_S " characters'" \
@@ -155,193 +168,152 @@ DETAILS_ROWS
 	" WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".variants o WHERE" SAME("o.identifier", "r.i") \
 	"              AND (o.hash, o.variant) <> (r.hash, r.v))" \
 	"  THEN 'identifier belongs to another variant' END"
+#define VARIANT_CONFLICT \
+	"CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".variants o WHERE o.hash = r.hash AND o.variant = r.v)" \
+	" THEN 'conflict: the variant is in pict_repo with another file' ELSE 'new' END"
 
 static const char variant_write[] =
-VARIANT_ROWS
-"c AS (SELECT r.*, " VARIANT_REASON " AS reason FROM r), "
-"ins AS (INSERT INTO " PR_SCHEMA ".variants (hash, variant, identifier, accessed)"
-"  SELECT hash, v, i, COALESCE(a, pg_catalog.now()) FROM c WHERE reason IS NULL"
-"  ON CONFLICT DO NOTHING RETURNING hash, variant) "
-"SELECT c.ord, COALESCE(c.reason, CASE WHEN ins.hash IS NOT NULL THEN 'imported' END), NULL::text "
-"FROM c LEFT JOIN ins ON ins.hash = c.hash AND ins.variant = c.v";
-
+WRITE_SQL(VARIANT_ROWS, VARIANT_SAME, VARIANT_REASON,
+		  "INSERT INTO " PR_SCHEMA ".variants (hash, variant, identifier, accessed)"
+		  " SELECT hash, v, i, COALESCE(a, pg_catalog.now()) FROM c WHERE reason IS NULL"
+		  " ON CONFLICT DO NOTHING RETURNING hash AS k, variant",
+		  "ins.k = c.hash AND ins.variant = c.v", "NULL::text");
 static const char variant_classify[] =
-VARIANT_ROWS
-"c AS (SELECT r.*, " VARIANT_REASON " AS reason FROM r" ASKED ") "
-"SELECT c.ord, COALESCE(c.reason,"
-"  CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".variants o"
-"                    WHERE o.hash = c.hash AND o.variant = c.v AND o.identifier = c.i)"
-"       THEN 'exists'"
-"       WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".variants o WHERE o.hash = c.hash AND o.variant = c.v)"
-"       THEN 'conflict: the variant is in pict_repo with another file'"
-"       ELSE 'new' END), NULL::text "
-"FROM c";
+CLASSIFY_SQL(VARIANT_ROWS, VARIANT_SAME, VARIANT_REASON, VARIANT_CONFLICT);
 
 /* ---- aliases --------------------------------------------------------------- */
 
 #define ALIAS_ROWS \
 	"WITH r AS (SELECT x.ordinality::integer AS ord, x.a, pg_catalog.decode(x.h, 'hex') AS hash," \
-	"  x.t" ROWS("a text, h text, t text") "), "
+	"  x.t" ROWS("a text, h text, t text") ")"
+#define ALIAS_SAME \
+	"EXISTS (SELECT 1 FROM " PR_SCHEMA ".aliases o" \
+	"        WHERE o.alias = r.a AND o.hash = r.hash AND o.token = r.t)"
 #define ALIAS_REASON \
 	"CASE WHEN" BAD_LEN("r.a", NAME_MAX_S) "THEN 'alias must be 1 to " NAME_MAX_S " characters'" \
 	" WHEN" BAD_HASH("r.hash") "THEN 'hash must be 1 to " HASH_MAX_S " bytes'" \
 	" WHEN" BAD_LEN("r.t", NAME_MAX_S) "THEN 'token must be 1 to " NAME_MAX_S " characters'" \
 	" WHEN NOT EXISTS (SELECT 1 FROM " PR_SCHEMA ".hashes o WHERE o.hash = r.hash)" \
 	"  THEN 'its hash is not in pict_repo' END"
+#define ALIAS_CONFLICT \
+	"CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".aliases o WHERE o.alias = r.a)" \
+	" THEN 'conflict: the alias is in pict_repo for another hash or token' ELSE 'new' END"
 
 static const char alias_write[] =
-ALIAS_ROWS
-"c AS (SELECT r.*, " ALIAS_REASON " AS reason FROM r), "
-"ins AS (INSERT INTO " PR_SCHEMA ".aliases (alias, hash, token)"
-"  SELECT a, hash, t FROM c WHERE reason IS NULL"
-"  ON CONFLICT DO NOTHING RETURNING alias) "
-"SELECT c.ord, COALESCE(c.reason, CASE WHEN ins.alias IS NOT NULL THEN 'imported' END), NULL::text "
-"FROM c LEFT JOIN ins ON ins.alias = c.a";
-
+WRITE_SQL(ALIAS_ROWS, ALIAS_SAME, ALIAS_REASON,
+		  "INSERT INTO " PR_SCHEMA ".aliases (alias, hash, token)"
+		  " SELECT a, hash, t FROM c WHERE reason IS NULL"
+		  " ON CONFLICT DO NOTHING RETURNING alias AS k",
+		  "ins.k = c.a", "NULL::text");
 static const char alias_classify[] =
-ALIAS_ROWS
-"c AS (SELECT r.*, " ALIAS_REASON " AS reason FROM r" ASKED ") "
-"SELECT c.ord, COALESCE(c.reason,"
-"  CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".aliases o"
-"                    WHERE o.alias = c.a AND o.hash = c.hash AND o.token = c.t)"
-"       THEN 'exists'"
-"       WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".aliases o WHERE o.alias = c.a)"
-"       THEN 'conflict: the alias is in pict_repo for another hash or token'"
-"       ELSE 'new' END), NULL::text "
-"FROM c";
+CLASSIFY_SQL(ALIAS_ROWS, ALIAS_SAME, ALIAS_REASON, ALIAS_CONFLICT);
 
 /* ---- proxies --------------------------------------------------------------- */
 
 #define PROXY_ROWS \
 	"WITH r AS (SELECT x.ordinality::integer AS ord, x.u, x.a, x.t" \
-	ROWS("u text, a text, t timestamptz") "), "
+	ROWS("u text, a text, t timestamptz") ")"
+#define PROXY_SAME \
+	"EXISTS (SELECT 1 FROM " PR_SCHEMA ".proxies o WHERE" SAME("o.url", "r.u") "AND o.alias = r.a)"
 #define PROXY_REASON \
 	"CASE WHEN" BAD_LEN("r.u", LONG_MAX_S) "THEN 'url must be 1 to " LONG_MAX_S " characters'" \
 	" WHEN" BAD_LEN("r.a", NAME_MAX_S) "THEN 'alias must be 1 to " NAME_MAX_S " characters'" \
 	" WHEN NOT EXISTS (SELECT 1 FROM " PR_SCHEMA ".aliases o WHERE o.alias = r.a)" \
 	"  THEN 'its alias is not in pict_repo' END"
+#define PROXY_CONFLICT \
+	"CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".proxies o WHERE" SAME("o.url", "r.u") ")" \
+	" THEN 'conflict: the URL is in pict_repo for another alias' ELSE 'new' END"
 
 static const char proxy_write[] =
-PROXY_ROWS
-"c AS (SELECT r.*, " PROXY_REASON " AS reason FROM r), "
-"ins AS (INSERT INTO " PR_SCHEMA ".proxies (url, alias, accessed)"
-"  SELECT u, a, COALESCE(t, pg_catalog.now()) FROM c WHERE reason IS NULL"
-"  ON CONFLICT DO NOTHING RETURNING url) "
-"SELECT c.ord, COALESCE(c.reason, CASE WHEN ins.url IS NOT NULL THEN 'imported' END), NULL::text "
-"FROM c LEFT JOIN ins ON ins.url = c.u";
-
+WRITE_SQL(PROXY_ROWS, PROXY_SAME, PROXY_REASON,
+		  "INSERT INTO " PR_SCHEMA ".proxies (url, alias, accessed)"
+		  " SELECT u, a, COALESCE(t, pg_catalog.now()) FROM c WHERE reason IS NULL"
+		  " ON CONFLICT DO NOTHING RETURNING url AS k",
+		  "ins.k = c.u", "NULL::text");
 static const char proxy_classify[] =
-PROXY_ROWS
-"c AS (SELECT r.*, " PROXY_REASON " AS reason FROM r" ASKED ") "
-"SELECT c.ord, COALESCE(c.reason,"
-"  CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".proxies o WHERE" SAME("o.url", "c.u")
-"                    AND o.alias = c.a) THEN 'exists'"
-"       WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".proxies o WHERE" SAME("o.url", "c.u") ")"
-"       THEN 'conflict: the URL is in pict_repo for another alias'"
-"       ELSE 'new' END), NULL::text "
-"FROM c";
+CLASSIFY_SQL(PROXY_ROWS, PROXY_SAME, PROXY_REASON, PROXY_CONFLICT);
 
 /* ---- settings -------------------------------------------------------------- */
 
 #define SETTING_ROWS \
 	"WITH r AS (SELECT x.ordinality::integer AS ord, x.k, pg_catalog.decode(x.v, 'hex') AS value" \
-	ROWS("k text, v text") "), "
+	ROWS("k text, v text") ")"
+#define SETTING_SAME \
+	"EXISTS (SELECT 1 FROM " PR_SCHEMA ".settings o WHERE o.key = r.k AND o.value = r.value)"
 #define SETTING_REASON \
 	"CASE WHEN" BAD_LEN("r.k", NAME_MAX_S) "THEN 'key must be 1 to " NAME_MAX_S " characters'" \
 	" WHEN r.value IS NULL THEN 'value is missing' END"
+#define SETTING_CONFLICT \
+	"CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".settings o WHERE o.key = r.k)" \
+	" THEN 'conflict: the setting is in pict_repo with another value' ELSE 'new' END"
 
 static const char setting_write[] =
-SETTING_ROWS
-"c AS (SELECT r.*, " SETTING_REASON " AS reason FROM r), "
-"ins AS (INSERT INTO " PR_SCHEMA ".settings (key, value)"
-"  SELECT k, value FROM c WHERE reason IS NULL"
-"  ON CONFLICT DO NOTHING RETURNING key) "
-"SELECT c.ord, COALESCE(c.reason, CASE WHEN ins.key IS NOT NULL THEN 'imported' END), NULL::text "
-"FROM c LEFT JOIN ins ON ins.key = c.k";
-
+WRITE_SQL(SETTING_ROWS, SETTING_SAME, SETTING_REASON,
+		  "INSERT INTO " PR_SCHEMA ".settings (key, value)"
+		  " SELECT k, value FROM c WHERE reason IS NULL"
+		  " ON CONFLICT DO NOTHING RETURNING key AS k",
+		  "ins.k = c.k", "NULL::text");
 static const char setting_classify[] =
-SETTING_ROWS
-"c AS (SELECT r.*, " SETTING_REASON " AS reason FROM r" ASKED ") "
-"SELECT c.ord, COALESCE(c.reason,"
-"  CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".settings o WHERE o.key = c.k AND o.value = c.value)"
-"       THEN 'exists'"
-"       WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".settings o WHERE o.key = c.k)"
-"       THEN 'conflict: the setting is in pict_repo with another value'"
-"       ELSE 'new' END), NULL::text "
-"FROM c";
+CLASSIFY_SQL(SETTING_ROWS, SETTING_SAME, SETTING_REASON, SETTING_CONFLICT);
 
 /* ---- store migrations ------------------------------------------------------- */
 
 #define MIGRATION_ROWS \
-	"WITH r AS (SELECT x.ordinality::integer AS ord, x.o, x.n" ROWS("o text, n text") "), "
+	"WITH r AS (SELECT x.ordinality::integer AS ord, x.o, x.n" ROWS("o text, n text") ")"
+#define MIGRATION_SAME \
+	"EXISTS (SELECT 1 FROM " PR_SCHEMA ".store_migrations m" \
+	"        WHERE" SAME("m.old_identifier", "r.o") "AND m.new_identifier = r.n)"
 #define MIGRATION_REASON \
 	"CASE WHEN" BAD_LEN("r.o", LONG_MAX_S) "THEN 'old identifier must be 1 to " LONG_MAX_S " characters'" \
 	" WHEN" BAD_LEN("r.n", LONG_MAX_S) "THEN 'new identifier must be 1 to " LONG_MAX_S " characters'" \
 	" WHEN r.o = r.n THEN 'old and new identifier are the same' END"
+#define MIGRATION_CONFLICT \
+	"CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".store_migrations m WHERE" SAME("m.old_identifier", "r.o") ")" \
+	" THEN 'conflict: the old identifier is recorded with another new one'" \
+	" WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".store_migrations m WHERE" SAME("m.new_identifier", "r.n") ")" \
+	" THEN 'conflict: the new identifier is the target of another migration' ELSE 'new' END"
 
 static const char migration_write[] =
-MIGRATION_ROWS
-"c AS (SELECT r.*, " MIGRATION_REASON " AS reason FROM r), "
-"ins AS (INSERT INTO " PR_SCHEMA ".store_migrations (old_identifier, new_identifier)"
-"  SELECT o, n FROM c WHERE reason IS NULL"
-"  ON CONFLICT DO NOTHING RETURNING old_identifier) "
-"SELECT c.ord, COALESCE(c.reason, CASE WHEN ins.old_identifier IS NOT NULL THEN 'imported' END),"
-"  NULL::text "
-"FROM c LEFT JOIN ins ON ins.old_identifier = c.o";
-
+WRITE_SQL(MIGRATION_ROWS, MIGRATION_SAME, MIGRATION_REASON,
+		  "INSERT INTO " PR_SCHEMA ".store_migrations (old_identifier, new_identifier)"
+		  " SELECT o, n FROM c WHERE reason IS NULL"
+		  " ON CONFLICT DO NOTHING RETURNING old_identifier AS k",
+		  "ins.k = c.o", "NULL::text");
 static const char migration_classify[] =
-MIGRATION_ROWS
-"c AS (SELECT r.*, " MIGRATION_REASON " AS reason FROM r" ASKED ") "
-"SELECT c.ord, COALESCE(c.reason,"
-"  CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".store_migrations m"
-"                    WHERE" SAME("m.old_identifier", "c.o") "AND m.new_identifier = c.n)"
-"       THEN 'exists'"
-"       WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".store_migrations m WHERE" SAME("m.old_identifier", "c.o") ")"
-"       THEN 'conflict: the old identifier is recorded with another new one'"
-"       WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".store_migrations m WHERE" SAME("m.new_identifier", "c.n") ")"
-"       THEN 'conflict: the new identifier is the target of another migration'"
-"       ELSE 'new' END), NULL::text "
-"FROM c";
+CLASSIFY_SQL(MIGRATION_ROWS, MIGRATION_SAME, MIGRATION_REASON, MIGRATION_CONFLICT);
 
 /* ---- jobs ------------------------------------------------------------------ */
 
 #define JOB_ROWS \
 	"WITH r AS (SELECT x.ordinality::integer AS ord, x.id, x.q, x.j, x.k, x.t, x.m" \
-	ROWS("id uuid, q text, j jsonb, k text, t timestamptz, m integer") "), "
+	ROWS("id uuid, q text, j jsonb, k text, t timestamptz, m integer") ")"
+/* A job imported once is "exists" for ever, even after it ran. */
+#define JOB_SAME \
+	"EXISTS (SELECT 1 FROM " PR_SCHEMA ".imported_jobs o WHERE o.id = r.id)"
 #define JOB_REASON \
 	"CASE WHEN r.id IS NULL THEN 'id is missing'" \
 	" WHEN" BAD_LEN("r.q", QUEUE_MAX_S) "THEN 'queue must be 1 to " QUEUE_MAX_S " characters'" \
 	" WHEN r.j IS NULL THEN 'job is missing'" \
 	" WHEN" BAD_OPT_LEN("r.k", "512") "THEN 'unique key must be 1 to 512 characters'" \
 	" WHEN r.m < 1 THEN 'max_attempts must be at least 1' END"
+#define JOB_CONFLICT \
+	"CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".job_queue o WHERE o.id = r.id)" \
+	"        OR EXISTS (SELECT 1 FROM " PR_SCHEMA ".dead_jobs o WHERE o.id = r.id)" \
+	" THEN 'conflict: a job with this id is in pict_repo'" \
+	" WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".job_queue o WHERE o.queue = r.q AND o.unique_key = r.k)" \
+	" THEN 'conflict: its unique key is taken by a job in the queue' ELSE 'new' END"
 
-/* The third column names the queue of an imported runnable job, to notify. */
+/* The third column names the queue of an imported job, to notify. */
 static const char job_write[] =
-JOB_ROWS
-"c AS (SELECT r.*, " JOB_REASON " AS reason FROM r), "
-"ins AS (INSERT INTO " PR_SCHEMA ".job_queue (id, queue, job, unique_key, queue_time, max_attempts)"
-"  SELECT id, q, j, k, COALESCE(t, pg_catalog.now()), COALESCE(m, 5) FROM c"
-"  WHERE reason IS NULL"
-"    AND NOT EXISTS (SELECT 1 FROM " PR_SCHEMA ".imported_jobs o WHERE o.id = c.id)"
-"  ON CONFLICT DO NOTHING RETURNING id, queue), "
-"rec AS (INSERT INTO " PR_SCHEMA ".imported_jobs (id) SELECT id FROM ins) "
-"SELECT c.ord, COALESCE(c.reason, CASE WHEN ins.id IS NOT NULL THEN 'imported' END), ins.queue "
-"FROM c LEFT JOIN ins ON ins.id = c.id";
-
+WRITE_SQL(JOB_ROWS, JOB_SAME, JOB_REASON,
+		  "INSERT INTO " PR_SCHEMA ".job_queue (id, queue, job, unique_key, queue_time, max_attempts)"
+		  " SELECT id, q, j, k, COALESCE(t, pg_catalog.now()), COALESCE(m, 5) FROM c"
+		  " WHERE reason IS NULL"
+		  " ON CONFLICT DO NOTHING RETURNING id AS k, queue), "
+		  "rec AS (INSERT INTO " PR_SCHEMA ".imported_jobs (id) SELECT k FROM ins",
+		  "ins.k = c.id", "ins.queue");
 static const char job_classify[] =
-JOB_ROWS
-"c AS (SELECT r.*, " JOB_REASON " AS reason FROM r" ASKED ") "
-"SELECT c.ord, COALESCE(c.reason,"
-"  CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".imported_jobs o WHERE o.id = c.id)"
-"       THEN 'exists'"
-"       WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".job_queue o WHERE o.id = c.id)"
-"         OR EXISTS (SELECT 1 FROM " PR_SCHEMA ".dead_jobs o WHERE o.id = c.id)"
-"       THEN 'conflict: a job with this id is in pict_repo'"
-"       WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".job_queue o"
-"                    WHERE o.queue = c.q AND o.unique_key = c.k)"
-"       THEN 'conflict: its unique key is taken by a job in the queue'"
-"       ELSE 'new' END), NULL::text "
-"FROM c";
+CLASSIFY_SQL(JOB_ROWS, JOB_SAME, JOB_REASON, JOB_CONFLICT);
 
 /* ---- the function ----------------------------------------------------------- */
 
@@ -370,6 +342,27 @@ static PrPlan classify_plans[NKINDS];
 
 static const Oid write_types[] = {JSONBOID};
 static const Oid classify_types[] = {JSONBOID, INT4ARRAYOID};
+
+/*
+ * Plan the next statements for index probes, until AtEOXact_GUC(true,
+ * <the returned nest level>) (or the end of the transaction) restores the
+ * settings: without sequential scans, whatever the size of the tables when
+ * the plan was made (a scan of a whole table, which the planner picks while
+ * it is small, would read all of it for every batch), and without JIT (the
+ * statements are big, so compiling them would cost seconds per batch once
+ * a disabled path inflates their cost).
+ */
+static int
+PlanImport(void)
+{
+	int			nestlevel = NewGUCNestLevel();
+
+	(void) set_config_option("enable_seqscan", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("jit", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	return nestlevel;
+}
 
 /* Whether a jsonb value is an array whose elements are all objects. */
 static bool
@@ -452,12 +445,7 @@ pict_repo_import_pictrs(PG_FUNCTION_ARGS)
 
 	PrConnect();
 
-	/*
-	 * Index probes per row, whatever the size of the tables when the plan
-	 * was made: a hashed subplan over a whole table (which the planner
-	 * picks while it is small) would read all of it for every batch.
-	 */
-	nestlevel = PlanOrderedScan();
+	nestlevel = PlanImport();
 	if (!dry_run)
 	{
 		int			got = PrExec(&write_plans[k], kinds[k].write_sql, 1, write_types,

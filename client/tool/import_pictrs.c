@@ -611,61 +611,78 @@ build_row(Buf *b, int t, PGresult *res, int r, const char **parent)
 #undef V
 }
 
-/*
- * Send one batch of table t read from the source (res) and count the
- * outcomes; verify: a dry run that checks the rows are in pict_repo.
- * Returns EXIT_OK or the exit code of an error.
- */
-static int
-send_batch(Import *im, int t, PGresult *res, bool verify, Buf *json, BatchRow *rows)
+/* One batch: the source rows, the JSON sent for them, and which row is which. */
+typedef struct Batch
 {
-	Counts	   *c = &im->counts[t];
-	int			n = PQntuples(res);
-	int			sent = 0;
-	pr_strings *outcomes = NULL;
-	pr_error	err;
+	PGresult   *src;			/* the rows read from the source */
+	Buf			json;
+	BatchRow   *rows;			/* rows[i]: the source row of JSON element i */
+	int			sent;			/* JSON elements */
+	bool		in_flight;		/* sent, its outcomes not read yet */
+} Batch;
 
-	json->len = 0;
-	buf_str(json, "[");
+/*
+ * Turn the source rows of b into the JSON of one import_pictrs batch; rows
+ * that cannot be sent are rejected here (not when verifying: they were).
+ */
+static void
+build_batch(Import *im, int t, Batch *b, bool verify)
+{
+	int			n = PQntuples(b->src);
+
+	b->sent = 0;
+	b->json.len = 0;
+	buf_str(&b->json, "[");
 	for (int r = 0; r < n; r++)
 	{
-		size_t		mark = json->len;
+		size_t		mark = b->json.len;
 		const char *parent;
 		const char *why;
 
-		if (sent > 0)
-			buf_str(json, ",");
-		why = build_row(json, t, res, r, &parent);
+		if (b->sent > 0)
+			buf_str(&b->json, ",");
+		why = build_row(&b->json, t, b->src, r, &parent);
 		if (why)
 		{
-			json->len = mark;
-			json->data[mark] = '\0';
+			b->json.len = mark;
+			b->json.data[mark] = '\0';
 			if (!verify)
-				reject(im, t, PQgetvalue(res, r, 0), why);
+				reject(im, t, PQgetvalue(b->src, r, 0), why);
 			continue;
 		}
-		rows[sent].src_row = r;
-		rows[sent].parent = parent;
-		sent++;
+		b->rows[b->sent].src_row = r;
+		b->rows[b->sent].parent = parent;
+		b->sent++;
 	}
-	buf_str(json, "]");
-	if (sent == 0)
-		return EXIT_OK;
+	buf_str(&b->json, "]");
+}
 
-	if (pr_import_pictrs(im->dst, tables[t].kind, json->data, im->dry_run || verify,
-						 &outcomes, &err) != PR_OK)
+/*
+ * Read the outcomes of the batch in flight and count them; verify: a dry
+ * run that checks the rows are in pict_repo.  Returns EXIT_OK or the exit
+ * code of an error.
+ */
+static int
+collect_batch(Import *im, int t, Batch *b, bool verify)
+{
+	Counts	   *c = &im->counts[t];
+	pr_strings *outcomes = NULL;
+	pr_error	err;
+
+	b->in_flight = false;
+	if (pr_import_pictrs_receive(im->dst, &outcomes, &err) != PR_OK)
 		return tool_fail("import_pictrs", &err);
-	if (outcomes->n != (size_t) sent)
+	if (outcomes->n != (size_t) b->sent)
 	{
 		tool_warn("import-pict-rs: import_pictrs returned %zu outcomes for %d rows",
-				  outcomes->n, sent);
+				  outcomes->n, b->sent);
 		pr_free(outcomes);
 		return EXIT_SERVER;
 	}
-	for (int i = 0; i < sent; i++)
+	for (int i = 0; i < b->sent; i++)
 	{
 		const char *o = outcomes->items[i];
-		const char *key = PQgetvalue(res, rows[i].src_row, 0);
+		const char *key = PQgetvalue(b->src, b->rows[i].src_row, 0);
 		bool		dependency = strcmp(o, "its hash is not in pict_repo") == 0 ||
 			strcmp(o, "its alias is not in pict_repo") == 0;
 
@@ -674,9 +691,9 @@ send_batch(Import *im, int t, PGresult *res, bool verify, Buf *json, BatchRow *r
 		 * imported looks orphaned; the source's foreign keys say the parent
 		 * exists there, so it is new unless its parent was rejected.
 		 */
-		if (im->dry_run && !verify && dependency && rows[i].parent &&
+		if (im->dry_run && !verify && dependency && b->rows[i].parent &&
 			!keyset_has(strcmp(tables[t].kind, "proxy") == 0 ? &im->bad_aliases
-						: &im->bad_hashes, rows[i].parent))
+						: &im->bad_hashes, b->rows[i].parent))
 			o = "new";
 		if (verify)
 		{
@@ -696,61 +713,103 @@ send_batch(Import *im, int t, PGresult *res, bool verify, Buf *json, BatchRow *r
 	return EXIT_OK;
 }
 
-/* Walk table t in keyset batches; verify: the checking pass. */
+/*
+ * Walk table t in keyset batches; verify: the checking pass.  Two batches
+ * take turns: while the server writes one, the next is read from the
+ * source and converted.
+ */
 static int
 walk_table(Import *im, int t, bool verify)
 {
 	const Table *tb = &tables[t];
+	const char *what = verify ? "check" : (im->dry_run ? "dry" : "import");
 	char		first[512];
 	char		next[512];
-	Buf			json = {0};
-	BatchRow   *rows = xrealloc(NULL, sizeof(BatchRow) * (size_t) im->batch);
+	Batch		batches[2];
+	Batch	   *prev = NULL;
 	char	   *last = NULL;
 	int64_t		started = now_ms();
 	int64_t		done = 0;
 	int			rc = EXIT_OK;
 	bool		is_uuid = strcmp(tb->key, "id") == 0;
+	bool		more = true;
 
+	memset(batches, 0, sizeof(batches));
+	for (int i = 0; i < 2; i++)
+		batches[i].rows = xrealloc(NULL, sizeof(BatchRow) * (size_t) im->batch);
 	snprintf(first, sizeof(first), "SELECT %s FROM %s.%s ORDER BY %s LIMIT %d",
 			 tb->columns, im->schema, tb->name, tb->key, im->batch);
 	snprintf(next, sizeof(next), "SELECT %s FROM %s.%s WHERE %s > $1%s ORDER BY %s LIMIT %d",
 			 tb->columns, im->schema, tb->name, tb->key, is_uuid ? "::uuid" : "",
 			 tb->key, im->batch);
-	for (;;)
+	for (int turn = 0;; turn ^= 1)
 	{
-		const char *params[1] = {last};
-		PGresult   *res = src_query(im, last ? next : first, last ? 1 : 0, params);
-		int			n;
+		Batch	   *b = &batches[turn];
+		bool		fresh = false;
 
-		if (!res)
+		if (more)
 		{
-			rc = EXIT_SERVER;
-			break;
+			const char *params[1] = {last};
+			int			n;
+
+			PQclear(b->src);
+			b->src = src_query(im, last ? next : first, last ? 1 : 0, params);
+			if (!b->src)
+			{
+				rc = EXIT_SERVER;
+				break;
+			}
+			n = PQntuples(b->src);
+			if (!verify)
+				im->counts[t].read += n;
+			if (n > 0)
+			{
+				/* The keyset column is the first one read, as text. */
+				free(last);
+				last = xstrdup(PQgetvalue(b->src, n - 1, 0));
+			}
+			more = n == im->batch;
+			done += n;
+			build_batch(im, t, b, verify);
+			fresh = true;
 		}
-		n = PQntuples(res);
-		if (!verify)
-			im->counts[t].read += n;
-		rc = send_batch(im, t, res, verify, &json, rows);
-		if (n > 0)
+		if (prev && prev->in_flight && (rc = collect_batch(im, t, prev, verify)) != EXIT_OK)
+			break;
+		if (fresh && b->sent > 0)
 		{
-			/* The keyset column is the first one read, as text. */
-			free(last);
-			last = xstrdup(PQgetvalue(res, n - 1, 0));
+			pr_error	err;
+
+			if (pr_import_pictrs_send(im->dst, tb->kind, b->json.data,
+									  im->dry_run || verify, &err) != PR_OK)
+			{
+				rc = tool_fail("import_pictrs", &err);
+				break;
+			}
+			b->in_flight = true;
 		}
-		PQclear(res);
-		done += n;
-		if (rc != EXIT_OK || n < im->batch)
+		prev = b;
+		if (im->bar && more)
+			progress(what, tb->name, done, im->counts[t].source, started, false);
+		if (!more && !b->in_flight)
 			break;
-		if (im->bar)
-			progress(verify ? "check" : (im->dry_run ? "dry" : "import"), tb->name, done,
-					 im->counts[t].source, started, false);
 	}
 	if (im->bar && rc == EXIT_OK)
-		progress(verify ? "check" : (im->dry_run ? "dry" : "import"), tb->name, done,
-				 im->counts[t].source, started, true);
+		progress(what, tb->name, done, im->counts[t].source, started, true);
+	for (int i = 0; i < 2; i++)
+	{
+		/* After an error, read what is still coming so the connection is idle. */
+		if (batches[i].in_flight)
+		{
+			pr_strings *o = NULL;
+
+			(void) pr_import_pictrs_receive(im->dst, &o, NULL);
+			pr_free(o);
+		}
+		PQclear(batches[i].src);
+		free(batches[i].json.data);
+		free(batches[i].rows);
+	}
 	free(last);
-	free(json.data);
-	free(rows);
 	return rc;
 }
 

@@ -21,8 +21,10 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "queue.h"
+#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
 static PrPlan note_plan;
@@ -32,12 +34,28 @@ static PrPlan last_pass_plan;
 static TimestampTz next_look = 0;
 
 /*
+ * Whether maintenance_state exists: the library also serves databases
+ * whose extension is still at 1.0-1.2 (before ALTER EXTENSION ... UPDATE),
+ * which have no such table; there claims do not requeue and passes are not
+ * recorded.  Two syscache lookups.
+ */
+static bool
+HaveMaintenanceState(void)
+{
+	Oid			nsp = get_namespace_oid(PR_SCHEMA, true);
+
+	return OidIsValid(nsp) && OidIsValid(get_relname_relid("maintenance_state", nsp));
+}
+
+/*
  * Record that a maintenance pass ran now.  A row locked by a concurrent
  * pass is left to that pass, so two passes never wait for each other.
  */
 void
 PrNoteMaintenancePass(void)
 {
+	if (!HaveMaintenanceState())
+		return;
 	PrRun(&note_plan,
 		  "WITH l AS (SELECT id FROM " PR_SCHEMA ".maintenance_state"
 		  "           FOR UPDATE SKIP LOCKED), "
@@ -71,6 +89,8 @@ PrRequeueIfUnattended(Datum queue)
 		return;
 	interval_us = (int64) pict_repo_maintenance_interval * 1000;
 	next_look = now + interval_us;
+	if (!HaveMaintenanceState())
+		return;
 
 	PrConnect();
 	if (PrExec(&last_pass_plan,

@@ -30,6 +30,10 @@
 /* queue_stats rows older than this are dropped by maintenance. */
 #define PR_STATS_RETENTION "7 days"
 
+/* The columns a dead-lettered job keeps from job_queue (dead_jobs adds died_at). */
+#define PR_DEAD_COLUMNS "id, queue, job, status, worker, priority, run_at, queue_time, " \
+	"heartbeat, attempts, max_attempts, unique_key"
+
 /* Exponential backoff of fail_job: 2^attempts seconds, at most this. */
 #define PR_BACKOFF_MAX_SECS 3600
 
@@ -57,15 +61,11 @@ extern void PrUuidV7(pg_uuid_t *uuid);
 extern Datum PrIntervalArgOpt(FunctionCallInfo fcinfo, int argno, const char *name);
 extern void PrRequeueStale(Datum timeout, int *requeued, int *dead);
 extern void PrRequeueStaleQueue(Datum timeout, Datum queue, int *requeued, int *dead);
+extern void PrRunMaintenance(PrMaintenanceResult *result);
 
 /* claim_requeue.c: stale jobs come back without the background worker. */
 extern void PrRequeueIfUnattended(Datum queue);
 extern void PrNoteMaintenancePass(void);
-
-/* The columns a dead-lettered job keeps from job_queue (dead_jobs adds died_at). */
-#define PR_DEAD_COLUMNS "id, queue, job, status, worker, priority, run_at, queue_time, " \
-	"heartbeat, attempts, max_attempts, unique_key"
-extern void PrRunMaintenance(PrMaintenanceResult *result);
 
 extern PGDLLEXPORT void PrWorkerMain(Datum main_arg);
 

@@ -9,13 +9,17 @@
  * pict_repo.import_pictrs() (an application role is enough).
  *
  * The source is read in one REPEATABLE READ READ ONLY transaction, so every
- * table is read from one snapshot (the counts too), table by table in
- * keyset batches on its primary key: hashes, details, variants, aliases,
- * proxies, settings, store migrations and, with --with-jobs, the jobs.
- * Parents come before children, so a variant or an alias finds its hash.
- * Each batch is converted (hashes from base64 text to their bytes, setting
- * values from hex, timestamps without time zone read as UTC) and sent as one
- * import_pictrs() call, one transaction of its own on the target.  Rows
+ * table is read from one snapshot (the counts too), in keyset batches on
+ * its primary key: hashes, details, variants, aliases, proxies, settings,
+ * store migrations and, with --with-jobs, the jobs.  Parents come before
+ * children, so a variant or an alias finds its hash.  Each batch is
+ * converted (hashes from base64 text to their bytes, setting values from
+ * hex, timestamps without time zone read as UTC) and sent as one
+ * import_pictrs() call, one transaction of its own on the target.  Two
+ * tables that do not depend on each other go side by side, each on its
+ * own target connection, and each sends its next batch while the server
+ * writes the one before, so the server's two halves and the reading of the
+ * source overlap.  Rows
  * already in pict_repo are left alone there, so a second run imports
  * nothing, and a run killed at any moment is finished by running it again.
  *
@@ -116,6 +120,7 @@ typedef struct Import
 {
 	PGconn	   *src;
 	pr_conn    *dst;
+	pr_conn    *dst2;			/* a second target connection: two tables at once */
 	char	   *schema;			/* quoted */
 	int			batch;
 	bool		dry_run;
@@ -663,14 +668,14 @@ build_batch(Import *im, int t, Batch *b, bool verify)
  * code of an error.
  */
 static int
-collect_batch(Import *im, int t, Batch *b, bool verify)
+collect_batch(Import *im, pr_conn *conn, int t, Batch *b, bool verify)
 {
 	Counts	   *c = &im->counts[t];
 	pr_strings *outcomes = NULL;
 	pr_error	err;
 
 	b->in_flight = false;
-	if (pr_import_pictrs_receive(im->dst, &outcomes, &err) != PR_OK)
+	if (pr_import_pictrs_receive(conn, &outcomes, &err) != PR_OK)
 		return tool_fail("import_pictrs", &err);
 	if (outcomes->n != (size_t) b->sent)
 	{
@@ -714,102 +719,157 @@ collect_batch(Import *im, int t, Batch *b, bool verify)
 }
 
 /*
- * Walk table t in keyset batches; verify: the checking pass.  Two batches
- * take turns: while the server writes one, the next is read from the
- * source and converted.
+ * A table being walked in keyset batches on one target connection.  Two
+ * batches take turns: while the server writes one, the next is read from
+ * the source and converted.
  */
-static int
-walk_table(Import *im, int t, bool verify)
+typedef struct Lane
+{
+	int			t;				/* the table */
+	pr_conn    *conn;			/* its target connection */
+	char		first[512];		/* the first batch's query */
+	char		next[512];		/* the next batches' query, after $1 */
+	Batch		batches[2];
+	Batch	   *prev;			/* the batch sent last */
+	int			turn;
+	char	   *last;			/* the keyset column of the last row read */
+	bool		more;			/* the source may hold more rows */
+	bool		done;
+	int64_t		rows;			/* read so far */
+	int64_t		started;
+} Lane;
+
+static void
+lane_start(Import *im, Lane *l, int t, pr_conn *conn)
 {
 	const Table *tb = &tables[t];
-	const char *what = verify ? "check" : (im->dry_run ? "dry" : "import");
-	char		first[512];
-	char		next[512];
-	Batch		batches[2];
-	Batch	   *prev = NULL;
-	char	   *last = NULL;
-	int64_t		started = now_ms();
-	int64_t		done = 0;
-	int			rc = EXIT_OK;
 	bool		is_uuid = strcmp(tb->key, "id") == 0;
-	bool		more = true;
 
-	memset(batches, 0, sizeof(batches));
+	memset(l, 0, sizeof(*l));
+	l->t = t;
+	l->conn = conn;
+	l->more = true;
+	l->started = now_ms();
 	for (int i = 0; i < 2; i++)
-		batches[i].rows = xrealloc(NULL, sizeof(BatchRow) * (size_t) im->batch);
-	snprintf(first, sizeof(first), "SELECT %s FROM %s.%s ORDER BY %s LIMIT %d",
+		l->batches[i].rows = xrealloc(NULL, sizeof(BatchRow) * (size_t) im->batch);
+	snprintf(l->first, sizeof(l->first), "SELECT %s FROM %s.%s ORDER BY %s LIMIT %d",
 			 tb->columns, im->schema, tb->name, tb->key, im->batch);
-	snprintf(next, sizeof(next), "SELECT %s FROM %s.%s WHERE %s > $1%s ORDER BY %s LIMIT %d",
+	snprintf(l->next, sizeof(l->next),
+			 "SELECT %s FROM %s.%s WHERE %s > $1%s ORDER BY %s LIMIT %d",
 			 tb->columns, im->schema, tb->name, tb->key, is_uuid ? "::uuid" : "",
 			 tb->key, im->batch);
-	for (int turn = 0;; turn ^= 1)
-	{
-		Batch	   *b = &batches[turn];
-		bool		fresh = false;
+}
 
-		if (more)
-		{
-			const char *params[1] = {last};
-			int			n;
-
-			PQclear(b->src);
-			b->src = src_query(im, last ? next : first, last ? 1 : 0, params);
-			if (!b->src)
-			{
-				rc = EXIT_SERVER;
-				break;
-			}
-			n = PQntuples(b->src);
-			if (!verify)
-				im->counts[t].read += n;
-			if (n > 0)
-			{
-				/* The keyset column is the first one read, as text. */
-				free(last);
-				last = xstrdup(PQgetvalue(b->src, n - 1, 0));
-			}
-			more = n == im->batch;
-			done += n;
-			build_batch(im, t, b, verify);
-			fresh = true;
-		}
-		if (prev && prev->in_flight && (rc = collect_batch(im, t, prev, verify)) != EXIT_OK)
-			break;
-		if (fresh && b->sent > 0)
-		{
-			pr_error	err;
-
-			if (pr_import_pictrs_send(im->dst, tb->kind, b->json.data,
-									  im->dry_run || verify, &err) != PR_OK)
-			{
-				rc = tool_fail("import_pictrs", &err);
-				break;
-			}
-			b->in_flight = true;
-		}
-		prev = b;
-		if (im->bar && more)
-			progress(what, tb->name, done, im->counts[t].source, started, false);
-		if (!more && !b->in_flight)
-			break;
-	}
-	if (im->bar && rc == EXIT_OK)
-		progress(what, tb->name, done, im->counts[t].source, started, true);
+/* Free a lane; a batch still in flight (after an error) is read and dropped. */
+static void
+lane_end(Lane *l)
+{
 	for (int i = 0; i < 2; i++)
 	{
-		/* After an error, read what is still coming so the connection is idle. */
-		if (batches[i].in_flight)
+		if (l->batches[i].in_flight)
 		{
 			pr_strings *o = NULL;
 
-			(void) pr_import_pictrs_receive(im->dst, &o, NULL);
+			(void) pr_import_pictrs_receive(l->conn, &o, NULL);
 			pr_free(o);
 		}
-		PQclear(batches[i].src);
-		free(batches[i].json.data);
-		free(batches[i].rows);
+		PQclear(l->batches[i].src);
+		free(l->batches[i].json.data);
+		free(l->batches[i].rows);
 	}
-	free(last);
+	free(l->last);
+}
+
+/*
+ * One turn of a lane: read and convert the next batch, read the outcomes
+ * of the one in flight, send the new one.  Sets l->done after the last.
+ */
+static int
+lane_step(Import *im, Lane *l, bool verify)
+{
+	const Table *tb = &tables[l->t];
+	Batch	   *b = &l->batches[l->turn];
+	bool		fresh = false;
+	int			rc;
+
+	if (l->more)
+	{
+		const char *params[1] = {l->last};
+		int			n;
+
+		PQclear(b->src);
+		b->src = src_query(im, l->last ? l->next : l->first, l->last ? 1 : 0, params);
+		if (!b->src)
+			return EXIT_SERVER;
+		n = PQntuples(b->src);
+		if (!verify)
+			im->counts[l->t].read += n;
+		if (n > 0)
+		{
+			/* The keyset column is the first one read, as text. */
+			free(l->last);
+			l->last = xstrdup(PQgetvalue(b->src, n - 1, 0));
+		}
+		l->more = n == im->batch;
+		l->rows += n;
+		build_batch(im, l->t, b, verify);
+		fresh = true;
+	}
+	if (l->prev && l->prev->in_flight &&
+		(rc = collect_batch(im, l->conn, l->t, l->prev, verify)) != EXIT_OK)
+		return rc;
+	if (fresh && b->sent > 0)
+	{
+		pr_error	err;
+
+		if (pr_import_pictrs_send(l->conn, tb->kind, b->json.data, im->dry_run || verify,
+								  &err) != PR_OK)
+			return tool_fail("import_pictrs", &err);
+		b->in_flight = true;
+	}
+	l->prev = b;
+	l->turn ^= 1;
+	if (!l->more && !b->in_flight)
+		l->done = true;
+	return EXIT_OK;
+}
+
+/*
+ * Walk tables t1 and t2 (-1: none) side by side, each on its own target
+ * connection, turn by turn; verify: the checking pass.  The two never
+ * depend on each other (see pairs in cmd_import_pictrs).
+ */
+static int
+walk_tables(Import *im, int t1, int t2, bool verify)
+{
+	const char *what = verify ? "check" : (im->dry_run ? "dry" : "import");
+	Lane		lanes[2];
+	int			nlanes = 0;
+	int			rc = EXIT_OK;
+
+	lane_start(im, &lanes[nlanes++], t1, im->dst);
+	if (t2 >= 0)
+		lane_start(im, &lanes[nlanes++], t2, im->dst2);
+	for (bool busy = true; busy && rc == EXIT_OK;)
+	{
+		busy = false;
+		for (int i = 0; i < nlanes && rc == EXIT_OK; i++)
+		{
+			Lane	   *l = &lanes[i];
+
+			if (l->done)
+				continue;
+			rc = lane_step(im, l, verify);
+			if (rc != EXIT_OK)
+				break;
+			if (im->bar)
+				progress(what, tables[l->t].name, l->rows, im->counts[l->t].source,
+						 l->started, l->done);
+			busy |= !l->done;
+		}
+	}
+	for (int i = 0; i < nlanes; i++)
+		lane_end(&lanes[i]);
 	return rc;
 }
 
@@ -984,10 +1044,17 @@ cmd_import_pictrs(int argc, char **argv)
 
 	if (!(im.dst = tool_connect(&rc)))
 		return rc;
-	if (PQsetClientEncoding(pr_pgconn(im.dst), "UTF8") != 0)
+	if (!(im.dst2 = tool_connect(&rc)))
+	{
+		pr_finish(im.dst);
+		return rc;
+	}
+	if (PQsetClientEncoding(pr_pgconn(im.dst), "UTF8") != 0 ||
+		PQsetClientEncoding(pr_pgconn(im.dst2), "UTF8") != 0)
 	{
 		tool_warn("import-pict-rs: %s", PQerrorMessage(pr_pgconn(im.dst)));
 		pr_finish(im.dst);
+		pr_finish(im.dst2);
 		return EXIT_SERVER;
 	}
 	if (!open_source(&im, source, schema))
@@ -999,12 +1066,26 @@ cmd_import_pictrs(int argc, char **argv)
 		(!src_count(&im, "uploads", &im.uploads) ||
 		 !src_count(&im, "keyed_notifications", &im.notifications)))
 		rc = EXIT_SERVER;
-	for (size_t t = 0; rc == EXIT_OK && t < NTABLES; t++)
-		if (!tables[t].job || im.with_jobs)
-			rc = walk_table(&im, (int) t, false);
-	for (size_t t = 0; rc == EXIT_OK && im.verify && !im.dry_run && t < NTABLES; t++)
-		if (!tables[t].job || im.with_jobs)
-			rc = walk_table(&im, (int) t, true);
+	/*
+	 * Two tables at a time, each on its own connection, in pairs that
+	 * never depend on each other and come after their parents: hashes and
+	 * details; variants and aliases (their hashes are in); proxies (their
+	 * aliases are in) and settings; store migrations and jobs.
+	 */
+	for (int pass = 0; pass < 2 && rc == EXIT_OK; pass++)
+	{
+		bool		verify = pass == 1;
+
+		if (verify && (!im.verify || im.dry_run))
+			break;
+		for (size_t t = 0; rc == EXIT_OK && t < NTABLES; t += 2)
+		{
+			int			t2 = t + 1 < NTABLES &&
+				(!tables[t + 1].job || im.with_jobs) ? (int) t + 1 : -1;
+
+			rc = walk_tables(&im, (int) t, t2, verify);
+		}
+	}
 	if (rc == EXIT_OK)
 		rc = report(&im);
 
@@ -1020,5 +1101,6 @@ cmd_import_pictrs(int argc, char **argv)
 	if (im.src)
 		PQfinish(im.src);
 	pr_finish(im.dst);
+	pr_finish(im.dst2);
 	return rc;
 }

@@ -5,7 +5,7 @@
 -- identifiers (pr/...), and removes them at the end.  The waits
 -- (pr_wait_for_variant) and the call sequences of pict-rs are in
 -- test/client/t_pictrs.c, the requeue by claims without maintenance in
--- test/t/004_claim_requeue.pl, the tool in test/pictrs/import_test.sh.
+-- test/t/005_claim_requeue.pl, the tool in test/pictrs/import_test.sh.
 SET client_min_messages = warning;
 
 -- ---- hash_created_at ---------------------------------------------------------

@@ -30,8 +30,7 @@
  * against pict_repo (import_pictrs with dry_run): each row must be there.
  *
  * Text from the source (aliases, identifiers, URLs, keys) is printed
- * escaped: backslash, tab, newline and other control characters become
- * \\, \t, \n and \xNN.
+ * escaped (tool_put, util.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -269,40 +268,6 @@ buf_field(Buf *b, bool first, const char *key, const char *s)
 	buf_str(b, key);
 	buf_str(b, "\":");
 	buf_json(b, s);
-}
-
-/*
- * Print s escaped for a line of tab-separated output: backslash, tab,
- * newline, carriage return and the other control characters become \\, \t,
- * \n, \r and \xNN, so text from the source cannot forge lines or columns
- * or send terminal escape sequences.
- */
-static void
-put_escaped(FILE *out, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
-	{
-		switch (*p)
-		{
-			case '\\':
-				fputs("\\\\", out);
-				break;
-			case '\t':
-				fputs("\\t", out);
-				break;
-			case '\n':
-				fputs("\\n", out);
-				break;
-			case '\r':
-				fputs("\\r", out);
-				break;
-			default:
-				if (*p < 0x20 || *p == 0x7f)
-					fprintf(out, "\\x%02x", *p);
-				else
-					fputc(*p, out);
-		}
-	}
 }
 
 /* Decode strict standard base64 (with padding); the length, or -1. */
@@ -923,9 +888,9 @@ report(Import *im)
 		fputs("not imported\t", stdout);
 		fputs(im->rejected[i].table, stdout);
 		fputc('\t', stdout);
-		put_escaped(stdout, im->rejected[i].key);
+		tool_put(stdout, im->rejected[i].key);
 		fputc('\t', stdout);
-		put_escaped(stdout, im->rejected[i].reason);
+		tool_put(stdout, im->rejected[i].reason);
 		fputc('\n', stdout);
 	}
 	if (im->unlisted > 0)

@@ -597,46 +597,36 @@ test_calls(pr_conn *su)
 void
 test_pictrs(void)
 {
-	pr_conn    *su = connect_main();
+	pr_conn    *su = admin_conn();
 	pr_conn    *app;
+	pr_error	err;
 
-	if (!need(su, "pict-rs drop-in", "hash_page_bound", "variant_processing", "abort_job",
-			  "import_pictrs", NULL))
-	{
-		pr_finish(su);
+	if (!su || !need(su, "pict-rs drop-in", "hash_page_bound", "variant_processing", "abort_job",
+					 "import_pictrs", NULL))
 		return;
-	}
-	if (!sql(su, "DROP DATABASE IF EXISTS " SEQ_DB " WITH (FORCE)") ||
-		!sql(su, "CREATE DATABASE " SEQ_DB) ||
-		!sql(su, "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" SEQ_ROLE "') "
-			 "THEN CREATE ROLE " SEQ_ROLE " LOGIN; END IF; END$$") ||
-		!sql(su, "GRANT pict_repo_user TO " SEQ_ROLE))
+	if (!admin_sql("DROP DATABASE IF EXISTS " SEQ_DB " WITH (FORCE)") ||
+		!admin_sql("CREATE DATABASE " SEQ_DB) ||
+		!admin_sql("DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" SEQ_ROLE "') "
+				   "THEN CREATE ROLE " SEQ_ROLE " LOGIN; END IF; END$$") ||
+		!admin_sql("GRANT pict_repo_user TO " SEQ_ROLE))
 	{
 		ok(false, "set-up of the pict-rs tests");
-		pr_finish(su);
 		return;
 	}
-	pr_finish(su);
 	{
-		pr_error	err;
+		/* The superuser of the test database: the extension, then checks. */
+		PGconn	   *pg = PQconnectdb("dbname=" SEQ_DB);
+		PGresult   *r = PQexec(pg, "CREATE EXTENSION pict_repo");
 
-		su = pr_connect("dbname=" SEQ_DB, &err);
-		if (!su)
-		{
-			/* No extension yet: install it through libpq first. */
-			PGconn	   *pg = PQconnectdb("dbname=" SEQ_DB);
-			PGresult   *r = PQexec(pg, "CREATE EXTENSION pict_repo");
-
-			ok(PQresultStatus(r) == PGRES_COMMAND_OK, "CREATE EXTENSION in " SEQ_DB);
-			PQclear(r);
-			PQfinish(pg);
-			su = pr_connect("dbname=" SEQ_DB, &err);
-		}
-		if (!su)
-		{
-			ok(false, "connect to " SEQ_DB);
-			return;
-		}
+		ok(PQresultStatus(r) == PGRES_COMMAND_OK, "CREATE EXTENSION in " SEQ_DB);
+		PQclear(r);
+		PQfinish(pg);
+	}
+	su = pr_connect("dbname=" SEQ_DB, &err);
+	if (!su)
+	{
+		ok(false, "connect to " SEQ_DB " as superuser");
+		return;
 	}
 	app = connect_app();
 	test_wait_for_variant(app);
@@ -647,8 +637,5 @@ test_pictrs(void)
 	test_sequences(su);
 	test_calls(su);
 	pr_finish(su);
-
-	su = connect_main();
-	sql(su, "DROP DATABASE IF EXISTS " SEQ_DB " WITH (FORCE)");
-	pr_finish(su);
+	admin_sql("DROP DATABASE IF EXISTS " SEQ_DB " WITH (FORCE)");
 }

@@ -251,6 +251,30 @@ SELECT id, status, attempts, max_attempts, unique_key, queue_time FROM pict_repo
  WHERE queue = 'pictrs-import';
 SELECT pict_repo.cancel_job('00000000-0000-4000-8000-0000000000e1');
 SELECT * FROM pict_repo.import_pictrs('job', '[{"id": "00000000-0000-4000-8000-0000000000e1", "q": "pictrs-import", "j": {"n": 1}}]');
+-- The longest values (4096 characters that do not compress, multibyte ones
+-- among them) go through the digest indexes; one character more is refused.
+CREATE TEMP TABLE big AS
+SELECT string_agg(substr(md5(i::text), 1, 7) || 'é', '') AS v FROM generate_series(1, 512) AS i;
+SELECT char_length(v) AS chars, octet_length(v) AS bytes FROM big;
+SELECT * FROM pict_repo.import_pictrs('hash', (SELECT jsonb_build_array(
+    jsonb_build_object('h', 'e5f1', 'i', v, 'c', '2031-04-01'),
+    jsonb_build_object('h', 'e5f2', 'i', v || 'x', 'c', '2031-04-01')) FROM big));
+SELECT * FROM pict_repo.import_pictrs('details', (SELECT jsonb_build_array(
+    jsonb_build_object('i', v, 'd', '{"big": true}'::jsonb),
+    jsonb_build_object('i', v || 'x', 'd', '{"big": true}'::jsonb)) FROM big));
+SELECT * FROM pict_repo.import_pictrs('alias', '[{"a": "pr-big.png", "h": "e5f1", "t": "tok"}]');
+SELECT * FROM pict_repo.import_pictrs('proxy', (SELECT jsonb_build_array(
+    jsonb_build_object('u', v, 'a', 'pr-big.png'),
+    jsonb_build_object('u', v || 'x', 'a', 'pr-big.png')) FROM big));
+SELECT * FROM pict_repo.import_pictrs('migration', (SELECT jsonb_build_array(
+    jsonb_build_object('o', 'pr/' || substr(v, 4), 'n', 'pr-new/' || substr(v, 8)),
+    jsonb_build_object('o', v || 'x', 'n', 'pr/x')) FROM big));
+-- the same again: found through the digests
+SELECT * FROM pict_repo.import_pictrs('hash', (SELECT jsonb_build_array(
+    jsonb_build_object('h', 'e5f1', 'i', v, 'c', '2031-04-01')) FROM big), true);
+SELECT pict_repo.hash_identifier('\xe5f1') = v AS stored, pict_repo.details(v) AS details,
+       pict_repo.related(v) AS related FROM big;
+
 -- errors
 SELECT regress.error_of($$SELECT * FROM pict_repo.import_pictrs('hashes', '[]')$$);
 SELECT regress.error_of($$SELECT * FROM pict_repo.import_pictrs(NULL, '[]')$$);
@@ -270,6 +294,6 @@ DELETE FROM pict_repo.queue_stats WHERE queue LIKE 'pictrs-%';
 DELETE FROM pict_repo.imported_jobs;
 DELETE FROM pict_repo.settings WHERE key = 'pr-key';
 DELETE FROM pict_repo.store_migrations WHERE old_identifier LIKE 'pr/%';
-DELETE FROM pict_repo.details WHERE identifier LIKE 'pr/%';
+DELETE FROM pict_repo.details WHERE identifier LIKE 'pr/%' OR identifier IN (SELECT v FROM big);
 SELECT count(*) FROM pict_repo.hashes h, pict_repo.cleanup_hash(h.hash, true)
  WHERE h.hash::text LIKE '\\xe5%';

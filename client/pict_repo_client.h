@@ -276,9 +276,10 @@ typedef enum pr_variant_wait
  * process is generating (it won claim_variant_processing; this one did
  * not): LISTEN pict_repo_variant, then look at variant_identifier() and
  * variant_processing() in one statement (so a release between the two is
- * never missed), then sleep in poll() until any notification on the
- * channel or the deadline, and look again.  Notifications are only a hint
- * to look again (any role may NOTIFY; a forged one costs one look).
+ * never missed), then sleep in poll() until a notification with the
+ * variant's tag (notify_tag) or the deadline, and look again.
+ * Notifications are only a hint to look again: the state is read from the
+ * tables each time, so a forged or replayed one costs one look.
  * PR_OK with *identifier (pr_free) once the variant exists; PR_NONE with
  * *outcome PR_VARIANT_RELEASED when the lock is gone (released, expired)
  * and there is no variant, or PR_VARIANT_TIMEOUT.  The generator must

@@ -393,17 +393,21 @@ variant_state(pr_conn *conn, const uint8_t *hash, size_t hash_len, const char *v
 }
 
 /*
- * Wait for a variant another process is generating.  Every notification on
- * pict_repo_variant is only a reason to look again: its payload is not
- * trusted (any role may NOTIFY), so a forged one costs one look and the
- * wait goes on until the deadline.
+ * Wait for a variant another process is generating.  A notification on
+ * pict_repo_variant with the variant's tag (notify_tag) is only a reason to
+ * look again: the state is read from the tables every time, so a forged or
+ * replayed notification costs one look and the wait goes on.
  */
 int
 pr_wait_for_variant(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 					const char *variant, int timeout_ms, char **identifier,
 					pr_variant_wait *outcome, pr_error *err)
 {
+	static const char digits[] = "0123456789abcdef";
 	int64_t		deadline = timeout_ms < 0 ? -1 : monotonic_ms() + timeout_ms;
+	char		tag[PR_TAG_LEN + 1];
+	char	   *key;
+	int			rc;
 
 	if (identifier)
 		*identifier = NULL;
@@ -414,12 +418,39 @@ pr_wait_for_variant(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT, "connection is NULL");
 		return PR_ERROR;
 	}
-	if (listen_once(conn, &st_listen_variant, &conn->listen_variant, err) != PR_OK)
+	if (!hash || !variant)
+	{
+		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT, "hash and variant must not be NULL");
+		return PR_ERROR;
+	}
+	if (hash_len < 1 || hash_len > PR_HASH_MAX)
+	{
+		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT, "hash must be between 1 and %d bytes",
+					  PR_HASH_MAX);
+		return PR_ERROR;
+	}
+	/* The key of the tag: the hash in lower-case hex, a colon, the variant. */
+	if (!(key = malloc(2 * hash_len + strlen(variant) + 2)))
+	{
+		pri_set_error(err, PR_SQLSTATE_CLIENT, "out of memory");
+		return PR_ERROR;
+	}
+	for (size_t i = 0; i < hash_len; i++)
+	{
+		key[2 * i] = digits[hash[i] >> 4];
+		key[2 * i + 1] = digits[hash[i] & 15];
+	}
+	key[2 * hash_len] = ':';
+	strcpy(key + 2 * hash_len + 1, variant);
+	rc = listen_once(conn, &st_listen_variant, &conn->listen_variant, err);
+	if (rc == PR_OK)
+		rc = notify_tag(conn, VARIANT_CHANNEL, key, tag, err);
+	free(key);
+	if (rc != PR_OK)
 		return PR_ERROR;
 	for (;;)
 	{
 		bool		processing;
-		int			rc;
 
 		/* Whatever was announced so far is covered by the look below. */
 		drop_notifications(conn);
@@ -438,7 +469,7 @@ pr_wait_for_variant(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 				*outcome = PR_VARIANT_RELEASED;
 			return PR_NONE;
 		}
-		rc = wait_notify(conn, VARIANT_CHANNEL, NULL, deadline, NULL, err);
+		rc = wait_notify(conn, VARIANT_CHANNEL, tag, deadline, NULL, err);
 		if (rc != PR_OK)
 			return rc;
 	}

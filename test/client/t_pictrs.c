@@ -111,13 +111,19 @@ generator_main(void *arg)
 		nap_ms(g->delay_ms);
 	if (g->forge)
 	{
-		char		q[256];
+		char		q[512];
 		char		hex[80];
 
 		for (int i = 0; i < 39; i++)
 			snprintf(hex + 2 * i, 3, "%02x", g->hash[i]);
-		/* Any role may NOTIFY on any channel: a fake "released". */
-		snprintf(q, sizeof(q), "NOTIFY pict_repo_variant, '%s:%s'", hex, g->variant);
+		/*
+		 * Any role may NOTIFY on any channel, and a member of
+		 * pict_repo_user may ask for the variant's tag: a fake "released"
+		 * that the waiter cannot tell from a real one.
+		 */
+		snprintf(q, sizeof(q),
+				 "SELECT pg_catalog.pg_notify('pict_repo_variant', "
+				 "pict_repo.notify_tag('pict_repo_variant', '%s:%s'))", hex, g->variant);
 		g->rc = sql(c, q) ? PR_OK : PR_ERROR;
 	}
 	else
@@ -193,7 +199,10 @@ test_wait_for_variant(pr_conn *app)
 	ok(rc == PR_NONE && w == PR_VARIANT_RELEASED && id == NULL,
 	   "a release without a variant is reported as released (the generator failed)");
 
-	/* A forged NOTIFY is only a reason to look again: the wait times out. */
+	/*
+	 * A forged NOTIFY with the right tag is only a reason to look again:
+	 * the lock is still held, so the wait goes on and times out.
+	 */
 	pr_claim_variant_processing(app, h, 39, "slow", &err);
 	memset(&g, 0, sizeof(g));
 	g.hash = h;

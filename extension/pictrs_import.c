@@ -23,8 +23,10 @@
  * tables as they are then, so a row a concurrent import wrote meanwhile is
  * "exists", not a puzzle.
  *
- * Lookups of identifiers use text_digest() beside the equality, so they are
- * served by an index on either the identifier or its digest.
+ * Lookups of identifiers and URLs go through their digest indexes (1.3):
+ * the expression indexes on text_digest() of hashes and variants, and the
+ * stored digest keys of details, proxies and store_migrations, each with
+ * the equality of the value itself beside it.
  *
  *-------------------------------------------------------------------------
  */
@@ -54,9 +56,12 @@
 	" " col " IS NOT NULL AND pg_catalog.char_length(" col ") NOT BETWEEN 1 AND " max " "
 #define BAD_HASH(col) \
 	" " col " IS NULL OR pg_catalog.octet_length(" col ") NOT BETWEEN 1 AND " HASH_MAX_S " "
-/* col = val, also served by an index on text_digest(col). */
+/* col = val, served by an index on text_digest(col) (hashes, variants). */
 #define SAME(col, val) \
 	" (" PR_SCHEMA ".text_digest(" col ") = " PR_SCHEMA ".text_digest(" val ") AND " col " = " val ") "
+/* col = val where a stored column digest holds text_digest(col) and is the key. */
+#define SAME_KEY(digest, col, val) \
+	" (" digest " = " PR_SCHEMA ".text_digest(" val ") AND " col " = " val ") "
 
 /*
  * The two statements of a kind, from its parts:
@@ -128,13 +133,13 @@ CLASSIFY_SQL(HASH_ROWS, HASH_SAME, HASH_REASON, HASH_CONFLICT);
 #define DETAILS_ROWS \
 	"WITH r AS (SELECT x.ordinality::integer AS ord, x.i, x.d" ROWS("i text, d jsonb") ")"
 #define DETAILS_SAME \
-	"EXISTS (SELECT 1 FROM " PR_SCHEMA ".details o WHERE" SAME("o.identifier", "r.i") \
+	"EXISTS (SELECT 1 FROM " PR_SCHEMA ".details o WHERE" SAME_KEY("o.identifier_digest", "o.identifier", "r.i") \
 	"        AND o.details = r.d)"
 #define DETAILS_REASON \
 	"CASE WHEN" BAD_LEN("r.i", LONG_MAX_S) "THEN 'identifier must be 1 to " LONG_MAX_S " characters'" \
 	" WHEN r.d IS NULL THEN 'details are missing' END"
 #define DETAILS_CONFLICT \
-	"CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".details o WHERE" SAME("o.identifier", "r.i") ")" \
+	"CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".details o WHERE" SAME_KEY("o.identifier_digest", "o.identifier", "r.i") ")" \
 	" THEN 'conflict: the identifier has other details in pict_repo' ELSE 'new' END"
 
 static const char details_write[] =
@@ -214,14 +219,14 @@ CLASSIFY_SQL(ALIAS_ROWS, ALIAS_SAME, ALIAS_REASON, ALIAS_CONFLICT);
 	"WITH r AS (SELECT x.ordinality::integer AS ord, x.u, x.a, x.t" \
 	ROWS("u text, a text, t timestamptz") ")"
 #define PROXY_SAME \
-	"EXISTS (SELECT 1 FROM " PR_SCHEMA ".proxies o WHERE" SAME("o.url", "r.u") "AND o.alias = r.a)"
+	"EXISTS (SELECT 1 FROM " PR_SCHEMA ".proxies o WHERE" SAME_KEY("o.url_digest", "o.url", "r.u") "AND o.alias = r.a)"
 #define PROXY_REASON \
 	"CASE WHEN" BAD_LEN("r.u", LONG_MAX_S) "THEN 'url must be 1 to " LONG_MAX_S " characters'" \
 	" WHEN" BAD_LEN("r.a", NAME_MAX_S) "THEN 'alias must be 1 to " NAME_MAX_S " characters'" \
 	" WHEN NOT EXISTS (SELECT 1 FROM " PR_SCHEMA ".aliases o WHERE o.alias = r.a)" \
 	"  THEN 'its alias is not in pict_repo' END"
 #define PROXY_CONFLICT \
-	"CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".proxies o WHERE" SAME("o.url", "r.u") ")" \
+	"CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".proxies o WHERE" SAME_KEY("o.url_digest", "o.url", "r.u") ")" \
 	" THEN 'conflict: the URL is in pict_repo for another alias' ELSE 'new' END"
 
 static const char proxy_write[] =
@@ -262,15 +267,15 @@ CLASSIFY_SQL(SETTING_ROWS, SETTING_SAME, SETTING_REASON, SETTING_CONFLICT);
 	"WITH r AS (SELECT x.ordinality::integer AS ord, x.o, x.n" ROWS("o text, n text") ")"
 #define MIGRATION_SAME \
 	"EXISTS (SELECT 1 FROM " PR_SCHEMA ".store_migrations m" \
-	"        WHERE" SAME("m.old_identifier", "r.o") "AND m.new_identifier = r.n)"
+	"        WHERE" SAME_KEY("m.old_digest", "m.old_identifier", "r.o") "AND m.new_identifier = r.n)"
 #define MIGRATION_REASON \
 	"CASE WHEN" BAD_LEN("r.o", LONG_MAX_S) "THEN 'old identifier must be 1 to " LONG_MAX_S " characters'" \
 	" WHEN" BAD_LEN("r.n", LONG_MAX_S) "THEN 'new identifier must be 1 to " LONG_MAX_S " characters'" \
 	" WHEN r.o = r.n THEN 'old and new identifier are the same' END"
 #define MIGRATION_CONFLICT \
-	"CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".store_migrations m WHERE" SAME("m.old_identifier", "r.o") ")" \
+	"CASE WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".store_migrations m WHERE" SAME_KEY("m.old_digest", "m.old_identifier", "r.o") ")" \
 	" THEN 'conflict: the old identifier is recorded with another new one'" \
-	" WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".store_migrations m WHERE" SAME("m.new_identifier", "r.n") ")" \
+	" WHEN EXISTS (SELECT 1 FROM " PR_SCHEMA ".store_migrations m WHERE" SAME_KEY("m.new_digest", "m.new_identifier", "r.n") ")" \
 	" THEN 'conflict: the new identifier is the target of another migration' ELSE 'new' END"
 
 static const char migration_write[] =

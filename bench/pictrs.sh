@@ -175,7 +175,7 @@ section=$(cat <<MD
 
 Written by \`bench/pictrs.sh\` (\`make bench-pictrs\`) on $(date -u '+%Y-%m-%d %H:%M UTC'), $ROUNDS rounds; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg).
 
-**Import** of a pict-rs 0.5 repository of $N hashes, each with one variant, one alias and its details ($rows rows), by \`pict-repo import-pict-rs\` connected as an application role (batches of 5000, two tables at a time on two connections, each batch one \`import_pictrs\` call and transaction), into a fresh database each time. Baseline: the same rows loaded by plain SQL as superuser (COPY out of the source, then one \`INSERT ... SELECT\` per table in one transaction: no checks), measured right before in the same round. Target: 20,000 hashes/s.
+**Import** of a pict-rs 0.5 repository of $N hashes, each with one variant, one alias and its details ($rows rows), by \`pict-repo import-pict-rs\` connected as an application role (batches of 5000, two tables at a time on two connections, each batch one \`import_pictrs\` call and transaction), into a fresh database each time. Baseline: the same rows loaded by plain SQL as superuser (COPY out of the source, then one \`INSERT ... SELECT\` per table in one transaction: no checks), measured in the same round after the two imports. Target: 20,000 hashes/s.
 
 | round | baseline hashes/s | import-pict-rs hashes/s | ratio | --no-verify hashes/s | ratio |
 |---:|---:|---:|---:|---:|---:|

@@ -545,11 +545,12 @@ PrHandBackFiles(FunctionCallInfo fcinfo, text **ids, int n)
 		PrLockIdentifier(sorted[i]);
 	for (int i = 0; i < n; i++)
 	{
-		Datum		value = PointerGetDatum(ids[i]);
-		bool		isnull = false;
+		/* (identifier, store): NULL, pict-rs's own store (cleanup_hash, 1.3) */
+		Datum		row[2] = {PointerGetDatum(ids[i]), (Datum) 0};
+		bool		nulls[2] = {false, true};
 
 		if (PrReleaseIdentifier(ids[i]))
-			PrPutRow(fcinfo, &value, &isnull);
+			PrPutRow(fcinfo, row, nulls);
 	}
 	pfree(sorted);
 }
@@ -557,9 +558,11 @@ PrHandBackFiles(FunctionCallInfo fcinfo, text **ids, int n)
 /*
  * Delete a hash with its variants, their details and variant locks, and
  * return every identifier the caller must now delete from storage: the
- * original, the motion file if any, then each variant in variant order;
- * a file another row still refers to (a sharing made before 1.3) is kept,
- * with its details, and not returned.
+ * original, the motion file if any, then each variant in variant order
+ * (store NULL: pict-rs's store; a file another row still refers to, a
+ * sharing made before 1.3, is kept with its details and not returned),
+ * then the copies in the storage tiers with the name of their store (see
+ * stores.c).
  *
  * If aliases still point at the hash this fails with 55006, unless force,
  * which deletes them (and, by cascade, their proxies) too.  Unknown hash:
@@ -583,6 +586,7 @@ pict_repo_cleanup_hash(PG_FUNCTION_ARGS)
 	int64		aliases;
 	int			n;
 	text	  **ids;
+	PrCopyFiles *copies;
 
 	values[0] = PointerGetDatum(PrHashArg(fcinfo, 0, "hash"));
 	PrRequireArg(fcinfo, 1, "force");
@@ -619,6 +623,9 @@ pict_repo_cleanup_hash(PG_FUNCTION_ARGS)
 				 errdetail("Aliases still point at the hash, so its files are in use."),
 				 errhint("Delete the aliases first, or pass force => true to delete them with the hash.")));
 
+	/* The copies in the storage tiers first: they reference the hash. */
+	copies = PrDeleteCopies(values[0]);
+
 	/*
 	 * One statement for the rows.  The foreign keys are checked at its end,
 	 * when the variants and locks are gone too.
@@ -642,6 +649,7 @@ pict_repo_cleanup_hash(PG_FUNCTION_ARGS)
 	for (int i = 0; i < n; i++)
 		ids[i] = DatumGetTextPCopy(PrGetDatum(i, 1, &isnull));
 	PrHandBackFiles(fcinfo, ids, n);
+	PrPutCopyFiles(fcinfo, copies);
 	PrFinish();
 	return (Datum) 0;
 }

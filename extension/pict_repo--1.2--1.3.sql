@@ -146,6 +146,210 @@ CREATE INDEX dead_jobs_queue_id_idx ON @extschema@.dead_jobs (queue, id);
 -- Storage tiers: stores and copies
 -- ===========================================================================
 
+/*
+ * Storage tiers (extension/stores.c).  A store is a place that holds files:
+ * a directory ('file'), a bucket or prefix ('object', 'archive'), with a
+ * priority (0 = active, larger = less accessible).  A copy says which store
+ * holds which identifier (relative to the store's location) of which hash,
+ * and in which form: 'original', or a derived form such as webp-1920x1440.
+ *
+ * pict-rs's own files (hashes.identifier, hashes.motion_identifier,
+ * variants.identifier) stay outside this model: they live in the store
+ * pict-rs is configured with, which is not registered here, and nothing in
+ * this section reads or changes them.  So pict-rs callers work unchanged.
+ *
+ * The one rule of the model: a hash that has copies keeps at least one copy
+ * of form 'original' until cleanup_hash ends it (remove_copy refuses the
+ * last one, 55000, also against a concurrent remover).
+ *
+ * Totals per (store, form) are kept in store_totals, in the same
+ * transaction as the copy they count, one row per shard (the backend's
+ * proc array slot modulo 128, as queue_stats), so concurrent writers never
+ * wait on each other's totals and storage_report() sums a few hundred rows
+ * at most instead of scanning copies.
+ */
+CREATE TABLE @extschema@.stores (
+    id          serial PRIMARY KEY,
+    name        text NOT NULL UNIQUE
+                CHECK (pg_catalog.char_length(name) BETWEEN 1 AND 64),
+    kind        text NOT NULL CHECK (kind IN ('file', 'object', 'archive')),
+    priority    integer NOT NULL CHECK (priority >= 0),
+    location    text NOT NULL
+                CHECK (pg_catalog.char_length(location) BETWEEN 1 AND 4096),
+    notes       text CHECK (pg_catalog.char_length(notes) BETWEEN 1 AND 4096),
+    created_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    updated_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+-- Two stores never share a location (their files would be the same files).
+-- Locations may have 4,096 characters: unique through their digest.
+CREATE UNIQUE INDEX stores_location_digest_idx
+    ON @extschema@.stores (@extschema@.text_digest(location));
+
+CREATE TABLE @extschema@.copies (
+    hash        bytea NOT NULL REFERENCES @extschema@.hashes (hash),
+    store_id    integer NOT NULL REFERENCES @extschema@.stores (id),
+    form        text NOT NULL
+                CHECK (pg_catalog.char_length(form) BETWEEN 1 AND 64),
+    identifier  text NOT NULL
+                CHECK (pg_catalog.char_length(identifier) BETWEEN 1 AND 4096),
+    bytes       bigint NOT NULL CHECK (bytes >= 0),
+    created_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    -- At most one copy per (hash, store, form); copies_in_store walks a
+    -- store in (hash, form) order along it.
+    PRIMARY KEY (store_id, hash, form)
+);
+-- An identifier names one file of its store: unique within the store,
+-- through its digest (4,096 characters do not fit a btree entry).
+CREATE UNIQUE INDEX copies_store_identifier_digest_idx
+    ON @extschema@.copies (store_id, @extschema@.text_digest(identifier));
+-- copies(), best_copy(), remove_copy() and cleanup_hash() read the copies
+-- of one hash (and deleting a hash checks its foreign key through it).
+CREATE INDEX copies_hash_form_idx ON @extschema@.copies (hash, form);
+-- copies_in_store(store, form) walks one form of a store in hash order.
+CREATE INDEX copies_store_form_hash_idx ON @extschema@.copies (store_id, form, hash);
+
+-- Copies and bytes per store, form and shard.  Each writer adds to the row
+-- of its own shard; readers sum the shards.  The upserts change no indexed
+-- column, so they are HOT updates with the room the fillfactor leaves.
+CREATE TABLE @extschema@.store_totals (
+    store_id    integer NOT NULL REFERENCES @extschema@.stores (id) ON DELETE CASCADE,
+    form        text NOT NULL,
+    shard       smallint NOT NULL,
+    copies      bigint NOT NULL DEFAULT 0,
+    bytes       bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (store_id, form, shard)
+) WITH (fillfactor = 50,
+        autovacuum_vacuum_scale_factor = 0.05,
+        autovacuum_vacuum_cost_delay = 0);
+
+-- pg_dump keeps stores, copies and their totals (restored together, so the
+-- totals stay exact), and the position of the stores' id sequence.
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.stores', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.stores_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.copies', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.store_totals', '');
+REVOKE ALL ON @extschema@.stores, @extschema@.copies, @extschema@.store_totals FROM PUBLIC;
+REVOKE ALL ON SEQUENCE @extschema@.stores_id_seq FROM PUBLIC;
+
+/*
+ * Every function below is SECURITY DEFINER: it reads or writes stores,
+ * copies and store_totals, which an application role may not touch (it
+ * could otherwise delete the last original of a hash, or make the totals
+ * lie).  Each is C code that pins search_path, names every table and
+ * built-in with its schema, passes its arguments as $n parameters and
+ * checks them before touching a row.
+ */
+CREATE FUNCTION @extschema@.create_store(name text, kind text, priority integer,
+                                         location text, notes text DEFAULT NULL)
+    RETURNS integer
+    LANGUAGE c VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_create_store';
+
+CREATE FUNCTION @extschema@.stores()
+    RETURNS TABLE(id integer, name text, kind text, priority integer, location text,
+                  notes text, copies bigint, bytes bigint)
+    LANGUAGE c STABLE SECURITY DEFINER ROWS 10
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_stores';
+
+CREATE FUNCTION @extschema@.drop_store(name text)
+    RETURNS boolean
+    LANGUAGE c VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_drop_store';
+
+CREATE FUNCTION @extschema@.add_copy(hash bytea, store text, form text,
+                                     identifier text, bytes bigint)
+    RETURNS boolean
+    LANGUAGE c VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_add_copy';
+
+CREATE FUNCTION @extschema@.copies(hash bytea)
+    RETURNS TABLE(store text, kind text, priority integer, form text,
+                  identifier text, bytes bigint, created_at timestamptz)
+    LANGUAGE c STABLE SECURITY DEFINER ROWS 4
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_copies';
+
+CREATE FUNCTION @extschema@.best_copy(hash bytea, form text DEFAULT 'original')
+    RETURNS TABLE(store text, location text, identifier text)
+    LANGUAGE c STABLE SECURITY DEFINER ROWS 1
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_best_copy';
+
+CREATE FUNCTION @extschema@.remove_copy(hash bytea, store text, form text)
+    RETURNS text
+    LANGUAGE c VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_remove_copy';
+
+CREATE FUNCTION @extschema@.move_copy(hash bytea, form text, from_store text,
+                                      to_store text, new_identifier text)
+    RETURNS text
+    LANGUAGE c VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_move_copy';
+
+CREATE FUNCTION @extschema@.copies_in_store(store text, form text DEFAULT NULL,
+                                            lim integer DEFAULT 100,
+                                            after_hash bytea DEFAULT NULL,
+                                            after_form text DEFAULT NULL)
+    RETURNS TABLE(hash bytea, form text, identifier text, bytes bigint)
+    LANGUAGE c STABLE SECURITY DEFINER ROWS 100
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_copies_in_store';
+
+CREATE FUNCTION @extschema@.storage_report()
+    RETURNS TABLE(store text, kind text, priority integer, form text,
+                  copies bigint, bytes bigint)
+    LANGUAGE c STABLE SECURITY DEFINER ROWS 10
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_storage_report';
+
+/*
+ * cleanup_hash also deletes the copies of the hash and returns each copy's
+ * identifier with the name of its store, after the hash's own files (whose
+ * store is NULL: pict-rs's store).  The first column is still the
+ * identifier, so a caller that reads column 1 keeps working.  SECURITY
+ * DEFINER as in 1.1 (it writes hashes, variants, aliases, details,
+ * variant_locks and now copies).
+ */
+DROP FUNCTION @extschema@.cleanup_hash(bytea, boolean);
+CREATE FUNCTION @extschema@.cleanup_hash(hash bytea, force boolean DEFAULT false)
+    RETURNS TABLE(identifier text, store text)
+    LANGUAGE c VOLATILE SECURITY DEFINER ROWS 3
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_cleanup_hash';
+
+REVOKE ALL ON FUNCTION
+    @extschema@.create_store(text, text, integer, text, text),
+    @extschema@.stores(),
+    @extschema@.drop_store(text),
+    @extschema@.add_copy(bytea, text, text, text, bigint),
+    @extschema@.copies(bytea),
+    @extschema@.best_copy(bytea, text),
+    @extschema@.remove_copy(bytea, text, text),
+    @extschema@.move_copy(bytea, text, text, text, text),
+    @extschema@.copies_in_store(text, text, integer, bytea, text),
+    @extschema@.storage_report(),
+    @extschema@.cleanup_hash(bytea, boolean)
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.create_store(text, text, integer, text, text),
+    @extschema@.stores(),
+    @extschema@.drop_store(text),
+    @extschema@.add_copy(bytea, text, text, text, bigint),
+    @extschema@.copies(bytea),
+    @extschema@.best_copy(bytea, text),
+    @extschema@.remove_copy(bytea, text, text),
+    @extschema@.move_copy(bytea, text, text, text, text),
+    @extschema@.copies_in_store(text, text, integer, bytea, text),
+    @extschema@.storage_report(),
+    @extschema@.cleanup_hash(bytea, boolean)
+TO pict_repo_user;
+
 
 -- ===========================================================================
 -- pict-rs drop-in

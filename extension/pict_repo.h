@@ -110,4 +110,9 @@ extern void PrMaterialize(FunctionCallInfo fcinfo);
 extern void PrPutRows(FunctionCallInfo fcinfo);
 extern void PrPutRow(FunctionCallInfo fcinfo, Datum *values, bool *nulls);
 
+/* stores.c: the copies of a hash, deleted and returned by cleanup_hash. */
+typedef struct PrCopyFiles PrCopyFiles;
+extern PrCopyFiles *PrDeleteCopies(Datum hash);
+extern void PrPutCopyFiles(FunctionCallInfo fcinfo, PrCopyFiles *files);
+
 #endif							/* PICT_REPO_H */

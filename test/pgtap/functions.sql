@@ -116,6 +116,17 @@ INSERT INTO expected_functions VALUES
 -- 1.3: the file service.
 
 -- 1.3: storage tiers.
+INSERT INTO expected_functions VALUES
+    ('storage tiers', 'create_store', 'v'),
+    ('storage tiers', 'stores', 's'),
+    ('storage tiers', 'drop_store', 'v'),
+    ('storage tiers', 'add_copy', 'v'),
+    ('storage tiers', 'copies', 's'),
+    ('storage tiers', 'best_copy', 's'),
+    ('storage tiers', 'remove_copy', 'v'),
+    ('storage tiers', 'move_copy', 'v'),
+    ('storage tiers', 'copies_in_store', 's'),
+    ('storage tiers', 'storage_report', 's');
 
 -- 1.3: pict-rs drop-in.
 INSERT INTO expected_functions VALUES
@@ -147,7 +158,10 @@ INSERT INTO security_definer VALUES
     ('maintenance',
      'requeues, dead-letters and deletes rows of job_queue, dead_jobs, uploads and variant_locks'),
     ('hardening: dead jobs',
-     'reads dead_jobs, which an application role may not read');
+     'reads dead_jobs, which an application role may not read'),
+    -- 1.3: storage tiers.
+    ('storage tiers',
+     'reads and writes stores, copies and store_totals; the last original of a hash may only go through remove_copy''s check');
 -- Functions of those sections that touch no table and stay SECURITY INVOKER.
 CREATE TEMP TABLE security_invoker (
     name        name PRIMARY KEY,
@@ -233,7 +247,9 @@ INSERT INTO expected_signatures (name, args, arguments, result) VALUES
     ('variant_heartbeat', '{bytea,text}', 'hash bytea, variant text', 'boolean'),
     -- DESIGN.md gives no result.
     ('release_variant_processing', '{bytea,text}', 'hash bytea, variant text', 'void'),
-    ('cleanup_hash', '{bytea,boolean}', 'hash bytea, force boolean DEFAULT false', 'SETOF text');
+    -- 1.3 (storage tiers): each file with its store, NULL for the hash's own.
+    ('cleanup_hash', '{bytea,boolean}', 'hash bytea, force boolean DEFAULT false',
+     'TABLE(identifier text, store text)');
 
 -- Aliases, proxies, access times.
 INSERT INTO expected_signatures (name, args, arguments, result) VALUES
@@ -333,6 +349,31 @@ UPDATE expected_signatures
        arguments = 'identifier text, details jsonb, replace boolean DEFAULT true',
        result = 'boolean'
  WHERE name = 'relate_details';
+
+-- 1.3: storage tiers (issue 11 gives the arguments and results).
+INSERT INTO expected_signatures (name, args, arguments, result) VALUES
+    ('create_store', '{text,text,integer,text,text}',
+     'name text, kind text, priority integer, location text, notes text DEFAULT NULL::text', 'integer'),
+    ('stores', '{}', '',
+     'TABLE(id integer, name text, kind text, priority integer, location text, notes text, '
+     'copies bigint, bytes bigint)'),
+    ('drop_store', '{text}', 'name text', 'boolean'),
+    ('add_copy', '{bytea,text,text,text,bigint}',
+     'hash bytea, store text, form text, identifier text, bytes bigint', 'boolean'),
+    ('copies', '{bytea}', 'hash bytea',
+     'TABLE(store text, kind text, priority integer, form text, identifier text, bytes bigint, '
+     'created_at timestamp with time zone)'),
+    ('best_copy', '{bytea,text}', 'hash bytea, form text DEFAULT ''original''::text',
+     'TABLE(store text, location text, identifier text)'),
+    ('remove_copy', '{bytea,text,text}', 'hash bytea, store text, form text', 'text'),
+    ('move_copy', '{bytea,text,text,text,text}',
+     'hash bytea, form text, from_store text, to_store text, new_identifier text', 'text'),
+    ('copies_in_store', '{text,text,integer,bytea,text}',
+     'store text, form text DEFAULT NULL::text, lim integer DEFAULT 100, '
+     'after_hash bytea DEFAULT NULL::bytea, after_form text DEFAULT NULL::text',
+     'TABLE(hash bytea, form text, identifier text, bytes bigint)'),
+    ('storage_report', '{}', '',
+     'TABLE(store text, kind text, priority integer, form text, copies bigint, bytes bigint)');
 
 -- The functions of the extension, from the catalog.
 CREATE TEMP TABLE actual_functions AS

@@ -279,18 +279,64 @@ INSERT INTO calls (call, expected) VALUES
     -- cleanup_hash
     ($$pict_repo.cleanup_hash('\x0c03')$$, ARRAY['ERROR 55006']),
     ($$pict_repo.hash_identifier('\x0c03')$$, ARRAY['tap/c3.png']),
-    ($$pict_repo.cleanup_hash('\x0c03', true)$$, ARRAY['tap/c3.png']),
+    ($$pict_repo.cleanup_hash('\x0c03', true)$$, ARRAY['(tap/c3.png,)']),
     ($$pict_repo.alias_hash('tap-c3.png')$$, ARRAY[NULL]),
     ($$pict_repo.details('tap/c3.png')$$, ARRAY[NULL]),
     ($$pict_repo.relate_details('tap/c1-thumb.png', '{"w": 1}')$$, ARRAY['true']),
-    ($$pict_repo.cleanup_hash('\x0c01')$$, ARRAY['tap/c1b.png', 'tap/c1.mp4', 'tap/c1-thumb.png']),
+    ($$pict_repo.cleanup_hash('\x0c01')$$, ARRAY['(tap/c1b.png,)', '(tap/c1.mp4,)', '(tap/c1-thumb.png,)']),
     ($$pict_repo.details('tap/c1-thumb.png')$$, ARRAY[NULL]),
     ($$(SELECT pg_catalog.count(*) FROM pict_repo.variant_locks)$$, ARRAY['0']),
     ($$pict_repo.cleanup_hash('\x0c01')$$, '{}'),
     ($$pict_repo.cleanup_hash('\x0c02', NULL)$$, ARRAY['ERROR 22023']),
     ($$pict_repo.cleanup_hash(NULL)$$, ARRAY['ERROR 22023']),
-    ($$pict_repo.cleanup_hash('\x0c02', false)$$, ARRAY['tap/c2.png', 'tap/c2.mp4']),
+    ($$pict_repo.cleanup_hash('\x0c02', false)$$, ARRAY['(tap/c2.png,)', '(tap/c2.mp4,)']),
     ($$pict_repo.hash_count()$$, ARRAY['1']);
+
+-- 1.3: storage tiers, on a hash \x0e01 created and cleaned up here, in two
+-- stores dropped at the end.
+INSERT INTO calls (call, expected) VALUES
+    ($$pict_repo.create_hash('\x0e01', 'tap/e1.png')$$, ARRAY['true']),
+    ($$pict_repo.create_store('tap-a', 'file', 0, '/tap/a') OPERATOR(pg_catalog.>) 0$$, ARRAY['true']),
+    ($$pict_repo.create_store('tap-b', 'archive', 2, 'tape://tap-b', 'vault')
+       OPERATOR(pg_catalog.>) 0$$, ARRAY['true']),
+    ($$pict_repo.create_store('tap-a', 'file', 0, '/tap/a2')$$, ARRAY[NULL]),
+    ($$pict_repo.create_store('tap-c', 'file', 0, '/tap/a')$$, ARRAY['ERROR 23505']),
+    ($$pict_repo.create_store('tap-c', 'file', 0, 'tap/a')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.add_copy('\x0e01', 'tap-a', 'original', 't/e1.png', 1000)$$, ARRAY['true']),
+    ($$pict_repo.add_copy('\x0e01', 'tap-a', 'original', 't/e1-again.png', 1000)$$, ARRAY['false']),
+    ($$pict_repo.add_copy('\x0e01', 'tap-a', 'webp-640x480', 't/e1.webp', 100)$$, ARRAY['true']),
+    ($$pict_repo.add_copy('\x0e01', 'tap-a', 'gzip-9', 't/e1.png', 900)$$, ARRAY['ERROR 23505']),
+    ($$pict_repo.add_copy('\x0eff', 'tap-a', 'original', 't/ff.png', 1)$$, ARRAY['ERROR 23503']),
+    ($$pict_repo.add_copy('\x0e01', 'tap-a', 'original', 't/e1.png', -1)$$, ARRAY['ERROR 22023']),
+    ($$(SELECT pg_catalog.string_agg(c.store OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) c.form
+                                     OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) c.identifier
+                                     OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) c.bytes::text, ', ')
+          FROM pict_repo.copies('\x0e01') c)$$,
+        ARRAY['tap-a original t/e1.png 1000, tap-a webp-640x480 t/e1.webp 100']),
+    ($$pict_repo.best_copy('\x0e01')$$, ARRAY['(tap-a,/tap/a,t/e1.png)']),
+    ($$pict_repo.best_copy('\x0e01', 'gzip-9')$$, '{}'),
+    ($$pict_repo.copies_in_store('tap-a', NULL, 1)$$, ARRAY['("\\x0e01",original,t/e1.png,1000)']),
+    ($$pict_repo.copies_in_store('tap-a', NULL, 5, '\x0e01', 'original')$$,
+        ARRAY['("\\x0e01",webp-640x480,t/e1.webp,100)']),
+    ($$pict_repo.copies_in_store('tap-a', 'webp-640x480')$$, ARRAY['("\\x0e01",webp-640x480,t/e1.webp,100)']),
+    ($$pict_repo.copies_in_store('tap-a', NULL, 5, '\x0e01', NULL)$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.storage_report()$$,
+        ARRAY['(tap-a,file,0,original,1,1000)', '(tap-a,file,0,webp-640x480,1,100)', '(tap-b,archive,2,,0,0)']),
+    ($$(SELECT pg_catalog.string_agg(s.name OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) s.copies::text
+                                     OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) s.bytes::text, ', ')
+          FROM pict_repo.stores() s)$$, ARRAY['tap-a 2 1100, tap-b 0 0']),
+    ($$pict_repo.remove_copy('\x0e01', 'tap-a', 'original')$$, ARRAY['ERROR 55000']),
+    ($$pict_repo.move_copy('\x0e01', 'original', 'tap-a', 'tap-b', 't/b/e1.png')$$, ARRAY['t/e1.png']),
+    ($$pict_repo.move_copy('\x0e01', 'original', 'tap-a', 'tap-b', 't/b/e1.png')$$, ARRAY[NULL]),
+    ($$pict_repo.move_copy('\x0e01', 'original', 'tap-b', 'tap-b', 't/b/e1.png')$$, ARRAY['ERROR 22023']),
+    ($$pict_repo.remove_copy('\x0e01', 'tap-a', 'webp-640x480')$$, ARRAY['t/e1.webp']),
+    ($$pict_repo.remove_copy('\x0e01', 'tap-a', 'webp-640x480')$$, ARRAY[NULL]),
+    ($$pict_repo.storage_report()$$, ARRAY['(tap-a,file,0,,0,0)', '(tap-b,archive,2,original,1,1000)']),
+    ($$pict_repo.drop_store('tap-a')$$, ARRAY['true']),
+    ($$pict_repo.drop_store('tap-b')$$, ARRAY['ERROR 55006']),
+    ($$pict_repo.cleanup_hash('\x0e01')$$, ARRAY['(tap/e1.png,)', '(t/b/e1.png,tap-b)']),
+    ($$pict_repo.drop_store('tap-b')$$, ARRAY['true']),
+    ($$pict_repo.storage_report()$$, '{}');
 
 -- Aliases, proxies, access times, on the fixture hash \x0a0b and a hash
 -- \x0d01 created and removed here.  The fixture's variant gets its access
@@ -411,7 +457,7 @@ INSERT INTO calls (call, expected) VALUES
     ($$pict_repo.relate_url('https://tap.example/d1.png', 'tap-d1.png')$$, ARRAY['true']),
     ($$pict_repo.cleanup_hash('\x0d01')$$, ARRAY['ERROR 55006']),
     ($$pict_repo.related('https://tap.example/d1.png')$$, ARRAY['tap-d1.png']),
-    ($$pict_repo.cleanup_hash('\x0d01', true)$$, ARRAY['tap/d1.png', 'tap/d1-a.png', 'tap/d1-b.png']),
+    ($$pict_repo.cleanup_hash('\x0d01', true)$$, ARRAY['(tap/d1.png,)', '(tap/d1-a.png,)', '(tap/d1-b.png,)']),
     ($$pict_repo.related('https://tap.example/d1.png')$$, ARRAY[NULL]),
     ($$pict_repo.alias_hash('tap-d1.png')$$, ARRAY[NULL]),
     ($$pict_repo.older_aliases('infinity')$$, '{}'),

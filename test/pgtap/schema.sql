@@ -56,6 +56,13 @@ INSERT INTO expected_tables VALUES
 INSERT INTO expected_tables VALUES
     (14, 'maintenance_state', '{id}',            false),
     (15, 'imported_jobs',     '{id}',            true);
+-- 1.3, storage tiers (issue 11): stores, the copies each holds, and their
+-- totals per store, form and shard (the backend's slot, as for
+-- queue_stats), which pg_dump keeps with the copies they count.
+INSERT INTO expected_tables VALUES
+    (16, 'stores',           '{id}',             true),
+    (17, 'copies',           '{store_id,hash,form}', true),
+    (18, 'store_totals',     '{store_id,form,shard}', true);
 
 -- Every column, in table order: type as format_type() spells it, NOT NULL,
 -- UNIQUE on its own.
@@ -154,6 +161,31 @@ INSERT INTO expected_columns (tab, col, typ, not_null, is_unique) VALUES
     ('maintenance_state', 'last_pass', 'timestamp with time zone', true, false),
     ('imported_jobs', 'id', 'uuid', true, false),
     ('imported_jobs', 'imported_at', 'timestamp with time zone', true, false);
+-- 1.3, storage tiers.
+INSERT INTO expected_columns (tab, col, typ, not_null, is_unique) VALUES
+    -- 1.3, storage tiers: the columns issue 11 names.  A location is unique
+    -- too, through its digest (stores_location_digest_idx below).
+    ('stores', 'id', 'integer', true, false),
+    ('stores', 'name', 'text', true, true),
+    ('stores', 'kind', 'text', true, false),
+    ('stores', 'priority', 'integer', true, false),
+    ('stores', 'location', 'text', true, false),
+    ('stores', 'notes', 'text', false, false),
+    ('stores', 'created_at', 'timestamp with time zone', true, false),
+    ('stores', 'updated_at', 'timestamp with time zone', true, false),
+    -- The store by its id; the identifier is unique within its store
+    -- through copies_store_identifier_digest_idx.
+    ('copies', 'hash', 'bytea', true, false),
+    ('copies', 'store_id', 'integer', true, false),
+    ('copies', 'form', 'text', true, false),
+    ('copies', 'identifier', 'text', true, false),
+    ('copies', 'bytes', 'bigint', true, false),
+    ('copies', 'created_at', 'timestamp with time zone', true, false),
+    ('store_totals', 'store_id', 'integer', true, false),
+    ('store_totals', 'form', 'text', true, false),
+    ('store_totals', 'shard', 'smallint', true, false),
+    ('store_totals', 'copies', 'bigint', true, false),
+    ('store_totals', 'bytes', 'bigint', true, false);
 
 -- Every foreign key: columns, referenced table and columns, ON DELETE action
 -- as pg_constraint.confdeltype spells it (a = no action, c = cascade).
@@ -174,7 +206,13 @@ INSERT INTO expected_fks VALUES
     -- DESIGN.md: FK -> aliases ON DELETE CASCADE.
     (3, 'proxies', '{alias}', 'aliases', '{alias}', 'c'),
     -- DESIGN.md is silent; a lock dies with its hash.
-    (4, 'variant_locks', '{hash}', 'hashes', '{hash}', 'c');
+    (4, 'variant_locks', '{hash}', 'hashes', '{hash}', 'c'),
+    -- No cascade: cleanup_hash deletes the copies and returns their files.
+    (5, 'copies', '{hash}', 'hashes', '{hash}', 'a'),
+    -- No cascade: drop_store refuses while the store holds copies (55006).
+    (6, 'copies', '{store_id}', 'stores', '{id}', 'a'),
+    -- The totals (all zero by then) go with their store.
+    (7, 'store_totals', '{store_id}', 'stores', '{id}', 'c');
 
 -- Every index that is not a primary key or UNIQUE constraint (those are
 -- checked above), by name and columns.
@@ -221,7 +259,13 @@ INSERT INTO expected_indexes VALUES
     (15, 'hashes', 'hashes_motion_identifier_digest_idx',
      '{pict_repo.text_digest(motion_identifier)}'),
     -- Not in DESIGN.md (1.3): list_dead_jobs pages one queue in id order.
-    (16, 'dead_jobs', 'dead_jobs_queue_id_idx', '{queue,id}');
+    (16, 'dead_jobs', 'dead_jobs_queue_id_idx', '{queue,id}'),
+    -- 1.3, storage tiers: unique locations and identifiers (per store)
+    -- through their digests, the copies of a hash, one form of a store.
+    (17, 'stores', 'stores_location_digest_idx', '{pict_repo.text_digest(location)}'),
+    (18, 'copies', 'copies_store_identifier_digest_idx', '{store_id,pict_repo.text_digest(identifier)}'),
+    (19, 'copies', 'copies_hash_form_idx', '{hash,form}'),
+    (20, 'copies', 'copies_store_form_hash_idx', '{store_id,form,hash}');
 
 -- The definitions that has_index() does not show: the partial indexes,
 -- descending columns and uniqueness, as pg_get_indexdef() prints them.
@@ -246,7 +290,14 @@ INSERT INTO expected_indexdefs VALUES
      '(pict_repo.text_digest(identifier))'),
     (5, 'hashes_motion_identifier_digest_idx',
      'CREATE UNIQUE INDEX hashes_motion_identifier_digest_idx ON pict_repo.hashes USING btree '
-     '(pict_repo.text_digest(motion_identifier))');
+     '(pict_repo.text_digest(motion_identifier))'),
+    -- 1.3, storage tiers: the digest indexes are unique.
+    (6, 'stores_location_digest_idx',
+     'CREATE UNIQUE INDEX stores_location_digest_idx ON pict_repo.stores USING btree '
+     '(pict_repo.text_digest(location))'),
+    (7, 'copies_store_identifier_digest_idx',
+     'CREATE UNIQUE INDEX copies_store_identifier_digest_idx ON pict_repo.copies USING btree '
+     '(store_id, pict_repo.text_digest(identifier))');
 
 SELECT plan(
     8   -- schema, type, enum, labels; table set, FK set, config_dump set, no filter
@@ -258,6 +309,7 @@ SELECT plan(
     + (SELECT count(*) FROM expected_tables WHERE user_data)::int
     + (SELECT count(*) FROM expected_indexdefs)::int
     + 2 -- dead_jobs' columns, HOT heartbeats
+    + 2 -- storage tiers: the store id sequence is dumped, HOT totals
 );
 
 -- ---------------------------------------------------------------------------
@@ -363,8 +415,9 @@ SELECT set_eq(
     $$SELECT c::pg_catalog.regclass::text
       FROM pg_catalog.pg_extension e, pg_catalog.unnest(e.extconfig) c
       WHERE e.extname = 'pict_repo'$$,
-    $$SELECT 'pict_repo.' || tab FROM pg_temp.expected_tables WHERE user_data$$,
-    'pg_extension_config_dump registers exactly the tables that hold user data');
+    $$SELECT 'pict_repo.' || tab FROM pg_temp.expected_tables WHERE user_data
+      UNION ALL SELECT 'pict_repo.stores_id_seq'$$,
+    'pg_extension_config_dump registers exactly the tables that hold user data (and the sequence of store ids)');
 
 SELECT is((SELECT pg_catalog.array_length(e.extconfig, 1) IS NOT DISTINCT FROM pg_catalog.array_length(e.extcondition, 1)
                   AND '' = ALL (e.extcondition)
@@ -403,6 +456,26 @@ SELECT ok(NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
                         AND o LIKE 'fillfactor=%'
                         AND pg_catalog.split_part(o, '=', 2)::int < 100),
           'no index of job_queue holds heartbeat, and job_queue leaves free space (fillfactor < 100)');
+
+-- ---------------------------------------------------------------------------
+-- Storage tiers
+-- ---------------------------------------------------------------------------
+-- pg_dump keeps the position of the store id sequence, so a restored
+-- repository does not hand out the id of a store it holds.
+SELECT ok('pict_repo.stores_id_seq'::pg_catalog.regclass = ANY (e.extconfig),
+          'pict_repo.stores_id_seq is registered with pg_extension_config_dump')
+  FROM pg_catalog.pg_extension e WHERE e.extname = 'pict_repo';
+-- A change of the totals writes only copies and bytes, which no index
+-- holds, on a table that leaves free space: HOT updates.
+SELECT ok(NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                      WHERE i.indrelid = 'pict_repo.store_totals'::pg_catalog.regclass
+                        AND (pg_catalog.pg_get_indexdef(i.indexrelid) LIKE '%copies%'
+                             OR pg_catalog.pg_get_indexdef(i.indexrelid) LIKE '%bytes%'))
+          AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c, pg_catalog.unnest(c.reloptions) o
+                      WHERE c.oid = 'pict_repo.store_totals'::pg_catalog.regclass
+                        AND o LIKE 'fillfactor=%'
+                        AND pg_catalog.split_part(o, '=', 2)::int < 100),
+          'no index of store_totals holds copies or bytes, and it leaves free space (fillfactor < 100)');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -53,6 +53,7 @@ GRANT EXECUTE ON FUNCTION pg_temp.try(text) TO PUBLIC;
 
 SELECT plan(
     25
+    + 7     -- storage tiers
     + 2 * (SELECT count(*) FROM ext_functions)::int
     + 2 * (SELECT count(*) FROM ext_tables)::int
 );
@@ -147,6 +148,22 @@ SELECT is(pg_temp.try($$SELECT pict_repo.set_setting('sec.key', '\x01')$$), 'ok'
           'the app writes a setting');
 SELECT is((SELECT pg_catalog.count(*) FROM pict_repo.delete_alias('sec-alias', 'sec-token')),
           1::bigint, 'the app deletes an alias with its token');
+
+-- Storage tiers (1.3): stores, copies, the report; never the last original.
+SELECT isnt(pict_repo.create_store('sec-active', 'file', 0, '/sec/active'), NULL,
+            'the app registers a store');
+SELECT is(pict_repo.add_copy('\x5ec0', 'sec-active', 'original', 'sec/a.png', 10), true,
+          'the app records a copy');
+SELECT is((SELECT copies FROM pict_repo.storage_report() WHERE store = 'sec-active'), 1::bigint,
+          'the app reads the storage report');
+SELECT is(pg_temp.try($$SELECT pict_repo.remove_copy('\x5ec0', 'sec-active', 'original')$$),
+          'ERROR 55000', 'the app cannot remove the last original of a hash');
+SELECT is(pg_temp.try($$DELETE FROM pict_repo.copies$$),
+          'ERROR 42501', 'the app cannot delete copies behind the functions'' backs');
+SELECT is(pg_temp.try($$UPDATE pict_repo.store_totals SET copies = 0$$),
+          'ERROR 42501', 'the app cannot change the totals of the storage report');
+SELECT is(pg_temp.try($$SELECT pg_catalog.nextval('pict_repo.stores_id_seq')$$),
+          'ERROR 42501', 'the app cannot use the sequence of store ids');
 
 -- ---------------------------------------------------------------------------
 -- ... and nothing else

@@ -7,11 +7,12 @@
 #     test/upgrade/fill.sql (a row in every table);
 #  4. ALTER EXTENSION pict_repo UPDATE reaches default_version;
 #  5. every table has the same rows after the update (test/upgrade/data.sql:
-#     count and md5 of the sorted rows, per table);
+#     count and md5 of the sorted rows, per table), and the tables the update
+#     adds are empty;
 #  6. the catalog of the updated database (test/upgrade/catalog.sql: tables,
 #     columns, types, defaults, indexes, constraints, function signatures and
 #     definitions, privileges) is identical to a fresh install's;
-#  7. the API works on the updated data.
+#  7. the API works on the updated data (the storage tiers of 1.3 too).
 say "upgrade path"
 up_dir=$TMP/upgrade
 mkdir -p "$up_dir"
@@ -48,9 +49,17 @@ v=$(up_sql -d pict_repo_up_old -c "SELECT extversion FROM pg_catalog.pg_extensio
 up_check $? "after the update the extension is at $v, not $up_newest"
 
 up_sql -d pict_repo_up_old -f test/upgrade/data.sql >"$up_dir/data-after.txt" 2>&1
+# The tables that were there keep their rows; the tables the update adds
+# start empty ("name 0 -").
+awk 'NR == FNR { old[$1]; next } $1 in old' "$up_dir/data-before.txt" "$up_dir/data-after.txt" \
+    >"$up_dir/data-after-old.txt"
+awk 'NR == FNR { old[$1]; next } !($1 in old)' "$up_dir/data-before.txt" "$up_dir/data-after.txt" \
+    >"$up_dir/data-after-new.txt"
 [ "$(wc -l <"$up_dir/data-before.txt")" -ge 12 ] &&
-    diff -u "$up_dir/data-before.txt" "$up_dir/data-after.txt" >"$up_dir/data.diff"
+    diff -u "$up_dir/data-before.txt" "$up_dir/data-after-old.txt" >"$up_dir/data.diff"
 up_check $? "the rows changed in the update: $(head -n 30 "$up_dir/data.diff" "$up_dir/data-before.txt")"
+! grep -qv ' 0 -$' "$up_dir/data-after-new.txt"
+up_check $? "a table added by the update is not empty: $(cat "$up_dir/data-after-new.txt")"
 
 # The tables of the pict-rs drop-in (1.3) start empty: no pass recorded
 # yet, no job imported.
@@ -82,5 +91,21 @@ got=$(up_sql -d pict_repo_up_old -c "SELECT pict_repo.alias_hash('one.png') = '\
         AND NOT pict_repo.relate_details('up/1.png', '{}', false)" 2>&1)
 [ "$got" = "t" ]
 up_check $? "the API on the updated data: $got"
+
+# Storage tiers (1.3) on the updated data: copies of hashes stored in 1.0,
+# their report, a move, and cleanup_hash returning them with their stores.
+got=$(up_sql -d pict_repo_up_old \
+    -c "SELECT pict_repo.create_store('up-active', 'file', 0, '/up/active') > 0
+               AND pict_repo.create_store('up-archive', 'archive', 2, 'tape://up') > 0" \
+    -c "SELECT pict_repo.add_copy('\x01', 'up-active', 'original', 'up/1.png', 10)
+               AND pict_repo.add_copy('\x02', 'up-active', 'original', 'up/2.png', 20)" \
+    -c "SELECT pict_repo.move_copy('\x01', 'original', 'up-active', 'up-archive', 'up/1.png') = 'up/1.png'" \
+    -c "SELECT array_agg(store || ':' || copies || ':' || bytes ORDER BY store) = '{up-active:1:20,up-archive:1:10}'
+          FROM pict_repo.storage_report()" \
+    -c "SELECT array_agg(identifier || '@' || coalesce(store, '-')) = '{up/2.png@-,up/2.png@up-active}'
+          FROM pict_repo.cleanup_hash('\x02', true)" \
+    -c "SELECT copies = 0 FROM pict_repo.stores() WHERE name = 'up-active'" 2>&1 | tr '\n' ' ')
+[ "$got" = "t t t t t t " ]
+up_check $? "the storage tiers on the updated data: $got"
 
 add_counts "upgrade path" "$up_p" "$up_f"

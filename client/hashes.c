@@ -69,8 +69,14 @@ static const PrStmt st_variant_heartbeat = {"pr_variant_heartbeat",
 "SELECT pict_repo.variant_heartbeat($1, $2)", 2, {B, T}};
 static const PrStmt st_release_variant = {"pr_release_variant_processing",
 "SELECT pict_repo.release_variant_processing($1, $2)", 2, {B, T}};
+/*
+ * The hash's own files only (store NULL): what pict-rs deletes from its own
+ * store.  pr_cleanup_hash_stores (stores.c) gives the copies in the storage
+ * tiers too.
+ */
 static const PrStmt st_cleanup_hash = {"pr_cleanup_hash",
-"SELECT c::text FROM pict_repo.cleanup_hash($1, $2) AS c", 2, {B, BOOL}};
+	"SELECT c.identifier::text FROM pict_repo.cleanup_hash($1, $2) AS c WHERE c.store IS NULL",
+2, {B, BOOL}};
 
 /* Start the parameters of a statement on a hash and a text (variant, file...). */
 static void

@@ -291,9 +291,173 @@ typedef enum pr_variant_wait
 int			pr_wait_for_variant(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 								const char *variant, int timeout_ms, char **identifier,
 								pr_variant_wait *outcome, pr_error *err);
-/* PR_OK with the identifiers to delete (possibly none); 55006 if aliases remain. */
+/*
+ * PR_OK with the identifiers to delete from pict-rs's store (possibly none):
+ * the hash's own original, motion and variant files; 55006 if aliases
+ * remain.  Since 1.3 cleanup_hash also deletes the hash's copies in the
+ * storage tiers: pr_cleanup_hash_stores() returns their files with their
+ * stores as well.
+ */
 int			pr_cleanup_hash(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 							bool force, pr_strings **identifiers, pr_error *err);
+
+/* ---- storage tiers (1.3) ---------------------------------------------------- */
+
+/*
+ * A store holds files: a directory ('file'), a bucket or prefix ('object',
+ * 'archive'); priority 0 is the active tier, larger is less accessible.  A
+ * copy is one file of a hash in a store, in a form ('original' or a derived
+ * form such as "webp-1920x1440"), its identifier relative to the store's
+ * location.  See the README, "Storage tiers".
+ */
+typedef struct pr_store_row
+{
+	int32_t		id;
+	char	   *name;
+	char	   *kind;
+	int32_t		priority;
+	char	   *location;
+	char	   *notes;			/* may be NULL */
+	int64_t		copies;
+	int64_t		bytes;
+} pr_store_row;
+
+typedef struct pr_store_list
+{
+	size_t		n;
+	pr_store_row *rows;
+} pr_store_list;
+
+typedef struct pr_copy_row
+{
+	char	   *store;
+	char	   *kind;
+	int32_t		priority;
+	char	   *form;
+	char	   *identifier;
+	int64_t		bytes;
+	int64_t		created_at;
+} pr_copy_row;
+
+typedef struct pr_copy_list
+{
+	size_t		n;
+	pr_copy_row *rows;
+} pr_copy_list;
+
+typedef struct pr_copy_location
+{
+	char	   *store;
+	char	   *location;
+	char	   *identifier;
+} pr_copy_location;
+
+typedef struct pr_store_copy_row
+{
+	pr_hash		hash;
+	char	   *form;
+	char	   *identifier;
+	int64_t		bytes;
+} pr_store_copy_row;
+
+typedef struct pr_store_copy_list
+{
+	size_t		n;
+	pr_store_copy_row *rows;
+} pr_store_copy_list;
+
+typedef struct pr_storage_row
+{
+	char	   *store;
+	char	   *kind;
+	int32_t		priority;
+	char	   *form;			/* NULL: the store holds nothing */
+	int64_t		copies;
+	int64_t		bytes;
+} pr_storage_row;
+
+typedef struct pr_storage_list
+{
+	size_t		n;
+	pr_storage_row *rows;
+} pr_storage_list;
+
+/* A file to delete and its store: NULL for pict-rs's own store. */
+typedef struct pr_file_row
+{
+	char	   *identifier;
+	char	   *store;
+} pr_file_row;
+
+typedef struct pr_file_list
+{
+	size_t		n;
+	pr_file_row *rows;
+} pr_file_list;
+
+/*
+ * PR_OK with the new store's id, PR_NONE when the name is taken; 23505 when
+ * another store has the location; 22023 for a bad kind ('file', 'object',
+ * 'archive'), a negative priority, or a file store whose location is not an
+ * absolute path.  notes may be NULL.
+ */
+int			pr_create_store(pr_conn *conn, const char *name, const char *kind,
+							int32_t priority, const char *location, const char *notes,
+							int32_t *id, pr_error *err);
+/* Every store, most accessible first, with the copies and bytes it holds. */
+int			pr_stores(pr_conn *conn, pr_store_list **stores, pr_error *err);
+/* PR_OK dropped, PR_NONE unknown; 55006 while the store holds copies. */
+int			pr_drop_store(pr_conn *conn, const char *name, pr_error *err);
+/*
+ * PR_OK recorded, PR_NONE when the copy (hash, store, form) exists; 23503
+ * for an unknown hash or store; 23505 when another copy in the store has
+ * the identifier.
+ */
+int			pr_add_copy(pr_conn *conn, const uint8_t *hash, size_t hash_len,
+						const char *store, const char *form, const char *identifier,
+						int64_t bytes, pr_error *err);
+/* The copies of a hash, most accessible first (empty for an unknown hash). */
+int			pr_copies(pr_conn *conn, const uint8_t *hash, size_t hash_len,
+					  pr_copy_list **copies, pr_error *err);
+/* PR_OK with the copy to read (lowest priority), PR_NONE when none; form NULL: "original". */
+int			pr_best_copy(pr_conn *conn, const uint8_t *hash, size_t hash_len,
+						 const char *form, pr_copy_location **best, pr_error *err);
+/*
+ * PR_OK with the identifier to delete from the store after the commit,
+ * PR_NONE when there is no such copy; 55000 when it is the last original of
+ * the hash (nothing changes).
+ */
+int			pr_remove_copy(pr_conn *conn, const uint8_t *hash, size_t hash_len,
+						   const char *store, const char *form, char **identifier,
+						   pr_error *err);
+/*
+ * Record the copy in to_store under new_identifier and forget it in
+ * from_store, in one transaction: PR_OK with the old identifier to delete
+ * from from_store after the commit, PR_NONE (nothing changed) when
+ * from_store has no such copy or to_store has one already; 23503 unknown
+ * to_store, 23505 new_identifier taken in to_store.
+ */
+int			pr_move_copy(pr_conn *conn, const uint8_t *hash, size_t hash_len,
+						 const char *form, const char *from_store, const char *to_store,
+						 const char *new_identifier, char **old_identifier, pr_error *err);
+/*
+ * A keyset page of the copies in a store (of one form, or all when form is
+ * NULL), in (hash, form) order, strictly after (after_hash, after_form):
+ * both NULL for the first page, the last row of a page for the next.
+ */
+int			pr_copies_in_store(pr_conn *conn, const char *store, const char *form,
+							   int lim, const uint8_t *after_hash, size_t after_hash_len,
+							   const char *after_form, pr_store_copy_list **page,
+							   pr_error *err);
+/* Copies and bytes per store and form, exact, from the kept totals. */
+int			pr_storage_report(pr_conn *conn, pr_storage_list **report, pr_error *err);
+/*
+ * cleanup_hash() with every file it returns: the hash's own files (store
+ * NULL), then each copy with its store.  PR_OK (an unknown hash: no rows);
+ * 55006 if aliases remain (unless force).
+ */
+int			pr_cleanup_hash_stores(pr_conn *conn, const uint8_t *hash, size_t hash_len,
+								   bool force, pr_file_list **files, pr_error *err);
 
 /* ---- aliases, proxies, access times -------------------------------------- */
 
@@ -786,6 +950,12 @@ void		pr_queue_stats_list_free(pr_queue_stats_list *p);
 void		pr_push_results_free(pr_push_results *p);
 void		pr_ingest_results_free(pr_ingest_results *p);
 void		pr_dead_job_list_free(pr_dead_job_list *p);
+void		pr_store_list_free(pr_store_list *p);
+void		pr_copy_list_free(pr_copy_list *p);
+void		pr_copy_location_free(pr_copy_location *p);
+void		pr_store_copy_list_free(pr_store_copy_list *p);
+void		pr_storage_list_free(pr_storage_list *p);
+void		pr_file_list_free(pr_file_list *p);
 
 #ifdef __cplusplus
 }

@@ -212,6 +212,7 @@ main(int argc, char **argv)
 	test_waits();
 	test_worker();
 	test_pictrs();
+	test_stores();
 
 	if (admin)
 		pr_finish(admin);

@@ -63,5 +63,6 @@ void		test_batch_commits(void);
 void		test_waits(void);
 void		test_worker(void);
 void		test_pictrs(void);
+void		test_stores(void);
 
 #endif

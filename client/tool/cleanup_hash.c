@@ -18,10 +18,12 @@ cleanup_usage(FILE *out)
 			"Usage: pict-repo cleanup-hash HEX [--force]\n"
 			"\n"
 			"Delete the hash HEX (hexadecimal, optionally prefixed with \\x), its\n"
-			"variants, their details and locks in one transaction (cleanup_hash()),\n"
-			"and print every identifier to delete from storage, one per line\n"
-			"(original, motion, variants), escaped: \\t, \\n, \\r, \\\\, and \\xHH for other\n"
-			"control characters and bytes that are not UTF-8.\n"
+			"variants, their details and locks and its copies in the storage tiers\n"
+			"in one transaction (cleanup_hash()), and print every identifier to\n"
+			"delete from storage, one per line: the hash's own files in pict-rs's\n"
+			"store (original, motion, variants), then each copy's identifier, a tab\n"
+			"and the name of its store (1.3); escaped: \\t, \\n, \\r, \\\\, and\n"
+			"\\xHH for other control characters and bytes that are not UTF-8.\n"
 			"\n"
 			"Options:\n"
 			"  -f, --force   also delete the aliases (and their proxies) that still\n"
@@ -48,7 +50,7 @@ cmd_cleanup_hash(int argc, char **argv)
 	size_t		hash_len;
 	pr_conn    *conn;
 	pr_error	err;
-	pr_strings *ids = NULL;
+	pr_file_list *files = NULL;
 
 	while ((c = getopt_long(argc, argv, "fh", longopts, NULL)) != -1)
 	{
@@ -73,28 +75,28 @@ cmd_cleanup_hash(int argc, char **argv)
 
 	if (!(conn = tool_connect(&rc)))
 		return rc;
-	c = pr_cleanup_hash(conn, hash, hash_len, force, &ids, &err);
+	c = pr_cleanup_hash_stores(conn, hash, hash_len, force, &files, &err);
 	if (c == PR_ERROR)
 		rc = tool_fail("cleanup_hash", &err);
-	else if (c == PR_NONE || !ids)
-	{
-		tool_warn("cleanup-hash: no hash %s", argv[optind]);
-		rc = EXIT_NOTHING;
-	}
 	else
 	{
 		/* A hash always has its original identifier: no rows means unknown. */
-		if (ids->n == 0)
+		if (files->n == 0)
 		{
 			tool_warn("cleanup-hash: no hash %s", argv[optind]);
 			rc = EXIT_NOTHING;
 		}
-		for (size_t i = 0; i < ids->n; i++)
+		for (size_t i = 0; i < files->n; i++)
 		{
-			tool_put(stdout, ids->items[i]);
+			tool_put(stdout, files->rows[i].identifier);
+			if (files->rows[i].store)
+			{
+				fputc('\t', stdout);
+				tool_put(stdout, files->rows[i].store);
+			}
 			fputc('\n', stdout);
 		}
-		pr_strings_free(ids);
+		pr_file_list_free(files);
 	}
 	pr_finish(conn);
 	return rc;

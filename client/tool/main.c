@@ -38,6 +38,9 @@ static const Subcommand subcommands[] = {
 	{"dead", cmd_dead, "list or retry dead jobs"},
 	{"maintenance", cmd_maintenance, "run one maintenance pass"},
 	{"import-pict-rs", cmd_import_pictrs, "move a pict-rs 0.5 repository into pict_repo"},
+	{"stores", cmd_stores, "list, add or drop the stores of the storage tiers"},
+	{"tier", cmd_tier, "tier copy: copy (or move) copies from one store to another"},
+	{"report", cmd_report, "copies and bytes per store and form"},
 	{NULL, NULL, NULL}
 };
 

@@ -45,6 +45,9 @@ int			cmd_cleanup_hash(int argc, char **argv);
 int			cmd_dead(int argc, char **argv);
 int			cmd_maintenance(int argc, char **argv);
 int			cmd_import_pictrs(int argc, char **argv);
+int			cmd_stores(int argc, char **argv);
+int			cmd_tier(int argc, char **argv);
+int			cmd_report(int argc, char **argv);
 
 /* main.c: helpers */
 pr_conn    *tool_connect(int *exit_code);

@@ -531,4 +531,7 @@ else
     nok "valgrind is missing"
 fi
 
+# --- storage tiers: stores, report, tier copy (test/tool/tiers.sh) ------------
+. "$(dirname "$0")/tiers.sh"
+
 echo "1..$T"

@@ -5,8 +5,9 @@
 # preloaded, synchronous_commit on, otherwise defaults), run bench/bench
 # against it and write bench/results/latest.md (or BENCH_OUT), then compare
 # the queue with the job queues people use (bench/peers/run.sh, appended to
-# the same file; BENCH_PEERS=0 leaves it out).  Arguments go to bench/bench
-# (--quick, --only SECTION; --only peers runs the comparison alone);
+# the same file; BENCH_PEERS=0 leaves it out) and measure the storage tiers
+# (bench/tiers.sh, appended too).  Arguments go to bench/bench (--quick,
+# --only SECTION; --only peers or --only tiers runs that part alone);
 # --calls runs bench/calls.sh instead.  Everything is removed on exit.
 #
 # The private copy (test/private_server.sh, as for make test): a test run of
@@ -52,7 +53,7 @@ for a in "$@"; do
     [ "$a" = "--quick" ] && QUICK=--quick
     prev=$a
 done
-if [ "$ONLY" = peers ]; then
+if [ "$ONLY" = peers ] || [ "$ONLY" = tiers ]; then
     rm -f "$OUT"
 else
     bench/bench --out "$OUT" "$@" || exit
@@ -63,4 +64,7 @@ if [ -z "$ONLY" ] || [ "$ONLY" = peers ]; then
     else
         bash bench/peers/run.sh "$OUT" $QUICK
     fi
+fi
+if [ -z "$ONLY" ] || [ "$ONLY" = tiers ]; then
+    bash bench/tiers.sh "$OUT" $QUICK
 fi

@@ -323,19 +323,10 @@ CREATE FUNCTION @extschema@.cleanup_hash(hash bytea, force boolean DEFAULT false
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'pict_repo_cleanup_hash';
 
-REVOKE ALL ON FUNCTION
-    @extschema@.create_store(text, text, integer, text, text),
-    @extschema@.stores(),
-    @extschema@.drop_store(text),
-    @extschema@.add_copy(bytea, text, text, text, bigint),
-    @extschema@.copies(bytea),
-    @extschema@.best_copy(bytea, text),
-    @extschema@.remove_copy(bytea, text, text),
-    @extschema@.move_copy(bytea, text, text, text, text),
-    @extschema@.copies_in_store(text, text, integer, bytea, text),
-    @extschema@.storage_report(),
-    @extschema@.cleanup_hash(bytea, boolean)
-FROM PUBLIC;
+-- PUBLIC's EXECUTE goes (PostgreSQL grants it by default; 1.1 revoked it
+-- from every function of its day, this does it again for the new ones);
+-- pict_repo_user gets the new functions.
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA @extschema@ FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     @extschema@.create_store(text, text, integer, text, text),
     @extschema@.stores(),

@@ -113,7 +113,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void) pr_uuid_parse(buf, &id);
 	}
 
-	switch (size > 0 ? data[0] % 29 : 0)
+	switch (size > 0 ? data[0] % 36 : 0)
 	{
 		case 0:
 			{
@@ -331,6 +331,108 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 28:
 			if (pr_hash_identifier(&fz_conn, hash, sizeof(hash), &s, &err) == PR_OK)
+				touch(s);
+			break;
+			/* The storage tiers (1.3). */
+		case 29:
+			{
+				pr_store_list *l = NULL;
+
+				if (pr_stores(&fz_conn, &l, &err) == PR_OK && l)
+					for (size_t i = 0; i < l->n; i++)
+					{
+						touch(l->rows[i].name);
+						touch(l->rows[i].kind);
+						touch(l->rows[i].location);
+						touch(l->rows[i].notes);
+						fz_sink += (size_t) (l->rows[i].id + l->rows[i].priority +
+											 l->rows[i].copies + l->rows[i].bytes);
+					}
+				pr_store_list_free(l);
+				break;
+			}
+		case 30:
+			{
+				pr_copy_list *l = NULL;
+
+				if (pr_copies(&fz_conn, hash, sizeof(hash), &l, &err) == PR_OK && l)
+					for (size_t i = 0; i < l->n; i++)
+					{
+						touch(l->rows[i].store);
+						touch(l->rows[i].kind);
+						touch(l->rows[i].form);
+						touch(l->rows[i].identifier);
+						fz_sink += (size_t) (l->rows[i].priority + l->rows[i].bytes +
+											 l->rows[i].created_at);
+					}
+				pr_copy_list_free(l);
+				break;
+			}
+		case 31:
+			{
+				pr_copy_location *b = NULL;
+
+				if (pr_best_copy(&fz_conn, hash, sizeof(hash), NULL, &b, &err) == PR_OK && b)
+				{
+					touch(b->store);
+					touch(b->location);
+					touch(b->identifier);
+				}
+				pr_copy_location_free(b);
+				break;
+			}
+		case 32:
+			{
+				pr_store_copy_list *l = NULL;
+
+				if (pr_copies_in_store(&fz_conn, "s", NULL, 10, hash, sizeof(hash), "original",
+									   &l, &err) == PR_OK && l)
+					for (size_t i = 0; i < l->n; i++)
+					{
+						touch(l->rows[i].form);
+						touch(l->rows[i].identifier);
+						fz_sink += l->rows[i].hash.len + (size_t) l->rows[i].bytes;
+					}
+				pr_store_copy_list_free(l);
+				break;
+			}
+		case 33:
+			{
+				pr_storage_list *l = NULL;
+
+				if (pr_storage_report(&fz_conn, &l, &err) == PR_OK && l)
+					for (size_t i = 0; i < l->n; i++)
+					{
+						touch(l->rows[i].store);
+						touch(l->rows[i].kind);
+						touch(l->rows[i].form);
+						fz_sink += (size_t) (l->rows[i].priority + l->rows[i].copies +
+											 l->rows[i].bytes);
+					}
+				pr_storage_list_free(l);
+				break;
+			}
+		case 34:
+			{
+				pr_file_list *l = NULL;
+
+				if (pr_cleanup_hash_stores(&fz_conn, hash, sizeof(hash), true, &l, &err) == PR_OK && l)
+					for (size_t i = 0; i < l->n; i++)
+					{
+						touch(l->rows[i].identifier);
+						touch(l->rows[i].store);
+					}
+				pr_file_list_free(l);
+				break;
+			}
+		case 35:
+			if (pr_move_copy(&fz_conn, hash, sizeof(hash), "original", "a", "b", "x", &s,
+							 &err) == PR_OK)
+				touch(s);
+			pr_free(s);
+			s = NULL;
+			(void) pr_create_store(&fz_conn, "s", "file", 0, "/s", NULL, &i4, &err);
+			if (pr_remove_copy(&fz_conn, hash, sizeof(hash), "s", "original", &s, &err) == PR_OK)
 				touch(s);
 			break;
 	}

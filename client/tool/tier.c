@@ -614,7 +614,33 @@ worker_main(void *arg)
 	return NULL;
 }
 
-/* Wait until the queue has room (or the run stops), drawing the bar meanwhile. */
+/*
+ * Wait (the lock held) for a change of the run or 100 ms, drawing the bar
+ * now and then.
+ */
+static void
+wait_a_little(TierRun *run, double started, bool tty, double *last_draw)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += 100 * 1000 * 1000;
+	if (until.tv_nsec >= 1000000000L)
+	{
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&run->changed, &run->lock, &until);
+	if (tty && tier_now() - *last_draw >= DRAW_EVERY)
+	{
+		pthread_mutex_unlock(&run->lock);
+		draw(run, started, tty, false);
+		*last_draw = tier_now();
+		pthread_mutex_lock(&run->lock);
+	}
+}
+
+/* Wait until the queue has room (or the run stops). */
 static bool
 wait_for_room(TierRun *run, double started, bool tty, double *last_draw)
 {
@@ -623,34 +649,18 @@ wait_for_room(TierRun *run, double started, bool tty, double *last_draw)
 	pthread_mutex_lock(&run->lock);
 	for (;;)
 	{
-		struct timespec until;
-
 		if (stop_requested)
 			run->stop = true;
 		if (run->stop || run->qlen < run->qcap)
 			break;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 100 * 1000 * 1000;
-		if (until.tv_nsec >= 1000000000L)
-		{
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&run->changed, &run->lock, &until);
-		if (tty && tier_now() - *last_draw >= DRAW_EVERY)
-		{
-			pthread_mutex_unlock(&run->lock);
-			draw(run, started, tty, false);
-			*last_draw = tier_now();
-			pthread_mutex_lock(&run->lock);
-		}
+		wait_a_little(run, started, tty, last_draw);
 	}
 	go = !run->stop;
 	pthread_mutex_unlock(&run->lock);
 	return go;
 }
 
-/* Wait for every worker to finish, drawing the bar meanwhile. */
+/* Tell the workers nothing more comes, and wait for every one to finish. */
 static void
 wait_for_workers(TierRun *run, double started, bool tty, double *last_draw)
 {
@@ -659,28 +669,12 @@ wait_for_workers(TierRun *run, double started, bool tty, double *last_draw)
 	pthread_cond_broadcast(&run->changed);
 	while (run->running > 0)
 	{
-		struct timespec until;
-
 		if (stop_requested && !run->stop)
 		{
 			run->stop = true;
 			pthread_cond_broadcast(&run->changed);
 		}
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 100 * 1000 * 1000;
-		if (until.tv_nsec >= 1000000000L)
-		{
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&run->changed, &run->lock, &until);
-		if (tty && tier_now() - *last_draw >= DRAW_EVERY)
-		{
-			pthread_mutex_unlock(&run->lock);
-			draw(run, started, tty, false);
-			*last_draw = tier_now();
-			pthread_mutex_lock(&run->lock);
-		}
+		wait_a_little(run, started, tty, last_draw);
 	}
 	pthread_mutex_unlock(&run->lock);
 }

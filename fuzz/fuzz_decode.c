@@ -345,8 +345,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						touch(l->rows[i].kind);
 						touch(l->rows[i].location);
 						touch(l->rows[i].notes);
-						fz_sink += (size_t) (l->rows[i].id + l->rows[i].priority +
-											 l->rows[i].copies + l->rows[i].bytes);
+						fz_sink += (size_t) l->rows[i].id + (size_t) l->rows[i].priority +
+							(size_t) l->rows[i].copies + (size_t) l->rows[i].bytes;
 					}
 				pr_store_list_free(l);
 				break;
@@ -362,8 +362,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						touch(l->rows[i].kind);
 						touch(l->rows[i].form);
 						touch(l->rows[i].identifier);
-						fz_sink += (size_t) (l->rows[i].priority + l->rows[i].bytes +
-											 l->rows[i].created_at);
+						fz_sink += (size_t) l->rows[i].priority + (size_t) l->rows[i].bytes +
+							(size_t) l->rows[i].created_at;
 					}
 				pr_copy_list_free(l);
 				break;
@@ -406,8 +406,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						touch(l->rows[i].store);
 						touch(l->rows[i].kind);
 						touch(l->rows[i].form);
-						fz_sink += (size_t) (l->rows[i].priority + l->rows[i].copies +
-											 l->rows[i].bytes);
+						fz_sink += (size_t) l->rows[i].priority + (size_t) l->rows[i].copies +
+							(size_t) l->rows[i].bytes;
 					}
 				pr_storage_list_free(l);
 				break;

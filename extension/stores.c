@@ -41,7 +41,6 @@
 #include "queue.h"
 #include "storage/itemptr.h"
 #include "utils/builtins.h"
-#include "utils/snapmgr.h"
 
 /* Store names and form names: 1 to this many characters. */
 #define PR_STORE_NAME_MAX 64
@@ -238,27 +237,6 @@ AddTotals(int32 store_id, text *form, int64 copies, int64 bytes)
 }
 
 /*
- * Run a read-only query with the latest snapshot and return whether it
- * found a row, as the foreign key checks do: right in every isolation
- * level, for a caller that holds the lock that queues the writers it must
- * see.
- */
-static bool
-ExistsLatest(PrPlan *slot, const char *sql, int nargs, const Oid *argtypes,
-			 Datum *values)
-{
-	SPIPlanPtr	plan = PrPlanGet(slot, sql, nargs, argtypes);
-	int			rc;
-
-	rc = SPI_execute_snapshot(plan, values, NULL, GetLatestSnapshot(),
-							  InvalidSnapshot, false, false, 1);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute_snapshot returned %s for \"%s\"",
-			 SPI_result_code_string(rc), sql);
-	return SPI_processed > 0;
-}
-
-/*
  * Return the id of a store by name, or -1 if there is none.  With share,
  * the store row is locked FOR KEY SHARE, as the foreign key of a new copy
  * would: a concurrent drop_store waits for us, or we for it (and then find
@@ -422,9 +400,9 @@ pict_repo_drop_store(PG_FUNCTION_ARGS)
 		PG_RETURN_BOOL(false);
 	}
 	id = PrGetDatum(0, 1, &isnull);
-	if (ExistsLatest(&drop_used_plan,
+	if (PrExecLatest(&drop_used_plan,
 					 "SELECT 1 FROM " PR_SCHEMA ".copies WHERE store_id = $1 LIMIT 1",
-					 1, int4_only, &id))
+					 1, int4_only, &id, NULL, 1) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_IN_USE),
 				 errmsg("store \"%s\" still holds copies", text_to_cstring(name)),
@@ -591,10 +569,10 @@ pict_repo_remove_copy(PG_FUNCTION_ARGS)
 		AddTotals(store_id, form, -1, -bytes);
 
 		if (TextIs(form, "original") &&
-			!ExistsLatest(&originals_plan,
-						  "SELECT 1 FROM " PR_SCHEMA ".copies "
-						  "WHERE hash = $1 AND form = 'original' LIMIT 1",
-						  1, bytea_only, values))
+			PrExecLatest(&originals_plan,
+						 "SELECT 1 FROM " PR_SCHEMA ".copies "
+						 "WHERE hash = $1 AND form = 'original' LIMIT 1",
+						 1, bytea_only, values, NULL, 1) == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("cannot remove the last original of a hash"),

@@ -1,8 +1,8 @@
 /*
- * t_stores.c: storage tiers through libpictrepo, as an application role (a
- * LOGIN member of pict_repo_user only): stores, copies, keyset pages, the
- * report, moves and removals, and cleanup_hash with the stores of its
- * files.
+ * t_stores.c: storage tiers through libpictrepo, as the application role
+ * of db_main (a LOGIN member of pict_repo_user only): stores, copies, keyset
+ * pages, the report, moves and removals, and cleanup_hash with the stores
+ * of its files.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,26 +18,6 @@ tier_hash(uint8_t h[39], int n)
 	h[1] = (uint8_t) (n >> 8);
 	h[2] = (uint8_t) n;
 	h[38] = 1;
-}
-
-/* Connect as the application role tier_app, created by the superuser. */
-static pr_conn *
-connect_app(pr_conn *admin)
-{
-	char		conninfo[512];
-	pr_error	err;
-	pr_conn    *c;
-
-	if (!sql(admin, "DO $$ BEGIN "
-			 "IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'tier_app') THEN "
-			 "CREATE ROLE tier_app LOGIN; END IF; END $$") ||
-		!sql(admin, "GRANT pict_repo_user TO tier_app"))
-		return NULL;
-	snprintf(conninfo, sizeof(conninfo), "%s user=tier_app", db_main);
-	c = pr_connect(conninfo, &err);
-	if (!c)
-		diag("cannot connect as tier_app: %s: %s", err.sqlstate, err.message);
-	return c;
 }
 
 /* The copies and bytes of a store and form in the report, or -1. */
@@ -66,8 +46,7 @@ report_copies(pr_conn *c, const char *store, const char *form, int64_t *bytes)
 void
 test_stores(void)
 {
-	pr_conn    *admin = connect_main();
-	pr_conn    *c;
+	pr_conn    *c = connect_main();
 	pr_error	err;
 	uint8_t		h[30][39];
 	int32_t		id = 0,
@@ -81,17 +60,11 @@ test_stores(void)
 	pr_strings *ids = NULL;
 	int64_t		bytes = 0;
 
-	if (!need(admin, "storage tiers", "create_store", "stores", "drop_store", "add_copy",
+	if (!need(c, "storage tiers", "create_store", "stores", "drop_store", "add_copy",
 			  "copies", "best_copy", "remove_copy", "move_copy", "copies_in_store",
 			  "storage_report", NULL))
 	{
-		pr_finish(admin);
-		return;
-	}
-	c = connect_app(admin);
-	if (!ok(c != NULL, "connect as an application role (member of pict_repo_user only)"))
-	{
-		pr_finish(admin);
+		pr_finish(c);
 		return;
 	}
 	for (int i = 0; i < 30; i++)
@@ -266,5 +239,4 @@ test_stores(void)
 	   "pr_drop_store once the stores are empty");
 	ok(pr_drop_store(c, "ct-active", &err) == PR_NONE, "pr_drop_store of an unknown store is PR_NONE");
 	pr_finish(c);
-	pr_finish(admin);
 }

@@ -2,9 +2,9 @@
 # tier copy, cleanup-hash with stores), sourced by tool_test.sh: it uses its
 # helpers (ok, nok, expect, check, sql, need, skip) and its counter.
 #
-# The tool runs as an application role, tier_tool_app: a LOGIN member of
-# pict_repo_user only.  The set-up (hashes, copies of files laid out on
-# disk) and the checks read and write the tables as the superuser.
+# The tool runs as PGUSER, the application role of tool_test.sh; the
+# set-up (hashes, copies of files laid out on disk) and the checks read and
+# write the tables through sql(), as the superuser.
 #
 # Stores live under $W/tiers: two file stores (active, archive), an
 # "object" store that is a directory the test's command writes to, and two
@@ -14,8 +14,7 @@ TW=$W/tiers
 rm -rf "$TW"
 mkdir -p "$TW"
 [ "$(id -u)" -eq 0 ] && chown postgres: "$TW"
-APP="dbname=$PGDATABASE user=tier_tool_app"
-tp() { "$P" -d "$APP" "$@"; }
+tp() { "$P" "$@"; }
 
 # hex of a test hash: 7e, a tag byte, a number on 2 bytes
 th() { printf '7e%02x%04x' "$1" "$2"; }
@@ -70,19 +69,6 @@ if ! need create_store stores drop_store add_copy copies remove_copy move_copy c
     skip "$MISSING" "storage tier subcommands"
     return 0 2>/dev/null || exit 0
 fi
-
-sql "DO \$\$ BEGIN
-       IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'tier_tool_app') THEN
-         CREATE ROLE tier_tool_app LOGIN;
-       END IF;
-     END \$\$;
-     GRANT pict_repo_user TO tier_tool_app" >/dev/null
-check "the tool's role is an application role (LOGIN, member of pict_repo_user only, no superuser)" \
-    test "$(sql "SELECT rolsuper OR NOT rolcanlogin
-                        OR (SELECT array_agg(b.rolname) FROM pg_catalog.pg_auth_members m
-                            JOIN pg_catalog.pg_roles b ON b.oid = m.roleid WHERE m.member = r.oid)
-                           <> '{pict_repo_user}'
-                 FROM pg_catalog.pg_roles r WHERE rolname = 'tier_tool_app'")" = f
 
 # --- help ------------------------------------------------------------------------
 expect "pict-repo --help" 0 "$P" --help
@@ -278,7 +264,7 @@ sql "SELECT pict_repo.drop_store(E'odd\\tname')" >/dev/null
 # --- a progress bar on a terminal ---------------------------------------------------
 if command -v script >/dev/null; then
     STORE=active lay_out 3 "$TW/active" 12
-    script -qec "'$P' -d '$APP' tier copy --from active --to archive --form original" /dev/null \
+    script -qec "'$P' tier copy --from active --to archive --form original" /dev/null \
         >"$W/tty.err" 2>&1
     check "a progress bar on a terminal: copies and bytes of the total, rate, ETA" \
         bash -c 'tr "\r" "\n" <"$0" | grep -q "\] 12/12 copies, .*/.*, .* copies/s, .*/s, ETA 0:00:00"' "$W/tty.err"
@@ -297,7 +283,7 @@ mkdir -p "$TW/kill-a"
 STORE=kill-a lay_out 4 "$TW/kill-a" 1000 4000
 cp -r "$TW/kill-a" "$TW/kill-orig"
 # The tool itself in the background (not a function: its pid is the tool's).
-"$P" -d "$APP" tier copy --from kill-a --to kill-b --move --concurrency 2 >"$W/kill.out" 2>"$W/kill.err" &
+"$P" tier copy --from kill-a --to kill-b --move --concurrency 2 >"$W/kill.out" 2>"$W/kill.err" &
 kpid=$!
 recorded=0
 for _ in $(seq 1 1000); do
@@ -340,7 +326,7 @@ if command -v valgrind >/dev/null; then
     vgt() {
         local want=$1; shift
         valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
-            --quiet "$P" -d "$APP" "$@" >"$W/out" 2>"$W/err"
+            --quiet "$P" "$@" >"$W/out" 2>"$W/err"
         local rc=$?
         if [ "$rc" = "$want" ]; then ok "valgrind: pict-repo $* is clean (exit $want)"
         else nok "valgrind: pict-repo $*: exit $rc, want $want"; grep '^==' "$W/err" | head -n 30; fi

@@ -7,8 +7,8 @@
  * A worker takes a batch of copies (up to 32 files or 64 MiB) and, for
  * an identifier "d/e/name" of the source, in the target:
  *  1. opens every directory with O_NOFOLLOW from the store's location down
- *     (creating a missing one, its parent fsynced), so neither a ".." nor a
- *     symbolic link leads out of the store;
+ *     (creating a missing one), so neither a ".." nor a symbolic link leads
+ *     out of the store;
  *  2. writes the data to "d/e/.pict-repo-tmp.name", locked with flock() so
  *     that two runs never write one temporary file (the second skips the
  *     copy; a lock left by a killed run went with its process), truncated
@@ -22,7 +22,8 @@
  *     file: one with the same content there (a run killed between rename
  *     and record left it) is taken as the copy, any other is left alone and
  *     the copy fails;
- * then another syncfs() makes the renamed directory entries durable, and
+ * then another syncfs() makes the renamed directory entries (and the
+ * directories created for them) durable, and
  *  5. only then are the copies recorded, in one transaction (add_copy, or
  *     move_copy with --move, after whose commit the source files are
  *     deleted).
@@ -152,6 +153,11 @@ open_parent(const TierStore *store, const char *identifier, bool create, const c
 		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (next < 0 && errno == ENOENT && create)
 		{
+			/*
+			 * Its entry becomes durable with the batch's second flush (the
+			 * file system of its parent, which a new directory shares),
+			 * before anything in it is recorded.
+			 */
 			if (mkdirat(fd, comp, 0777) != 0 && errno != EEXIST)
 			{
 				int			e = errno;
@@ -160,8 +166,6 @@ open_parent(const TierStore *store, const char *identifier, bool create, const c
 				errno = e;
 				return -1;
 			}
-			/* The new directory's entry is durable before anything in it. */
-			fsync(fd);
 			next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		}
 		if (next < 0)
@@ -445,8 +449,8 @@ write_temporary(TierRun *run, FileCopy *fc, char *buf, size_t buflen)
  * rather than one per file and per directory, which is what an fsync()
  * each costs (1.5 to 3 times slower on this project's machine).  The price:
  * syncfs() also writes out what other programs left dirty on that file
- * system.  Beyond 8 file systems in one batch, the rest get an fsync()
- * each.  false if one fails.
+ * system.  (Beyond 8 file systems in one batch, the others are not told
+ * apart: one syncfs() per file.)  false if one fails.
  */
 static bool
 flush_batch(FileCopy *fcs, int n, const TierOutcome *outs, bool dirs)
@@ -474,7 +478,7 @@ flush_batch(FileCopy *fcs, int n, const TierOutcome *outs, bool dirs)
 				return false;
 			done[ndone++] = st.st_dev;
 		}
-		else if (fsync(fd) != 0)
+		else if (syncfs(fd) != 0)
 			return false;
 	}
 	return true;

@@ -165,8 +165,8 @@ ratio_cpsync=$(calc "%.0f" "100 * $cpsync_s / $best_s")
     echo "|---|---:|---:|---:|"
     echo "| storage_report() vs GROUP BY at $COPIES copies | ${ratio_report}x | >= 100x | $(awk -v r="$ratio_report" 'BEGIN { print (r >= 100 ? "yes" : "**no**") }') |"
     echo "| storage_report() equals the GROUP BY | $exact | t | $( [ "$exact" = t ] && echo yes || echo "**no**") |"
-    echo "| tier copy ($best_w workers) vs cp -r | ${ratio_cp}% | >= 50% | $(awk -v r="$ratio_cp" 'BEGIN { print (r >= 50 ? "yes" : "**no**") }') |"
-    echo "| (tier copy ($best_w workers) vs cp -r + sync) | ${ratio_cpsync}% | - | - |"
+    echo "| tier copy (best: $best_w worker$( [ "$best_w" = 1 ] || echo s)) vs cp -r | ${ratio_cp}% | >= 50% | $(awk -v r="$ratio_cp" 'BEGIN { print (r >= 50 ? "yes" : "**no**") }') |"
+    echo "| (tier copy (best: $best_w worker$( [ "$best_w" = 1 ] || echo s)) vs cp -r + sync) | ${ratio_cpsync}% | - | - |"
     echo
 } >>"$OUT"
 echo "== storage tiers: appended to $OUT"

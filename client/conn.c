@@ -676,6 +676,34 @@ pri_exec_pack(pr_conn *conn, const PrStmt *stmt, PrParams *p, int ncols,
 	return block;
 }
 
+/*
+ * Run a statement that returns at most one row and start packing it into a
+ * block of size bytes (see pri_pack_begin): PR_OK with *block to fill from
+ * *res (the caller PQclears it), PR_NONE when there is no row, PR_ERROR
+ * with err filled; in both there is nothing to clear or free.
+ */
+int
+pri_exec_pack_row(pr_conn *conn, const PrStmt *stmt, PrParams *p, int ncols,
+				  PrPack *pk, size_t size, const int *strcols, int nstrcols,
+				  PGresult **res, void **block, pr_error *err)
+{
+	*block = NULL;
+	*res = pri_exec(conn, stmt, p, ncols, err);
+	if (!*res)
+		return PR_ERROR;
+	if (PQntuples(*res) >= 1)
+		*block = pri_pack_begin(pk, size, 0, 1, 0, *res, strcols, nstrcols, NULL, err);
+	if (!*block)
+	{
+		int			rc = PQntuples(*res) >= 1 ? PR_ERROR : PR_NONE;
+
+		PQclear(*res);
+		*res = NULL;
+		return rc;
+	}
+	return PR_OK;
+}
+
 /* ---- statements ----------------------------------------------------------------- */
 
 /* Prepare a statement on this connection unless it already is. */

@@ -136,34 +136,20 @@ pr_ingest(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 	PGresult   *res;
 	PrPack		pk;
 	pr_ingest_result *r;
+	int			rc;
 
 	if (result)
 		*result = NULL;
 	pri_ingest_params(&p, &item);
-	res = pri_exec(conn, &st_ingest, &p, 4, err);
-	if (!res)
-		return PR_ERROR;
-	if (PQntuples(res) < 1)
-	{
-		PQclear(res);
-		return PR_NONE;
-	}
-	r = pri_pack_begin(&pk, sizeof(*r), 0, 1, 0, res, strcols, 3, NULL, err);
-	if (!r)
-	{
-		PQclear(res);
-		return PR_ERROR;
-	}
+	rc = pri_exec_pack_row(conn, &st_ingest, &p, 4, &pk, sizeof(*r), strcols, 3,
+						   &res, (void **) &r, err);
+	if (rc != PR_OK)
+		return rc;
 	r->alias = pri_pack_str(&pk, res, 0, 0);
 	r->token = pri_pack_str(&pk, res, 0, 1);
 	r->stored_identifier = pri_pack_str(&pk, res, 0, 2);
 	r->hash_created = pri_get_bool(res, 0, 3);
-	PQclear(res);
-	if (result)
-		*result = r;
-	else
-		free(r);
-	return PR_OK;
+	PRI_RETURN_PACKED(res, r, result);
 }
 
 int

@@ -141,6 +141,9 @@ extern void *pri_exec_pack(pr_conn *conn, const PrStmt *stmt, PrParams *p, int n
 						   PrPack *pk, size_t header, size_t rowsize,
 						   const int *strcols, int nstrcols, PGresult **res,
 						   void **rows, pr_error *err);
+extern int	pri_exec_pack_row(pr_conn *conn, const PrStmt *stmt, PrParams *p, int ncols,
+							  PrPack *pk, size_t size, const int *strcols, int nstrcols,
+							  PGresult **res, void **block, pr_error *err);
 
 /*
  * Clear res, hand the packed block to *out (or free it when out is NULL) and

@@ -192,26 +192,17 @@ pr_best_copy(pr_conn *conn, const uint8_t *hash, size_t hash_len, const char *fo
 	PGresult   *res;
 	PrPack		pk;
 	pr_copy_location *b;
+	int			rc;
 
 	if (best)
 		*best = NULL;
 	pri_params_init(&p);
 	pri_pp_bytea(&p, hash, hash_len);
 	pri_pp_text(&p, form);
-	res = pri_exec(conn, &st_best_copy, &p, 3, err);
-	if (!res)
-		return PR_ERROR;
-	if (PQntuples(res) < 1)
-	{
-		PQclear(res);
-		return PR_NONE;
-	}
-	b = pri_pack_begin(&pk, sizeof(*b), 0, 1, 0, res, strcols, 3, NULL, err);
-	if (!b)
-	{
-		PQclear(res);
-		return PR_ERROR;
-	}
+	rc = pri_exec_pack_row(conn, &st_best_copy, &p, 3, &pk, sizeof(*b), strcols, 3,
+						   &res, (void **) &b, err);
+	if (rc != PR_OK)
+		return rc;
 	b->store = pri_pack_str(&pk, res, 0, 0);
 	b->location = pri_pack_str(&pk, res, 0, 1);
 	b->identifier = pri_pack_str(&pk, res, 0, 2);

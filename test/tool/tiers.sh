@@ -322,21 +322,13 @@ check "source files left behind by the kill: at most 2 batches of 32, each a cop
                  cmp -s "$1/kill-a/$f" "$1/kill-b/$f" || exit 1; done; [ "$n" -le 64 ]' _ "$TW"
 
 # --- valgrind --------------------------------------------------------------------------
+# vg() is tool_test.sh's (defined when valgrind is there).  stores, report
+# and cleanup-hash call library functions that test/suites/50_client.sh runs
+# under valgrind; these are the tool's own threads, files and children.
 if command -v valgrind >/dev/null; then
-    vgt() {
-        local want=$1; shift
-        valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
-            --quiet "$P" "$@" >"$W/out" 2>"$W/err"
-        local rc=$?
-        if [ "$rc" = "$want" ]; then ok "valgrind: pict-repo $* is clean (exit $want)"
-        else nok "valgrind: pict-repo $*: exit $rc, want $want"; grep '^==' "$W/err" | head -n 30; fi
-    }
-    # (stores, report and cleanup-hash call the library functions that
-    # test/suites/50_client.sh runs under valgrind; these are the tool's own
-    # threads, files and child processes.)
     STORE=active lay_out 5 "$TW/active" 4
-    vgt 0 tier copy --from active --to archive --move --concurrency 2
-    vgt 0 tier copy --from archive --to obj --limit 1 -- sh -c 'echo "vg/$PICT_REPO_HASH"' 
+    vg 0 tier copy --from active --to archive --move --concurrency 2
+    vg 0 tier copy --from archive --to obj --limit 1 -- sh -c 'echo "vg/$PICT_REPO_HASH"'
 else
     nok "valgrind is missing"
 fi

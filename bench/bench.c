@@ -1757,7 +1757,7 @@ main(int argc, char **argv)
 			only = argv[++i];
 		else
 		{
-			fprintf(stderr, "usage: bench [--quick] [--out FILE] [--only drain|sustained|longtx|push|ingest|repo|tiers]\n");
+			fprintf(stderr, "usage: bench [--quick] [--out FILE] [--only drain|sustained|longtx|push|ingest|repo]\n");
 			return 2;
 		}
 	}

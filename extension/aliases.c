@@ -17,19 +17,18 @@
 
 #include "catalog/pg_type.h"
 #include "funcapi.h"
+#include "media.h"
 #include "pict_repo.h"
 #include "utils/builtins.h"
 #include "utils/snapmgr.h"
 
 static PrPlan create_check_plan;
-static PrPlan create_plan;
 static PrPlan alias_hash_plan;
 static PrPlan alias_token_plan;
 static PrPlan aliases_for_hash_plan;
 static PrPlan delete_find_plan;
 static PrPlan delete_lock_hash_plan;
 static PrPlan delete_lock_alias_plan;
-static PrPlan delete_plan;
 static PrPlan delete_remaining_plan;
 static PrPlan relate_check_plan;
 static PrPlan relate_plan;
@@ -39,7 +38,6 @@ static PrPlan remove_relation_plan;
 static const Oid text_only[] = {TEXTOID};
 static const Oid bytea_only[] = {BYTEAOID};
 static const Oid text_text[] = {TEXTOID, TEXTOID};
-static const Oid text_bytea_text[] = {TEXTOID, BYTEAOID, TEXTOID};
 
 /*
  * Return whether two tokens are equal, in time that depends only on their
@@ -66,6 +64,12 @@ TokensEqual(text *given, text *stored)
 	return diff == 0;
 }
 
+bool
+PrTokensEqual(text *given, text *stored)
+{
+	return TokensEqual(given, stored);
+}
+
 /* Return whether two bytea values hold the same bytes. */
 static inline bool
 HashesEqual(bytea *a, bytea *b)
@@ -83,17 +87,18 @@ PG_FUNCTION_INFO_V1(pict_repo_create_alias_with_token);
 Datum
 pict_repo_create_alias_with_token(PG_FUNCTION_ARGS)
 {
-	Datum		values[3];
-	char		nulls[3] = {' ', ' ', ' '};
+	Datum		values[2];
 	Datum		result = (Datum) 0;
 	bool		isnull = true;
 	int			n;
+	PrUpload	upload;
 
-	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "alias", 1, PR_NAME_MAX));
-	values[1] = PointerGetDatum(PrHashArg(fcinfo, 1, "hash"));
-	values[2] = PointerGetDatum(PrTextArgOpt(fcinfo, 2, "token", 1, PR_NAME_MAX));
-	if (values[2] == (Datum) 0)
-		nulls[2] = 'n';
+	PrUploadInit(&upload);
+	upload.alias = PrTextArg(fcinfo, 0, "alias", 1, PR_NAME_MAX);
+	upload.hash = PrHashArg(fcinfo, 1, "hash");
+	upload.token = PrTextArgOpt(fcinfo, 2, "token", 1, PR_NAME_MAX);
+	values[0] = PointerGetDatum(upload.alias);
+	values[1] = PointerGetDatum(upload.hash);
 
 	PrConnect();
 
@@ -112,14 +117,9 @@ pict_repo_create_alias_with_token(PG_FUNCTION_ARGS)
 				 errmsg("hash does not exist"),
 				 errdetail("An alias can only be created for a stored hash.")));
 
-	n = PrExec(&create_plan,
-			   "INSERT INTO " PR_SCHEMA ".aliases (alias, hash, token) "
-			   "VALUES ($1, $2, COALESCE($3, pg_catalog.gen_random_uuid()::pg_catalog.text)) "
-			   "ON CONFLICT (alias) DO NOTHING RETURNING token",
-			   3, text_bytea_text, values, nulls, false, 0,
-			   SPI_OK_INSERT_RETURNING);
-	if (n > 0)
-		result = PrCopyResult(0, 1, &isnull);
+	/* The alias with no metadata, and its totals (media.c). */
+	if (PrMediaInsertUpload(&upload) > 0)
+		result = PrCopyResult(0, 2, &isnull);
 	PrFinish();
 	if (isnull)
 		PG_RETURN_NULL();
@@ -270,9 +270,7 @@ DeleteAlias(FunctionCallInfo fcinfo, text *alias, text *token)
 					 errmsg("invalid delete token for alias")));
 	}
 
-	PrExec(&delete_plan,
-		   "DELETE FROM " PR_SCHEMA ".aliases WHERE alias = $1",
-		   1, text_only, values, NULL, false, 0, SPI_OK_DELETE);
+	PrMediaDeleteAlias(values[0]);	/* and its totals */
 
 	result[0] = PointerGetDatum(hash);
 	n = CountRemaining(result[0]);

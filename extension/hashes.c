@@ -11,6 +11,7 @@
 
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
+#include "media.h"
 #include "pict_repo.h"
 #include "utils/builtins.h"
 
@@ -28,7 +29,6 @@ static PrPlan ingest_existing_plan;
 static PrPlan ingest_other_plan;
 static PrPlan ingest_exists_plan;
 static PrPlan ingest_details_plan;
-static PrPlan ingest_alias_plan;
 static PrPlan hash_identifier_plan;
 static PrPlan update_identifier_plan;
 static PrPlan relate_motion_plan;
@@ -41,7 +41,6 @@ static PrPlan page_after_plan;
 static PrPlan page_by_date_plan;
 static PrPlan cleanup_lock_plan;
 static PrPlan cleanup_count_plan;
-static PrPlan cleanup_aliases_plan;
 static PrPlan cleanup_delete_plan;
 
 static const Oid bytea_only[] = {BYTEAOID};
@@ -49,7 +48,6 @@ static const Oid bytea_text[] = {BYTEAOID, TEXTOID};
 static const Oid bytea_text_text[] = {BYTEAOID, TEXTOID, TEXTOID};
 static const Oid create_hash_types[] = {BYTEAOID, TEXTOID, TEXTOID, TIMESTAMPTZOID};
 static const Oid text_jsonb[] = {TEXTOID, JSONBOID};
-static const Oid alias_types[] = {TEXTOID, BYTEAOID, TEXTOID, TEXTOID};
 static const Oid int4_only[] = {INT4OID};
 static const Oid page_after_types[] = {INT4OID, TIMESTAMPTZOID, BYTEAOID};
 static const Oid timestamptz_int4[] = {TIMESTAMPTZOID, INT4OID};
@@ -271,8 +269,7 @@ pict_repo_ingest(PG_FUNCTION_ARGS)
 	Datum		hash_values[3];
 	static const char ingest_nulls[3] = {' ', ' ', 'n'};
 	Datum		details_values[2];
-	Datum		alias_values[4];
-	char		alias_nulls[4] = {' ', ' ', ' ', ' '};
+	PrUpload	upload;
 	Datum		out[4];
 	bool		out_nulls[4] = {false, false, false, false};
 	bool		created = false;
@@ -284,6 +281,8 @@ pict_repo_ingest(PG_FUNCTION_ARGS)
 	ext = ExtensionArg(fcinfo, 3);
 	declared_alias = PrTextArgOpt(fcinfo, 4, "declared_alias", 1, PR_NAME_MAX);
 	declared_token = PrTextArgOpt(fcinfo, 5, "declared_token", 1, PR_NAME_MAX);
+	PrUploadInit(&upload);
+	PrUploadMetaArgs(fcinfo, 6, &upload);
 
 	PrMaterialize(fcinfo);
 
@@ -359,22 +358,16 @@ pict_repo_ingest(PG_FUNCTION_ARGS)
 					 errhint("Store each file under an identifier of its own.")));
 	}
 
-	/* The alias: declared or <uuid>.<extension>; a taken one is an error. */
-	alias_values[0] = PointerGetDatum(declared_alias);
-	if (declared_alias == NULL)
-		alias_nulls[0] = 'n';
-	alias_values[1] = PointerGetDatum(hash);
-	alias_values[2] = PointerGetDatum(declared_token);
-	if (declared_token == NULL)
-		alias_nulls[2] = 'n';
-	alias_values[3] = PointerGetDatum(ext);
-	if (PrExec(&ingest_alias_plan,
-			   "INSERT INTO " PR_SCHEMA ".aliases (alias, hash, token) "
-			   "VALUES (COALESCE($1, pg_catalog.gen_random_uuid()::text || '.' || $4), "
-			   "        $2, COALESCE($3, pg_catalog.gen_random_uuid()::text)) "
-			   "ON CONFLICT (alias) DO NOTHING RETURNING alias, token",
-			   4, alias_types, alias_values, alias_nulls, false, 0,
-			   SPI_OK_INSERT_RETURNING) == 0)
+	/*
+	 * The alias, with the upload's metadata (media.c): declared or
+	 * <uuid>.<extension>; a taken one is an error.
+	 */
+	upload.alias = declared_alias;
+	upload.hash = hash;
+	upload.token = declared_token;
+	upload.extension = ext;
+	upload.details = created ? PG_GETARG_JSONB_P(2) : NULL;
+	if (PrMediaInsertUpload(&upload) == 0)
 	{
 		/* Raising rolls back the hash and details written above. */
 		ereport(ERROR,
@@ -407,9 +400,18 @@ PG_FUNCTION_INFO_V1(pict_repo_update_identifier);
 Datum
 pict_repo_update_identifier(PG_FUNCTION_ARGS)
 {
-	return SetHashText(fcinfo, &update_identifier_plan,
-					   "UPDATE " PR_SCHEMA ".hashes SET identifier = $2 WHERE hash = $1",
-					   "identifier", true);
+	Datum		updated = SetHashText(fcinfo, &update_identifier_plan,
+									  "UPDATE " PR_SCHEMA ".hashes SET identifier = $2 WHERE hash = $1",
+									  "identifier", true);
+
+	/* The aliases' copies of the original's details (media.c). */
+	if (DatumGetBool(updated))
+	{
+		PrConnect();
+		PrMediaRefresh(PointerGetDatum(PG_GETARG_BYTEA_PP(0)));
+		PrFinish();
+	}
+	return updated;
 }
 
 /*
@@ -603,9 +605,7 @@ pict_repo_cleanup_hash(PG_FUNCTION_ARGS)
 	}
 
 	if (force)
-		PrExec(&cleanup_aliases_plan,
-			   "DELETE FROM " PR_SCHEMA ".aliases WHERE hash = $1",
-			   1, bytea_only, values, NULL, false, 0, SPI_OK_DELETE);
+		PrMediaDeleteAliasesOfHash(values[0]);	/* and their totals */
 	PrExecLatest(&cleanup_count_plan,
 				 "SELECT pg_catalog.count(*) FROM " PR_SCHEMA ".aliases WHERE hash = $1",
 				 1, bytea_only, values, NULL, 0);

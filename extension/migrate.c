@@ -9,6 +9,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "media.h"
 #include "pict_repo.h"
 #include "utils/builtins.h"
 
@@ -156,6 +157,13 @@ pict_repo_migrate_identifier(PG_FUNCTION_ARGS)
 				2, text_text, values, NULL, false, 0, SPI_OK_INSERT);
 	PrExec(&mark_plan, MARK_SQL, 2, text_text, values, NULL, false, 0,
 		   SPI_OK_INSERT);
+	/* The copies on the aliases of the hash whose original is new now (media.c). */
+	{
+		Datum		hash;
+
+		if (PrMediaLockOriginal(values[1], &hash))
+			PrMediaRefresh(hash);
+	}
 	PrFinish();
 	PG_RETURN_INT32(n);
 }

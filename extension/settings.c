@@ -8,6 +8,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "media.h"
 #include "pict_repo.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -93,6 +94,8 @@ pict_repo_relate_details(PG_FUNCTION_ARGS)
 	Datum		values[2];
 	bool		replace = true;
 	int			n;
+	Datum		hash;
+	bool		original;
 
 	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "identifier", 1, PR_LONG_MAX));
 	PrRequireArg(fcinfo, 1, "details");
@@ -103,16 +106,22 @@ pict_repo_relate_details(PG_FUNCTION_ARGS)
 		replace = PG_GETARG_BOOL(2);
 	}
 
+	PrConnect();
+	/* The original of a hash: its aliases carry copies (media.c). */
+	original = PrMediaLockOriginal(values[0], &hash);
 	if (replace)
-		n = PrRun(&relate_details_plan,
-				  "INSERT INTO " PR_SCHEMA ".details (identifier, details) VALUES ($1, $2) "
-				  "ON CONFLICT (identifier_digest) DO UPDATE SET details = EXCLUDED.details",
-				  2, text_jsonb, values, NULL, SPI_OK_INSERT);
+		n = PrExec(&relate_details_plan,
+				   "INSERT INTO " PR_SCHEMA ".details (identifier, details) VALUES ($1, $2) "
+				   "ON CONFLICT (identifier_digest) DO UPDATE SET details = EXCLUDED.details",
+				   2, text_jsonb, values, NULL, false, 0, SPI_OK_INSERT);
 	else
-		n = PrRun(&keep_details_plan,
-				  "INSERT INTO " PR_SCHEMA ".details (identifier, details) VALUES ($1, $2) "
-				  "ON CONFLICT (identifier_digest) DO NOTHING",
-				  2, text_jsonb, values, NULL, SPI_OK_INSERT);
+		n = PrExec(&keep_details_plan,
+				   "INSERT INTO " PR_SCHEMA ".details (identifier, details) VALUES ($1, $2) "
+				   "ON CONFLICT (identifier_digest) DO NOTHING",
+				   2, text_jsonb, values, NULL, false, 0, SPI_OK_INSERT);
+	if (original && n > 0)
+		PrMediaRefresh(hash);
+	PrFinish();
 	PG_RETURN_BOOL(n > 0);
 }
 
@@ -137,13 +146,21 @@ Datum
 pict_repo_cleanup_details(PG_FUNCTION_ARGS)
 {
 	Datum		values[1];
+	Datum		hash;
+	bool		original;
 	int			n;
 
 	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "identifier", 1, PR_LONG_MAX));
 
-	n = PrRun(&cleanup_details_plan,
-			  "DELETE FROM " PR_SCHEMA ".details "
-			  "WHERE identifier_digest = " PR_SCHEMA ".text_digest($1) AND identifier = $1",
-			  1, text_only, values, NULL, SPI_OK_DELETE);
+	PrConnect();
+	/* As in relate_details: the copies of an original's aliases go too. */
+	original = PrMediaLockOriginal(values[0], &hash);
+	n = PrExec(&cleanup_details_plan,
+			   "DELETE FROM " PR_SCHEMA ".details "
+			   "WHERE identifier_digest = " PR_SCHEMA ".text_digest($1) AND identifier = $1",
+			   1, text_only, values, NULL, false, 0, SPI_OK_DELETE);
+	if (original && n > 0)
+		PrMediaRefresh(hash);
+	PrFinish();
 	PG_RETURN_BOOL(n > 0);
 }

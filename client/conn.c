@@ -483,6 +483,44 @@ pri_pp_uuid_array(PrParams *p, const pr_uuid *ids, size_t n)
 	return 0;
 }
 
+/*
+ * Add a text[] parameter in binary (one array parameter per statement, like
+ * pri_pp_jsonb_array); -1 when an item is NULL, on overflow or out of
+ * memory.
+ */
+int
+pri_pp_text_array(PrParams *p, const char *const *items, size_t n)
+{
+	size_t		size = 20;
+	char	   *buf,
+			   *w;
+
+	if ((n > 0 && !items) || n > 0x7fffffff)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+	{
+		if (!items[i])
+			return -1;
+		size += 4 + strlen(items[i]);
+		if (size > 0x7fffffff)
+			return -1;
+	}
+	buf = malloc(size);
+	if (!buf)
+		return -1;
+	w = put_array_header(buf, n, PR_TEXTOID);
+	for (size_t i = 0; i < n; i++)
+	{
+		size_t		len = strlen(items[i]);
+
+		put_be32(w, (uint32_t) len);
+		memcpy(w + 4, items[i], len);
+		w += 4 + len;
+	}
+	add_owned_array(p, buf, w);
+	return 0;
+}
+
 /* ---- result values ------------------------------------------------------------ */
 
 static uint32_t

@@ -837,6 +837,126 @@ int			pr_import_pictrs(pr_conn *conn, const char *kind, const char *rows_json,
 int			pr_import_pictrs_send(pr_conn *conn, const char *kind, const char *rows_json,
 								  bool dry_run, pr_error *err);
 int			pr_import_pictrs_receive(pr_conn *conn, pr_strings **outcomes, pr_error *err);
+/* ---- the file service (media.c) ------------------------------------------- */
+
+/*
+ * The metadata of an upload for pr_ingest_ex.  Zero-initialised (or a NULL
+ * pointer) means the defaults: no owner, no tags, public, size not given.
+ */
+typedef struct pr_upload_meta
+{
+	const char *owner;			/* 1..256 characters; NULL: none */
+	const char *const *tags;	/* n_tags tags of 1..64 characters, at most 64 */
+	size_t		n_tags;
+	const char *access;			/* "public" or "private"; NULL: "public" */
+	bool		has_bytes;		/* bytes holds the upload's size */
+	int64_t		bytes;			/* >= 0 */
+} pr_upload_meta;
+
+/*
+ * One upload, as media_info and list_media return it.  Values the upload
+ * does not have are NULL (strings) or -1 (numbers).
+ */
+typedef struct pr_media_row
+{
+	char	   *alias;
+	pr_hash		hash;
+	char	   *owner;
+	size_t		n_tags;
+	char	  **tags;			/* sorted (byte order), without duplicates */
+	char	   *access;			/* "public" or "private" */
+	char	   *content_type;
+	int32_t		width;
+	int32_t		height;
+	int64_t		bytes;
+	int64_t		created_at;
+	char	   *cursor;			/* list_media: pass the last row's as after */
+	char	   *identifier;		/* media_info: the hash's original file */
+	int32_t		variants;		/* media_info: the hash's variants */
+} pr_media_row;
+
+typedef struct pr_media_list
+{
+	size_t		n;
+	pr_media_row *rows;
+} pr_media_list;
+
+/*
+ * A filter of list_media as a struct (pr_media_filter_json turns it into
+ * the JSON list_media takes).  Initialise it with pr_media_filter_init: a
+ * zeroed struct is not "no filter" (0 is a width, a time and false).
+ */
+typedef struct pr_media_filter
+{
+	const char *owner;			/* NULL: any */
+	const char *access;			/* NULL: any */
+	const char *content_type;	/* "image/png", or "image/" for a top-level type */
+	const char *const *tags_all;	/* uploads with every one of these */
+	size_t		n_tags_all;
+	const char *const *tags_any;	/* uploads with at least one of these */
+	size_t		n_tags_any;
+	int64_t		min_width,		/* < 0: no bound */
+				max_width,
+				min_height,
+				max_height,
+				min_bytes,
+				max_bytes;
+	int64_t		created_after,	/* PR_NO_TIME: no bound (both strict) */
+				created_before;
+	int			animated;		/* < 0: any; 0: not animated; 1: animated */
+} pr_media_filter;
+
+void		pr_media_filter_init(pr_media_filter *filter);
+/* The filter as list_media's JSON; *json freed with pr_free. 22023 for a NULL tag. */
+int			pr_media_filter_json(const pr_media_filter *filter, char **json,
+								 pr_error *err);
+
+/* ingest() with the upload's metadata; pr_ingest is this with meta NULL. */
+int			pr_ingest_ex(pr_conn *conn, const pr_ingest_item *item,
+						 const pr_upload_meta *meta, pr_ingest_result **result,
+						 pr_error *err);
+/* PR_OK with *info (one block, pr_free), PR_NONE for an unknown alias. */
+int			pr_media_info(pr_conn *conn, const char *alias, pr_media_row **info,
+						  pr_error *err);
+/* PR_OK when the alias exists, PR_NONE when it does not. */
+int			pr_media_exists(pr_conn *conn, const char *alias, pr_error *err);
+/* owner NULL: none.  PR_NONE for an unknown alias. */
+int			pr_set_owner(pr_conn *conn, const char *alias, const char *owner,
+						 pr_error *err);
+/* PR_OK with the upload's tags afterwards (*tags may be NULL), PR_NONE unknown alias. */
+int			pr_add_tags(pr_conn *conn, const char *alias, const char *const *tags,
+						size_t n_tags, pr_strings **after, pr_error *err);
+int			pr_remove_tags(pr_conn *conn, const char *alias, const char *const *tags,
+						   size_t n_tags, pr_strings **after, pr_error *err);
+/* *changed: how many uploads changed (unknown ones and those already so do not count). */
+int			pr_set_access(pr_conn *conn, const char *const *aliases, size_t n_aliases,
+						  const char *access, int32_t *changed, pr_error *err);
+/* PR_OK renamed, PR_NONE new_alias taken or alias unknown; 28000 wrong token. */
+int			pr_rename_alias(pr_conn *conn, const char *alias, const char *new_alias,
+							const char *token, pr_error *err);
+/*
+ * One page of list_media: filter_json NULL is "{}", lim 0 is 100, after
+ * NULL is the first page.  PR_OK (also for an empty page).
+ */
+int			pr_list_media(pr_conn *conn, const char *filter_json, int lim,
+						  const char *after, pr_media_list **page, pr_error *err);
+/* Uploads and bytes of an owner, or of every upload when owner is NULL. */
+int			pr_usage_report(pr_conn *conn, const char *owner, int64_t *uploads,
+							int64_t *bytes, pr_error *err);
+
+/*
+ * Every page of a listing: pr_media_stream_next returns PR_OK with the next
+ * page (at least one row), PR_NONE when there is none left; each page
+ * starts after the cursor of the previous one's last row, so memory stays
+ * one page however many uploads match.  page_size 0 is 100.
+ */
+typedef struct pr_media_stream pr_media_stream;
+
+pr_media_stream *pr_media_stream_new(pr_conn *conn, const char *filter_json,
+									 int page_size, pr_error *err);
+int			pr_media_stream_next(pr_media_stream *stream, pr_media_list **page,
+								 pr_error *err);
+void		pr_media_stream_free(pr_media_stream *stream);
 
 /* ---- maintenance ---------------------------------------------------------- */
 
@@ -956,6 +1076,7 @@ void		pr_copy_location_free(pr_copy_location *p);
 void		pr_store_copy_list_free(pr_store_copy_list *p);
 void		pr_storage_list_free(pr_storage_list *p);
 void		pr_file_list_free(pr_file_list *p);
+void		pr_media_list_free(pr_media_list *p);
 
 #ifdef __cplusplus
 }

@@ -25,6 +25,7 @@
 #define PR_INT8OID			20
 #define PR_INT4OID			23
 #define PR_TEXTOID			25
+#define PR_TEXTARRAYOID		1009
 #define PR_TIMESTAMPTZOID	1184
 #define PR_INTERVALOID		1186
 #define PR_UUIDOID			2950
@@ -32,7 +33,7 @@
 #define PR_JSONBOID			3802
 #define PR_JSONBARRAYOID	3807
 
-#define PR_MAX_PARAMS		8
+#define PR_MAX_PARAMS		10
 
 /* Characters of a notification tag (notify_tag() on the server). */
 #define PR_TAG_LEN			16
@@ -110,6 +111,7 @@ extern void pri_pp_ts(PrParams *p, int64_t ts);
 extern void pri_pp_interval(PrParams *p, int64_t us);
 extern int	pri_pp_jsonb_array(PrParams *p, const char *const *items, size_t n);
 extern int	pri_pp_uuid_array(PrParams *p, const pr_uuid *ids, size_t n);
+extern int	pri_pp_text_array(PrParams *p, const char *const *items, size_t n);
 
 /* result values (binary format) */
 extern bool pri_isnull(const PGresult *res, int row, int col);

@@ -41,6 +41,11 @@ static const Subcommand subcommands[] = {
 	{"stores", cmd_stores, "list, add or drop the stores of the storage tiers"},
 	{"tier", cmd_tier, "tier copy: copy (or move) copies from one store to another"},
 	{"report", cmd_report, "copies and bytes per store and form"},
+	{"list", cmd_list, "stream the uploads that match a filter, newest first"},
+	{"info", cmd_info, "show one upload"},
+	{"usage", cmd_usage, "uploads and bytes of an owner, or of all"},
+	{"tag", cmd_tag, "add (+TAG) and remove (-TAG) tags of an upload"},
+	{"access", cmd_access, "make uploads public or private"},
 	{NULL, NULL, NULL}
 };
 

@@ -48,6 +48,11 @@ int			cmd_import_pictrs(int argc, char **argv);
 int			cmd_stores(int argc, char **argv);
 int			cmd_tier(int argc, char **argv);
 int			cmd_report(int argc, char **argv);
+int			cmd_list(int argc, char **argv);
+int			cmd_info(int argc, char **argv);
+int			cmd_usage(int argc, char **argv);
+int			cmd_tag(int argc, char **argv);
+int			cmd_access(int argc, char **argv);
 
 /* main.c: helpers */
 pr_conn    *tool_connect(int *exit_code);

@@ -37,6 +37,7 @@
 #include <libpq-fe.h>
 
 #include "pict_repo_client.h"
+#include "media.h"
 
 #define MAX_PROCS 64
 #define QUEUE "bench"
@@ -142,6 +143,7 @@ static const Section sections[] = {
 	{"latency", "Lookups",
 		"One process, one call at a time, prepared. Baseline: the same query in plain SQL, prepared.",
 	{"call", "rows in table", "calls", "p50", "p99", "baseline p50", "baseline p99", "ratio p99"}},
+	MEDIA_SECTIONS
 };
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -1676,6 +1678,8 @@ bench_latency(void)
 			older_p99 < 0.005 ? "yes" : "**no**");
 }
 
+#include "media.c"
+
 /* ---- report ------------------------------------------------------------------------- */
 
 static void
@@ -1757,7 +1761,7 @@ main(int argc, char **argv)
 			only = argv[++i];
 		else
 		{
-			fprintf(stderr, "usage: bench [--quick] [--out FILE] [--only drain|sustained|longtx|push|ingest|repo]\n");
+			fprintf(stderr, "usage: bench [--quick] [--out FILE] [--only drain|sustained|longtx|push|ingest|repo|media]\n");
 			return 2;
 		}
 	}
@@ -1800,6 +1804,8 @@ main(int argc, char **argv)
 		bench_stream();
 		bench_latency();
 	}
+	if (WANT("media"))
+		bench_media();
 	write_markdown(out, now_s() - t0);
 	PQfinish(ctl);
 	return 0;

@@ -417,42 +417,62 @@ add_owned_array(PrParams *p, char *buf, const char *end)
 }
 
 /*
- * jsonb[]: the binary array format (one dimension, no nulls, elements in
- * jsonb's binary format: version byte 1 and the JSON text).  -1 on overflow
- * or out of memory.
+ * An array of strings in the binary array format (one dimension, no
+ * nulls), each element the string after `prefix` bytes of version (jsonb's
+ * binary format is the version byte 1 and the JSON text; text's is the
+ * text).  -1 when an item is NULL, on overflow or out of memory.
  */
-int
-pri_pp_jsonb_array(PrParams *p, const char *const *items, size_t n)
+static int
+pp_string_array(PrParams *p, const char *const *items, size_t n, uint32_t elemtype,
+				int prefix)
 {
 	size_t		size = 20;
 	char	   *buf,
 			   *w;
 
-	if (n > 0x7fffffff)
+	if ((n > 0 && !items) || n > 0x7fffffff)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 	{
 		if (!items[i])
 			return -1;
-		size += 4 + 1 + strlen(items[i]);
+		size += 4 + (size_t) prefix + strlen(items[i]);
 		if (size > 0x7fffffff)
 			return -1;
 	}
 	buf = malloc(size);
 	if (!buf)
 		return -1;
-	w = put_array_header(buf, n, PR_JSONBOID);
+	w = put_array_header(buf, n, elemtype);
 	for (size_t i = 0; i < n; i++)
 	{
 		size_t		len = strlen(items[i]);
 
-		put_be32(w, (uint32_t) (len + 1));
-		w[4] = 1;
-		memcpy(w + 5, items[i], len);
-		w += 5 + len;
+		put_be32(w, (uint32_t) (len + prefix));
+		if (prefix)
+			w[4] = 1;
+		memcpy(w + 4 + prefix, items[i], len);
+		w += 4 + prefix + len;
 	}
 	add_owned_array(p, buf, w);
 	return 0;
+}
+
+/* jsonb[] in binary; -1 on a NULL item, overflow or out of memory. */
+int
+pri_pp_jsonb_array(PrParams *p, const char *const *items, size_t n)
+{
+	return pp_string_array(p, items, n, PR_JSONBOID, 1);
+}
+
+/*
+ * text[] in binary (one array parameter per statement, like
+ * pri_pp_jsonb_array); -1 on a NULL item, overflow or out of memory.
+ */
+int
+pri_pp_text_array(PrParams *p, const char *const *items, size_t n)
+{
+	return pp_string_array(p, items, n, PR_TEXTOID, 0);
 }
 
 /*
@@ -478,44 +498,6 @@ pri_pp_uuid_array(PrParams *p, const pr_uuid *ids, size_t n)
 		put_be32(w, (uint32_t) sizeof(pr_uuid));
 		memcpy(w + 4, ids[i].bytes, sizeof(pr_uuid));
 		w += 4 + sizeof(pr_uuid);
-	}
-	add_owned_array(p, buf, w);
-	return 0;
-}
-
-/*
- * Add a text[] parameter in binary (one array parameter per statement, like
- * pri_pp_jsonb_array); -1 when an item is NULL, on overflow or out of
- * memory.
- */
-int
-pri_pp_text_array(PrParams *p, const char *const *items, size_t n)
-{
-	size_t		size = 20;
-	char	   *buf,
-			   *w;
-
-	if ((n > 0 && !items) || n > 0x7fffffff)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-	{
-		if (!items[i])
-			return -1;
-		size += 4 + strlen(items[i]);
-		if (size > 0x7fffffff)
-			return -1;
-	}
-	buf = malloc(size);
-	if (!buf)
-		return -1;
-	w = put_array_header(buf, n, PR_TEXTOID);
-	for (size_t i = 0; i < n; i++)
-	{
-		size_t		len = strlen(items[i]);
-
-		put_be32(w, (uint32_t) len);
-		memcpy(w + 4, items[i], len);
-		w += 4 + len;
 	}
 	add_owned_array(p, buf, w);
 	return 0;

@@ -129,10 +129,23 @@ pr_ingest(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 		  const char *extension, const char *declared_alias,
 		  const char *declared_token, pr_ingest_result **result, pr_error *err)
 {
-	static const int strcols[] = {0, 1, 2};
 	pr_ingest_item item = {hash, hash_len, identifier, details_json, extension,
 	declared_alias, declared_token};
 	PrParams	p;
+
+	pri_ingest_params(&p, &item);
+	return pri_ingest_exec(conn, &st_ingest, &p, result, err);
+}
+
+/*
+ * Run an ingest statement (pr_ingest, pr_ingest_ex) and hand its row over
+ * as one pr_ingest_result.
+ */
+int
+pri_ingest_exec(pr_conn *conn, const PrStmt *stmt, PrParams *p,
+				pr_ingest_result **result, pr_error *err)
+{
+	static const int strcols[] = {0, 1, 2};
 	PGresult   *res;
 	PrPack		pk;
 	pr_ingest_result *r;
@@ -140,8 +153,7 @@ pr_ingest(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 
 	if (result)
 		*result = NULL;
-	pri_ingest_params(&p, &item);
-	rc = pri_exec_pack_row(conn, &st_ingest, &p, 4, &pk, sizeof(*r), strcols, 3,
+	rc = pri_exec_pack_row(conn, stmt, p, 4, &pk, sizeof(*r), strcols, 3,
 						   &res, (void **) &r, err);
 	if (rc != PR_OK)
 		return rc;

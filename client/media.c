@@ -218,12 +218,8 @@ int
 pr_ingest_ex(pr_conn *conn, const pr_ingest_item *item, const pr_upload_meta *meta,
 			 pr_ingest_result **result, pr_error *err)
 {
-	static const int strcols[] = {0, 1, 2};
 	static const pr_upload_meta none = {NULL};
 	PrParams	p;
-	PGresult   *res;
-	PrPack		pk;
-	pr_ingest_result *r;
 
 	if (result)
 		*result = NULL;
@@ -249,30 +245,7 @@ pr_ingest_ex(pr_conn *conn, const pr_ingest_item *item, const pr_upload_meta *me
 		pri_pp_int8(&p, meta->bytes);
 	else
 		pri_pp_text(&p, NULL);
-	res = pri_exec(conn, &st_ingest_ex, &p, 4, err);
-	if (!res)
-		return PR_ERROR;
-	if (PQntuples(res) < 1)
-	{
-		PQclear(res);
-		return PR_NONE;
-	}
-	r = pri_pack_begin(&pk, sizeof(*r), 0, 1, 0, res, strcols, 3, NULL, err);
-	if (!r)
-	{
-		PQclear(res);
-		return PR_ERROR;
-	}
-	r->alias = pri_pack_str(&pk, res, 0, 0);
-	r->token = pri_pack_str(&pk, res, 0, 1);
-	r->stored_identifier = pri_pack_str(&pk, res, 0, 2);
-	r->hash_created = pri_get_bool(res, 0, 3);
-	PQclear(res);
-	if (result)
-		*result = r;
-	else
-		free(r);
-	return PR_OK;
+	return pri_ingest_exec(conn, &st_ingest_ex, &p, result, err);
 }
 
 int

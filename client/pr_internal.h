@@ -167,6 +167,8 @@ extern void pri_push_params(PrParams *p, const char *queue, const char *job_json
 extern const PrStmt *pri_push_stmt(void);
 extern void pri_ingest_params(PrParams *p, const pr_ingest_item *item);
 extern const PrStmt *pri_ingest_stmt(void);
+extern int	pri_ingest_exec(pr_conn *conn, const PrStmt *stmt, PrParams *p,
+							pr_ingest_result **result, pr_error *err);
 
 /* wait.c */
 extern int	pri_stop_fd(const pr_stop *stop);

@@ -26,9 +26,10 @@ static PrPlan create_check_plan;
 static PrPlan alias_hash_plan;
 static PrPlan alias_token_plan;
 static PrPlan aliases_for_hash_plan;
-static PrPlan delete_find_plan;
-static PrPlan delete_lock_hash_plan;
-static PrPlan delete_lock_alias_plan;
+static PrPlan lock_find_plan;
+static PrPlan lock_hash_update_plan;
+static PrPlan lock_hash_share_plan;
+static PrPlan lock_alias_plan;
 static PrPlan delete_remaining_plan;
 static PrPlan relate_check_plan;
 static PrPlan relate_plan;
@@ -62,12 +63,6 @@ TokensEqual(text *given, text *stored)
 		diff |= x ^ y;
 	}
 	return diff == 0;
-}
-
-bool
-PrTokensEqual(text *given, text *stored)
-{
-	return TokensEqual(given, stored);
 }
 
 /* Return whether two bytea values hold the same bytes. */
@@ -195,6 +190,58 @@ CountRemaining(Datum hash)
 }
 
 /*
+ * Lock an alias for a change and check its token (media.h): the hash row
+ * first, then the alias row, as the locking order at the top says.
+ */
+bytea *
+PrLockAlias(Datum alias, bool hash_for_update, text *token)
+{
+	bytea	   *hash;
+	bool		isnull;
+
+	/* Which hash to lock. */
+	if (PrExec(&lock_find_plan,
+			   "SELECT hash FROM " PR_SCHEMA ".aliases WHERE alias = $1",
+			   1, text_only, &alias, NULL, false, 0, SPI_OK_SELECT) == 0)
+		return NULL;
+	hash = DatumGetByteaPCopy(PrGetDatum(0, 1, &isnull));
+
+	for (;;)
+	{
+		Datum		hash_value = PointerGetDatum(hash);
+		bytea	   *current;
+
+		if (hash_for_update)
+			PrExec(&lock_hash_update_plan,
+				   "SELECT 1 FROM " PR_SCHEMA ".hashes WHERE hash = $1 FOR UPDATE",
+				   1, bytea_only, &hash_value, NULL, false, 0, SPI_OK_SELECT);
+		else
+			PrExec(&lock_hash_share_plan,
+				   "SELECT 1 FROM " PR_SCHEMA ".hashes WHERE hash = $1 FOR KEY SHARE",
+				   1, bytea_only, &hash_value, NULL, false, 0, SPI_OK_SELECT);
+
+		/* The alias may have gone (or changed hands) while we waited. */
+		if (PrExec(&lock_alias_plan,
+				   "SELECT hash, token FROM " PR_SCHEMA ".aliases "
+				   "WHERE alias = $1 FOR UPDATE",
+				   1, text_only, &alias, NULL, false, 0, SPI_OK_SELECT) == 0)
+			return NULL;
+		current = DatumGetByteaPP(PrGetDatum(0, 1, &isnull));
+		if (HashesEqual(current, hash))
+			break;
+		/* Deleted and created again for another hash: lock that one. */
+		hash = DatumGetByteaPCopy(PointerGetDatum(current));
+	}
+
+	if (token != NULL &&
+		!TokensEqual(token, DatumGetTextPP(PrGetDatum(0, 2, &isnull))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+				 errmsg("invalid delete token for alias")));
+	return hash;
+}
+
+/*
  * Delete an alias (and, by the foreign key's cascade, its proxies) and add
  * the row (hash, orphaned) to the result, orphaned saying that no alias of
  * the hash is left.  With a token, it must match the alias's token (28000
@@ -215,59 +262,17 @@ DeleteAlias(FunctionCallInfo fcinfo, text *alias, text *token)
 	Datum		result[2];
 	bool		result_nulls[2] = {false, false};
 	bytea	   *hash;
-	bool		isnull;
 	int			n;
 
 	values[0] = PointerGetDatum(alias);
 
 	PrMaterialize(fcinfo);
 	PrConnect();
-
-	/* Which hash to lock. */
-	n = PrExec(&delete_find_plan,
-			   "SELECT hash FROM " PR_SCHEMA ".aliases WHERE alias = $1",
-			   1, text_only, values, NULL, false, 0, SPI_OK_SELECT);
-	if (n == 0)
+	hash = PrLockAlias(values[0], true, token);
+	if (hash == NULL)
 	{
 		PrFinish();
 		return;
-	}
-	hash = DatumGetByteaPCopy(PrGetDatum(0, 1, &isnull));
-
-	for (;;)
-	{
-		Datum		hash_value = PointerGetDatum(hash);
-		bytea	   *current;
-
-		PrExec(&delete_lock_hash_plan,
-			   "SELECT 1 FROM " PR_SCHEMA ".hashes WHERE hash = $1 FOR UPDATE",
-			   1, bytea_only, &hash_value, NULL, false, 0, SPI_OK_SELECT);
-
-		/* The alias may have gone (or changed hands) while we waited. */
-		n = PrExec(&delete_lock_alias_plan,
-				   "SELECT hash, token FROM " PR_SCHEMA ".aliases "
-				   "WHERE alias = $1 FOR UPDATE",
-				   1, text_only, values, NULL, false, 0, SPI_OK_SELECT);
-		if (n == 0)
-		{
-			PrFinish();
-			return;
-		}
-		current = DatumGetByteaPP(PrGetDatum(0, 1, &isnull));
-		if (HashesEqual(current, hash))
-			break;
-		/* Deleted and created again for another hash: lock that one. */
-		hash = DatumGetByteaPCopy(PointerGetDatum(current));
-	}
-
-	if (token != NULL)
-	{
-		text	   *stored = DatumGetTextPP(PrGetDatum(0, 2, &isnull));
-
-		if (!TokensEqual(token, stored))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-					 errmsg("invalid delete token for alias")));
 	}
 
 	PrMediaDeleteAlias(values[0]);	/* and its totals */

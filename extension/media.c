@@ -37,12 +37,14 @@
 
 #include <ctype.h>
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "media.h"
 #include "queue.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/numeric.h"
 #include "utils/snapmgr.h"
 
@@ -84,6 +86,9 @@ typedef struct MediaProps
 static const Oid media_prop_types[PR_MEDIA_NPROPS] = {TEXTOID, INT4OID, INT4OID, INT4OID, INT8OID};
 
 static PrPlan insert_plan;
+static PrPlan insert_bare_plan;
+static PrPlan delete_alias_bare_plan;
+static PrPlan delete_hash_bare_plan;
 static PrPlan read_details_plan;
 static PrPlan delete_alias_plan;
 static PrPlan delete_hash_plan;
@@ -96,9 +101,6 @@ static PrPlan set_owner_plan;
 static PrPlan add_tags_plan;
 static PrPlan remove_tags_plan;
 static PrPlan set_access_plan;
-static PrPlan rename_find_plan;
-static PrPlan rename_lock_hash_plan;
-static PrPlan rename_lock_alias_plan;
 static PrPlan rename_insert_plan;
 static PrPlan rename_proxies_plan;
 static PrPlan rename_delete_plan;
@@ -112,6 +114,22 @@ static const Oid text_text[] = {TEXTOID, TEXTOID};
 static const Oid text_text_int2[] = {TEXTOID, TEXTOID, INT2OID};
 static const Oid text_textarray[] = {TEXTOID, TEXTARRAYOID};
 static const Oid textarray_text[] = {TEXTARRAYOID, TEXTOID};
+
+/*
+ * Return whether the schema has the file service (1.3 or later).  The
+ * library of 1.3 also serves a database whose extension is still at an
+ * older version until ALTER EXTENSION ... UPDATE runs: there the functions
+ * of that version keep working as they did, without metadata or totals.
+ * Two syscache lookups per call, so an update in this very session is seen
+ * at once.
+ */
+static bool
+FileServiceInstalled(void)
+{
+	Oid			schema = get_namespace_oid(PR_SCHEMA, true);
+
+	return OidIsValid(schema) && OidIsValid(get_relname_relid("usage_totals", schema));
+}
 
 /* ---- extracting the copies from details ------------------------------------ */
 
@@ -415,6 +433,9 @@ PrUploadInit(PrUpload *upload)
 void
 PrUploadMetaArgs(FunctionCallInfo fcinfo, int argno, PrUpload *upload)
 {
+	/* ingest as created before 1.3 has no metadata arguments. */
+	if (PG_NARGS() < argno + 4)
+		return;
 	upload->owner = PrTextArgOpt(fcinfo, argno, "owner", 1, PR_NAME_MAX);
 	upload->tags = TagsArg(fcinfo, argno + 1, true);
 	upload->access = AccessArg(fcinfo, argno + 2, true);
@@ -473,6 +494,30 @@ ReadMedia(Datum hash, MediaProps *m)
 	ExtractMedia(details, m);
 }
 
+/* Insert the alias of an upload into a schema older than 1.3. */
+static int
+InsertBareUpload(const PrUpload *upload)
+{
+	static const Oid types[] = {TEXTOID, BYTEAOID, TEXTOID, TEXTOID};
+	Datum		values[4];
+	char		nulls[4];
+
+	values[0] = PointerGetDatum(upload->alias);
+	nulls[0] = upload->alias ? ' ' : 'n';
+	values[1] = PointerGetDatum(upload->hash);
+	nulls[1] = ' ';
+	values[2] = PointerGetDatum(upload->token);
+	nulls[2] = upload->token ? ' ' : 'n';
+	values[3] = PointerGetDatum(upload->extension);
+	nulls[3] = upload->extension ? ' ' : 'n';
+	return PrExec(&insert_bare_plan,
+				  "INSERT INTO " PR_SCHEMA ".aliases (alias, hash, token) "
+				  "VALUES (COALESCE($1, pg_catalog.gen_random_uuid()::pg_catalog.text || '.' || $4),"
+				  "        $2, COALESCE($3, pg_catalog.gen_random_uuid()::pg_catalog.text)) "
+				  "ON CONFLICT (alias) DO NOTHING RETURNING alias, token",
+				  4, types, values, nulls, false, 0, SPI_OK_INSERT_RETURNING);
+}
+
 int
 PrMediaInsertUpload(const PrUpload *upload)
 {
@@ -485,6 +530,8 @@ PrMediaInsertUpload(const PrUpload *upload)
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[1] = PointerGetDatum(upload->hash);
+	if (!FileServiceInstalled())
+		return InsertBareUpload(upload);
 	if (upload->details != NULL)
 		ExtractMedia(upload->details, &m);
 	else
@@ -523,7 +570,8 @@ PrMediaInsertUpload(const PrUpload *upload)
 
 /* Run a DELETE of aliases (CTE "c" of owner, uploads, bytes) with its totals. */
 static int
-DeleteCounted(PrPlan *plan, const char *sql, Datum key, Oid keytype)
+DeleteCounted(PrPlan *plan, const char *sql, PrPlan *bare_plan, const char *bare_sql,
+			  Datum key, Oid keytype)
 {
 	Datum		values[2];
 	Oid			types[2];
@@ -533,6 +581,8 @@ DeleteCounted(PrPlan *plan, const char *sql, Datum key, Oid keytype)
 	values[1] = Int16GetDatum(PR_STATS_SHARD());
 	types[0] = keytype;
 	types[1] = INT2OID;
+	if (!FileServiceInstalled())
+		return PrExec(bare_plan, bare_sql, 1, types, values, NULL, false, 0, SPI_OK_DELETE);
 	PrExec(plan, sql, 2, types, values, NULL, false, 0, SPI_OK_SELECT);
 	return (int) DatumGetInt64(PrGetDatum(0, 1, &isnull));
 }
@@ -548,6 +598,8 @@ int
 PrMediaDeleteAlias(Datum alias)
 {
 	return DeleteCounted(&delete_alias_plan, PR_DELETE_COUNTED("alias = $1"),
+						 &delete_alias_bare_plan,
+						 "DELETE FROM " PR_SCHEMA ".aliases WHERE alias = $1",
 						 alias, TEXTOID);
 }
 
@@ -555,6 +607,8 @@ int
 PrMediaDeleteAliasesOfHash(Datum hash)
 {
 	return DeleteCounted(&delete_hash_plan, PR_DELETE_COUNTED("hash = $1"),
+						 &delete_hash_bare_plan,
+						 "DELETE FROM " PR_SCHEMA ".aliases WHERE hash = $1",
 						 hash, BYTEAOID);
 }
 
@@ -563,6 +617,8 @@ PrMediaLockOriginal(Datum identifier, Datum *hash)
 {
 	bool		isnull;
 
+	if (!FileServiceInstalled())
+		return false;			/* no copies to keep */
 	if (PrExec(&lock_original_plan,
 			   "SELECT hash FROM " PR_SCHEMA ".hashes "
 			   "WHERE " PR_HASH_BY_ORIGINAL("$1") " FOR UPDATE",
@@ -580,6 +636,8 @@ PrMediaRefresh(Datum hash)
 	char		nulls[7];
 	MediaProps	m;
 
+	if (!FileServiceInstalled())
+		return;
 	if (PrExec(&lock_hash_plan,
 			   "SELECT 1 FROM " PR_SCHEMA ".hashes WHERE hash = $1 FOR UPDATE",
 			   1, bytea_only, &hash, NULL, false, 0, SPI_OK_SELECT) == 0)
@@ -807,8 +865,6 @@ pict_repo_rename_alias(PG_FUNCTION_ARGS)
 	text	   *new_alias = PrTextArg(fcinfo, 1, "new_alias", 1, PR_NAME_MAX);
 	text	   *token = PrTextArg(fcinfo, 2, "token", 1, PR_NAME_MAX);
 	Datum		values[2];
-	bytea	   *hash;
-	bool		isnull;
 
 	if (VARSIZE_ANY_EXHDR(alias) == VARSIZE_ANY_EXHDR(new_alias) &&
 		memcmp(VARDATA_ANY(alias), VARDATA_ANY(new_alias), VARSIZE_ANY_EXHDR(alias)) == 0)
@@ -819,41 +875,11 @@ pict_repo_rename_alias(PG_FUNCTION_ARGS)
 	values[1] = PointerGetDatum(new_alias);
 
 	PrConnect();
-	if (PrExec(&rename_find_plan,
-			   "SELECT hash FROM " PR_SCHEMA ".aliases WHERE alias = $1",
-			   1, text_only, values, NULL, false, 0, SPI_OK_SELECT) == 0)
+	if (PrLockAlias(values[0], false, token) == NULL)
 	{
 		PrFinish();
 		PG_RETURN_NULL();
 	}
-	hash = DatumGetByteaPCopy(PrGetDatum(0, 1, &isnull));
-	for (;;)
-	{
-		Datum		hash_value = PointerGetDatum(hash);
-		bytea	   *current;
-
-		PrExec(&rename_lock_hash_plan,
-			   "SELECT 1 FROM " PR_SCHEMA ".hashes WHERE hash = $1 FOR KEY SHARE",
-			   1, bytea_only, &hash_value, NULL, false, 0, SPI_OK_SELECT);
-		if (PrExec(&rename_lock_alias_plan,
-				   "SELECT hash, token FROM " PR_SCHEMA ".aliases "
-				   "WHERE alias = $1 FOR UPDATE",
-				   1, text_only, values, NULL, false, 0, SPI_OK_SELECT) == 0)
-		{
-			PrFinish();
-			PG_RETURN_NULL();
-		}
-		current = DatumGetByteaPP(PrGetDatum(0, 1, &isnull));
-		if (VARSIZE_ANY_EXHDR(current) == VARSIZE_ANY_EXHDR(hash) &&
-			memcmp(VARDATA_ANY(current), VARDATA_ANY(hash), VARSIZE_ANY_EXHDR(hash)) == 0)
-			break;
-		/* Deleted and created again for another hash: lock that one. */
-		hash = DatumGetByteaPCopy(PointerGetDatum(current));
-	}
-	if (!PrTokensEqual(token, DatumGetTextPP(PrGetDatum(0, 2, &isnull))))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-				 errmsg("invalid delete token for alias")));
 
 	if (PrExec(&rename_insert_plan,
 			   "INSERT INTO " PR_SCHEMA ".aliases (alias, hash, token, created_at, owner, tags,"

@@ -9,7 +9,9 @@
  *		cleanup_alias, cleanup_hash, relate_details, cleanup_details,
  *		update_identifier, migrate_identifier), inside their own SPI
  *		connection, so the metadata and the totals change in the same
- *		transaction as the rows they describe.
+ *		transaction as the rows they describe.  In a database whose
+ *		extension is older than 1.3 they do what those functions did
+ *		before (no metadata, no totals) until it is updated.
  *
  *-------------------------------------------------------------------------
  */
@@ -88,7 +90,13 @@ extern bool PrMediaTypeNormalize(const char *s, int len, bool allow_prefix,
  */
 extern bool PrParseCount(const char *s, int64 max, int64 *out);
 
-/* aliases.c: compare a given delete token with the stored one in constant time. */
-extern bool PrTokensEqual(text *given, text *stored);
+/*
+ * aliases.c: lock an alias for a change in the locking order (its hash row
+ * first, FOR UPDATE or FOR KEY SHARE, then the alias row FOR UPDATE) and,
+ * with a token, check it in constant time (28000 when wrong).  Returns the
+ * hash, with SPI's result holding the alias row (hash, token); NULL when
+ * the alias does not exist (or is gone once the locks are granted).
+ */
+extern bytea *PrLockAlias(Datum alias, bool hash_for_update, text *token);
 
 #endif							/* PICT_REPO_MEDIA_H */

@@ -332,6 +332,35 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 28:
 			if (pr_hash_identifier(&fz_conn, hash, sizeof(hash), &s, &err) == PR_OK)
 				touch(s);
+			/* The file service: media rows with their text[] tags. */
+			{
+				pr_media_row *m = NULL;
+				pr_media_list *l = NULL;
+				pr_strings *t = NULL;
+
+				if (pr_media_info(&fz_conn, "a", &m, &err) == PR_OK && m)
+				{
+					touch(m->alias);
+					touch(m->identifier);
+					for (size_t k = 0; k < m->n_tags; k++)
+						touch(m->tags[k]);
+				}
+				pr_free(m);
+				if (pr_list_media(&fz_conn, "{}", 10, NULL, &l, &err) == PR_OK && l)
+					for (size_t i = 0; i < l->n; i++)
+					{
+						touch(l->rows[i].cursor);
+						touch(l->rows[i].owner);
+						for (size_t k = 0; k < l->rows[i].n_tags; k++)
+							touch(l->rows[i].tags[k]);
+					}
+				pr_media_list_free(l);
+				if (pr_add_tags(&fz_conn, "a", NULL, 0, &t, &err) == PR_OK && t)
+					for (size_t k = 0; k < t->n; k++)
+						touch(t->items[k]);
+				pr_free(t);
+				(void) pr_usage_report(&fz_conn, NULL, &i8, &i8, &err);
+			}
 			break;
 			/* The storage tiers (1.3). */
 		case 29:

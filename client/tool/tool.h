@@ -17,6 +17,7 @@
 #define PICT_REPO_TOOL_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>

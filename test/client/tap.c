@@ -213,6 +213,7 @@ main(int argc, char **argv)
 	test_worker();
 	test_pictrs();
 	test_stores();
+	test_media();
 
 	if (admin)
 		pr_finish(admin);

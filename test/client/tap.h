@@ -64,5 +64,6 @@ void		test_waits(void);
 void		test_worker(void);
 void		test_pictrs(void);
 void		test_stores(void);
+void		test_media(void);
 
 #endif

@@ -114,6 +114,17 @@ INSERT INTO expected_functions VALUES
     ('hardening: dead jobs', 'list_dead_jobs', 's');
 
 -- 1.3: the file service.
+INSERT INTO expected_functions VALUES
+    ('the file service', 'media_info', 's'),
+    ('the file service', 'media_exists', 's'),
+    ('the file service', 'set_owner', 'v'),
+    ('the file service', 'add_tags', 'v'),
+    ('the file service', 'remove_tags', 'v'),
+    ('the file service', 'set_access', 'v'),
+    ('the file service', 'rename_alias', 'v'),
+    ('the file service', 'list_media', 's'),
+    ('the file service', 'list_media_explain', 's'),
+    ('the file service', 'usage_report', 's');
 
 -- 1.3: storage tiers.
 INSERT INTO expected_functions VALUES
@@ -374,6 +385,39 @@ INSERT INTO expected_signatures (name, args, arguments, result) VALUES
      'TABLE(hash bytea, form text, identifier text, bytes bigint)'),
     ('storage_report', '{}', '',
      'TABLE(store text, kind text, priority integer, form text, copies bigint, bytes bigint)');
+
+-- 1.3: the file service: the reason of its section, its signatures, and
+-- ingest's metadata arguments.
+INSERT INTO security_definer VALUES
+    ('the file service',
+     'reads and writes aliases (with their delete tokens), hashes, variants, details and usage_totals');
+INSERT INTO expected_signatures (name, args, arguments, result) VALUES
+    ('media_info', '{text}', 'alias text',
+     'TABLE(alias text, hash bytea, owner text, tags text[], access text, content_type text, '
+     'width integer, height integer, bytes bigint, created_at timestamp with time zone, '
+     'identifier text, variants integer)'),
+    ('media_exists', '{text}', 'alias text', 'boolean'),
+    ('set_owner', '{text,text}', 'alias text, owner text DEFAULT NULL::text', 'boolean'),
+    ('add_tags', '{text,text[]}', 'alias text, tags text[]', 'text[]'),
+    ('remove_tags', '{text,text[]}', 'alias text, tags text[]', 'text[]'),
+    ('set_access', '{text[],text}', 'aliases text[], access text', 'integer'),
+    ('rename_alias', '{text,text,text}', 'alias text, new_alias text, token text', 'boolean'),
+    ('list_media', '{jsonb,integer,text}',
+     'filter jsonb DEFAULT ''{}''::jsonb, lim integer DEFAULT 100, after text DEFAULT NULL::text',
+     'TABLE(alias text, hash bytea, owner text, tags text[], access text, content_type text, '
+     'width integer, height integer, bytes bigint, created_at timestamp with time zone, cursor text)'),
+    ('list_media_explain', '{jsonb,integer,text}',
+     'filter jsonb DEFAULT ''{}''::jsonb, lim integer DEFAULT 100, after text DEFAULT NULL::text',
+     'jsonb'),
+    ('usage_report', '{text}', 'owner text DEFAULT NULL::text',
+     'TABLE(owner text, uploads bigint, bytes bigint)');
+UPDATE expected_signatures
+   SET args = '{bytea,text,jsonb,text,text,text,text,text[],text,bigint}',
+       arguments = 'hash bytea, identifier text, details jsonb, extension text, '
+                   'declared_alias text DEFAULT NULL::text, declared_token text DEFAULT NULL::text, '
+                   'owner text DEFAULT NULL::text, tags text[] DEFAULT ''{}''::text[], '
+                   'access text DEFAULT ''public''::text, bytes bigint DEFAULT NULL::bigint'
+ WHERE name = 'ingest';
 
 -- The functions of the extension, from the catalog.
 CREATE TEMP TABLE actual_functions AS

@@ -63,6 +63,10 @@ INSERT INTO expected_tables VALUES
     (16, 'stores',           '{id}',             true),
     (17, 'copies',           '{store_id,hash,form}', true),
     (18, 'store_totals',     '{store_id,form,shard}', true);
+-- 1.3, the file service (issue 10): uploads and bytes per owner ('' for
+-- all) and backend shard, kept by every write of an alias; dumped with them.
+INSERT INTO expected_tables VALUES
+    (101, 'usage_totals',    '{owner,shard}',    true);
 
 -- Every column, in table order: type as format_type() spells it, NOT NULL,
 -- UNIQUE on its own.
@@ -187,6 +191,25 @@ INSERT INTO expected_columns (tab, col, typ, not_null, is_unique) VALUES
     ('store_totals', 'copies', 'bigint', true, false),
     ('store_totals', 'bytes', 'bigint', true, false);
 
+-- 1.3, the file service: the upload's metadata on the alias, the copies
+-- of its original's details, and its size (generated: upload_bytes, else
+-- media_bytes); the totals per owner and shard.
+INSERT INTO expected_columns (tab, col, typ, not_null, is_unique) VALUES
+    ('aliases', 'owner', 'text', false, false),
+    ('aliases', 'tags', 'text[]', true, false),
+    ('aliases', 'access', 'text', true, false),
+    ('aliases', 'upload_bytes', 'bigint', false, false),
+    ('aliases', 'content_type', 'text', false, false),
+    ('aliases', 'width', 'integer', false, false),
+    ('aliases', 'height', 'integer', false, false),
+    ('aliases', 'frames', 'integer', false, false),
+    ('aliases', 'media_bytes', 'bigint', false, false),
+    ('aliases', 'bytes', 'bigint', false, false),
+    ('usage_totals', 'owner', 'text', true, false),
+    ('usage_totals', 'shard', 'smallint', true, false),
+    ('usage_totals', 'uploads', 'bigint', true, false),
+    ('usage_totals', 'bytes', 'bigint', true, false);
+
 -- Every foreign key: columns, referenced table and columns, ON DELETE action
 -- as pg_constraint.confdeltype spells it (a = no action, c = cascade).
 CREATE TEMP TABLE expected_fks (
@@ -266,6 +289,22 @@ INSERT INTO expected_indexes VALUES
     (18, 'copies', 'copies_store_identifier_digest_idx', '{store_id,pict_repo.text_digest(identifier)}'),
     (19, 'copies', 'copies_hash_form_idx', '{hash,form}'),
     (20, 'copies', 'copies_store_form_hash_idx', '{store_id,form,hash}');
+-- 1.3, the file service: the indexes of list_media (README, "Which index
+-- serves which filter"); definitions below.
+INSERT INTO expected_indexes VALUES
+    (101, 'aliases', 'aliases_created_at_alias_idx', '{created_at,alias}'),
+    (102, 'aliases', 'aliases_owner_created_at_alias_idx', '{owner,created_at,alias}'),
+    (103, 'aliases', 'aliases_owner_content_type_created_at_alias_idx',
+     '{owner,content_type,created_at,alias}'),
+    (104, 'aliases', 'aliases_access_created_at_alias_idx', '{access,created_at,alias}'),
+    (105, 'aliases', 'aliases_content_type_created_at_alias_idx', '{content_type,created_at,alias}'),
+    (106, 'aliases', 'aliases_media_type_created_at_alias_idx',
+     '{"split_part(content_type, ''/''::text, 1)",created_at,alias}'),
+    (107, 'aliases', 'aliases_tags_idx', '{tags}'),
+    (108, 'aliases', 'aliases_width_idx', '{width}'),
+    (109, 'aliases', 'aliases_height_idx', '{height}'),
+    (110, 'aliases', 'aliases_bytes_idx', '{bytes}'),
+    (111, 'aliases', 'aliases_animated_created_at_alias_idx', '{created_at,alias}');
 
 -- The definitions that has_index() does not show: the partial indexes,
 -- descending columns and uniqueness, as pg_get_indexdef() prints them.
@@ -298,6 +337,24 @@ INSERT INTO expected_indexdefs VALUES
     (7, 'copies_store_identifier_digest_idx',
      'CREATE UNIQUE INDEX copies_store_identifier_digest_idx ON pict_repo.copies USING btree '
      '(store_id, pict_repo.text_digest(identifier))');
+-- 1.3, the file service: uploads without an owner take no room in the
+-- owner indexes; a content_type prefix is its top-level type; tags are
+-- searched with GIN; only animated uploads are in the animated index.
+INSERT INTO expected_indexdefs VALUES
+    (101, 'aliases_owner_created_at_alias_idx',
+     'CREATE INDEX aliases_owner_created_at_alias_idx ON pict_repo.aliases USING btree '
+     '(owner, created_at, alias) WHERE (owner IS NOT NULL)'),
+    (102, 'aliases_owner_content_type_created_at_alias_idx',
+     'CREATE INDEX aliases_owner_content_type_created_at_alias_idx ON pict_repo.aliases USING btree '
+     '(owner, content_type, created_at, alias) WHERE (owner IS NOT NULL)'),
+    (103, 'aliases_media_type_created_at_alias_idx',
+     'CREATE INDEX aliases_media_type_created_at_alias_idx ON pict_repo.aliases USING btree '
+     '(split_part(content_type, ''/''::text, 1), created_at, alias)'),
+    (104, 'aliases_tags_idx',
+     'CREATE INDEX aliases_tags_idx ON pict_repo.aliases USING gin (tags)'),
+    (105, 'aliases_animated_created_at_alias_idx',
+     'CREATE INDEX aliases_animated_created_at_alias_idx ON pict_repo.aliases USING btree '
+     '(created_at, alias) WHERE (frames > 1)');
 
 SELECT plan(
     8   -- schema, type, enum, labels; table set, FK set, config_dump set, no filter

@@ -66,6 +66,11 @@ got=$(up_sql -d pict_repo_up_old -c "SELECT (SELECT count(*) FROM pict_repo.main
 [ "$got" = "0" ]
 up_check $? "maintenance_state and imported_jobs after the update: $got"
 
+# The file service (1.3): the new columns and totals of the kept rows.
+got=$(up_sql -d pict_repo_up_old -f test/upgrade/media.sql 2>&1)
+[ "$got" = "ok" ]
+up_check $? "the file service after the update: $got"
+
 up_sql -d pict_repo_up_new -c "CREATE EXTENSION pict_repo" >"$up_dir/new.log" 2>&1
 up_check $? "fresh install: $(cat "$up_dir/new.log")"
 up_sql -d pict_repo_up_old -f test/upgrade/catalog.sql >"$up_dir/catalog-updated.txt" 2>&1

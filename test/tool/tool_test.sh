@@ -500,6 +500,9 @@ else
     skip "$MISSING" "maintenance" "five counts"
 fi
 
+# --- the file service (list, info, usage, tag, access) -----------------------
+. "$(dirname "$0")/media_test.sh"
+
 # --- valgrind ----------------------------------------------------------------
 if command -v valgrind >/dev/null; then
     vg() {

@@ -31,7 +31,8 @@ static const char *const media_indexes[] = {
 	"aliases_created_at_alias_idx", "aliases_owner_created_at_alias_idx",
 	"aliases_access_created_at_alias_idx", "aliases_content_type_created_at_alias_idx",
 	"aliases_media_type_created_at_alias_idx", "aliases_tags_idx", "aliases_width_idx",
-	"aliases_height_idx", "aliases_bytes_idx", "aliases_animated_created_at_alias_idx"
+	"aliases_height_idx", "aliases_bytes_idx", "aliases_animated_created_at_alias_idx",
+	"aliases_owner_content_type_created_at_alias_idx"
 };
 #define N_MEDIA_INDEXES (sizeof(media_indexes) / sizeof(media_indexes[0]))
 
@@ -98,20 +99,23 @@ media_ingest_proc(int idx, int nprocs, void *arg)
 static char *
 media_drop_indexes(void)
 {
-	char		sql[2048];
-	char	   *defs = query_text(ctl,
-								  "SELECT string_agg(pg_get_indexdef(i.indexrelid), '; ') FROM pg_index i "
-								  "JOIN pg_class c ON c.oid = i.indexrelid "
-								  "WHERE i.indrelid = 'pict_repo.aliases'::regclass "
-								  "AND c.relname IN ('aliases_created_at_alias_idx', 'aliases_owner_created_at_alias_idx', "
-								  "'aliases_access_created_at_alias_idx', 'aliases_content_type_created_at_alias_idx', "
-								  "'aliases_media_type_created_at_alias_idx', 'aliases_tags_idx', 'aliases_width_idx', "
-								  "'aliases_height_idx', 'aliases_bytes_idx', 'aliases_animated_created_at_alias_idx')");
+	char		names[2048],
+				sql[4096];
 	size_t		len = 0;
+	char	   *defs;
 
-	len += snprintf(sql + len, sizeof(sql) - len, "DROP INDEX ");
 	for (size_t i = 0; i < N_MEDIA_INDEXES; i++)
-		len += snprintf(sql + len, sizeof(sql) - len, "%spict_repo.%s", i ? ", " : "", media_indexes[i]);
+		len += snprintf(names + len, sizeof(names) - len, "%s'pict_repo.%s'",
+						i ? ", " : "", media_indexes[i]);
+	snprintf(sql, sizeof(sql),
+			 "SELECT string_agg(pg_get_indexdef(c::regclass), '; ') "
+			 "FROM unnest(ARRAY[%s]) c", names);
+	defs = query_text(ctl, sql);
+	snprintf(sql, sizeof(sql), "DROP INDEX %s", names);
+	/* The names are quoted for the array: unquote them for DROP INDEX. */
+	for (char *p = sql; *p; p++)
+		if (*p == '\'')
+			*p = ' ';
 	exec_ok(ctl, sql);
 	return defs;
 }
@@ -289,11 +293,25 @@ media_count(pr_conn *c, const char *filter)
 	return n;
 }
 
+/* The time frac of the way through the uploads, as ISO 8601 UTC. */
+static void
+media_time_text(double frac, char *buf, size_t len)
+{
+	time_t		t = (time_t) (1704067200 + frac * mscale->uploads * 60);
+	struct tm	tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 static void
 media_bench_list(void)
 {
 	char		typical[32],
 				largest[32],
+				recent[32],
+				early[32],
+				half[32],
 				f[64][160];
 	int			nf = 0;
 	pr_conn    *c;
@@ -303,6 +321,10 @@ media_bench_list(void)
 	const char *worst_p99_filter = "",
 			   *worst_ratio_filter = "";
 
+	/* Upload g was created about g minutes after 2024-01-01 (media_fill). */
+	media_time_text(0.92, recent, sizeof(recent));
+	media_time_text(0.05, early, sizeof(early));
+	media_time_text(0.50, half, sizeof(half));
 	snprintf(typical, sizeof(typical), "user%ld", mscale->owners / 4);
 	snprintf(largest, sizeof(largest), "user0");
 #define F(...) snprintf(f[nf++], sizeof(f[0]), __VA_ARGS__)
@@ -321,12 +343,12 @@ media_bench_list(void)
 	F("{\"max_height\": 200}");
 	F("{\"min_bytes\": 5000000}");
 	F("{\"max_bytes\": 20000}");
-	F("{\"created_after\": \"2025-10-01T00:00:00Z\"}");
-	F("{\"created_before\": \"2024-02-01T00:00:00Z\"}");
+	F("{\"created_after\": \"%s\"}", recent);
+	F("{\"created_before\": \"%s\"}", early);
 	F("{\"animated\": true}");
 	F("{\"owner\": \"%s\", \"content_type\": \"image/\"}", typical);
 	F("{\"owner\": \"%s\", \"content_type\": \"video/mp4\"}", largest);
-	F("{\"owner\": \"%s\", \"created_after\": \"2025-06-01T00:00:00Z\"}", typical);
+	F("{\"owner\": \"%s\", \"created_after\": \"%s\"}", typical, half);
 	F("{\"owner\": \"%s\", \"tags_all\": [\"cat\"]}", largest);
 	F("{\"tags_any\": [\"dog\", \"food\"], \"content_type\": \"image/png\"}");
 	F("{\"tags_any\": [\"tag150\"], \"content_type\": \"video/\"}");

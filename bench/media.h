@@ -21,7 +21,7 @@
 	{"media_ingest", "File service: ingest with metadata", \
 		"4 processes store N uploads each way, best of the rounds (interleaved). Today's `ingest()` (`pr_ingest`, no metadata) " \
 		"and with metadata (`pr_ingest_ex`: owner, two tags, access, bytes), both with the file service's indexes and totals; " \
-		"and today's `ingest()` with the file service's ten indexes of aliases dropped for the run (what 1.2's ingest wrote, " \
+		"and today's `ingest()` with the file service's eleven indexes of aliases dropped for the run (what 1.2's ingest wrote, " \
 		"plus the totals).", \
 	{"mode", "uploads/s", "WAL B/upload", "ratio to today's ingest", "ratio to ingest without the file service's indexes"}},
 

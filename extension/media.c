@@ -153,6 +153,7 @@ IsMediaTypePart(const char *s, int len)
 	return true;
 }
 
+/* Normalise a media type, or a top-level type with allow_prefix (media.h). */
 bool
 PrMediaTypeNormalize(const char *s, int len, bool allow_prefix, char **out,
 					 bool *is_prefix)
@@ -230,6 +231,7 @@ FormatMediaType(const char *s, int len)
 	return PrMediaTypeNormalize(type, strlen(type), false, &type, &is_prefix) ? type : NULL;
 }
 
+/* Parse a whole number from 0 to max as numeric_out prints it (media.h). */
 bool
 PrParseCount(const char *s, int64 max, int64 *out)
 {
@@ -421,6 +423,7 @@ AccessArg(FunctionCallInfo fcinfo, int argno, bool allow_null)
 	return t;
 }
 
+/* Start an upload without metadata (media.h). */
 void
 PrUploadInit(PrUpload *upload)
 {
@@ -430,6 +433,7 @@ PrUploadInit(PrUpload *upload)
 	upload->bytes = -1;
 }
 
+/* Read ingest's metadata arguments (media.h). */
 void
 PrUploadMetaArgs(FunctionCallInfo fcinfo, int argno, PrUpload *upload)
 {
@@ -518,6 +522,7 @@ InsertBareUpload(const PrUpload *upload)
 				  4, types, values, nulls, false, 0, SPI_OK_INSERT_RETURNING);
 }
 
+/* Insert an upload's alias with its metadata and copies, and count it (media.h). */
 int
 PrMediaInsertUpload(const PrUpload *upload)
 {
@@ -594,6 +599,7 @@ DeleteCounted(PrPlan *plan, const char *sql, PrPlan *bare_plan, const char *bare
 	PR_MEDIA_TOTALS("c", "$2") \
 	"SELECT pg_catalog.count(*) FROM c"
 
+/* Delete an alias and uncount it (media.h). */
 int
 PrMediaDeleteAlias(Datum alias)
 {
@@ -603,6 +609,7 @@ PrMediaDeleteAlias(Datum alias)
 						 alias, TEXTOID);
 }
 
+/* Delete every alias of a hash and uncount them (media.h). */
 int
 PrMediaDeleteAliasesOfHash(Datum hash)
 {
@@ -612,6 +619,7 @@ PrMediaDeleteAliasesOfHash(Datum hash)
 						 hash, BYTEAOID);
 }
 
+/* Lock the hash whose original is identifier (media.h). */
 bool
 PrMediaLockOriginal(Datum identifier, Datum *hash)
 {
@@ -628,6 +636,7 @@ PrMediaLockOriginal(Datum identifier, Datum *hash)
 	return true;
 }
 
+/* Rewrite the copies on the aliases of a hash, and the totals (media.h). */
 void
 PrMediaRefresh(Datum hash)
 {

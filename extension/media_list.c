@@ -117,8 +117,8 @@ typedef struct ListQuery
 	/* the query */
 	StringInfoData sql;
 	int			nargs;
-	Oid			types[F_NKEYS + 3];
-	Datum		values[F_NKEYS + 3];
+	Oid			types[F_NKEYS + 5];
+	Datum		values[F_NKEYS + 5];
 } ListQuery;
 
 static struct
@@ -396,6 +396,22 @@ AddParam(ListQuery *q, Oid type, Datum value)
 }
 
 /*
+ * With an owner, a top-level type is also written as the range of
+ * content_type it covers, ['image/', 'image0') (the column is COLLATE "C"),
+ * so that aliases_owner_content_type_created_at_alias_idx can read just the
+ * owner's uploads of that type when they are few among the owner's.
+ */
+static void
+AddTypeRange(ListQuery *q)
+{
+	char	   *type = text_to_cstring(DatumGetTextPP(q->value[F_CONTENT_TYPE]));
+	int			lo = AddParam(q, TEXTOID, PointerGetDatum(cstring_to_text(psprintf("%s/", type))));
+	int			hi = AddParam(q, TEXTOID, PointerGetDatum(cstring_to_text(psprintf("%s0", type))));
+
+	appendStringInfo(&q->sql, " AND a.content_type >= $%d AND a.content_type < $%d", lo, hi);
+}
+
+/*
  * Read the arguments (filter, lim, after) and write the query of their
  * shape with its parameters.
  */
@@ -433,6 +449,8 @@ BuildQuery(FunctionCallInfo fcinfo, ListQuery *q)
 						 k == F_CONTENT_TYPE && q->media_type ? CONDITION_MEDIA_TYPE :
 						 filter_keys[k].condition,
 						 AddParam(q, filter_keys[k].type, q->value[k]));
+		if (k == F_CONTENT_TYPE && q->media_type && q->present[F_OWNER])
+			AddTypeRange(q);
 	}
 	if (q->has_after)
 	{

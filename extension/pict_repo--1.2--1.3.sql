@@ -165,7 +165,8 @@ ALTER TABLE @extschema@.aliases
     ADD COLUMN access text NOT NULL DEFAULT 'public'
         CHECK (access IN ('public', 'private')),
     ADD COLUMN upload_bytes bigint CHECK (upload_bytes >= 0),
-    ADD COLUMN content_type text,
+    -- "C": a top-level type ("image/") is the range ['image/', 'image0').
+    ADD COLUMN content_type text COLLATE pg_catalog."C",
     ADD COLUMN width integer,
     ADD COLUMN height integer,
     ADD COLUMN frames integer,
@@ -186,6 +187,10 @@ CREATE INDEX aliases_created_at_alias_idx
     ON @extschema@.aliases (created_at, alias);
 CREATE INDEX aliases_owner_created_at_alias_idx
     ON @extschema@.aliases (owner, created_at, alias) WHERE owner IS NOT NULL;
+-- An owner's uploads of one type, newest first (or of one top-level type:
+-- a range of it, sorted).
+CREATE INDEX aliases_owner_content_type_created_at_alias_idx
+    ON @extschema@.aliases (owner, content_type, created_at, alias) WHERE owner IS NOT NULL;
 CREATE INDEX aliases_access_created_at_alias_idx
     ON @extschema@.aliases (access, created_at, alias);
 CREATE INDEX aliases_content_type_created_at_alias_idx

@@ -42,13 +42,22 @@ typedef enum MediaIngestMode
 {
 	MI_TODAY,					/* pr_ingest */
 	MI_META,					/* pr_ingest_ex with metadata */
-	MI_NO_INDEXES				/* pr_ingest, the file service's indexes dropped */
+	MI_NO_INDEXES,				/* pr_ingest, the file service's indexes dropped */
+	MI_BATCH,					/* pr_ingest_batch, 100 per pipeline */
+	MI_BATCH_NO_INDEXES			/* the same, the indexes dropped */
 } MediaIngestMode;
 
 static const char *const media_ingest_names[] = {
 	"today's ingest() (pr_ingest, no metadata)",
 	"ingest() with metadata (pr_ingest_ex)",
-	"today's ingest(), the file service's indexes dropped"
+	"today's ingest(), the file service's indexes dropped",
+	"today's ingest() pipelined, 100 per pipeline (pr_ingest_batch)",
+	"today's ingest() pipelined, the file service's indexes dropped"
+};
+/* The mode each is compared with: the same calls, with the indexes / without. */
+static const MediaIngestMode media_ingest_with[] = {MI_TODAY, MI_TODAY, MI_TODAY, MI_BATCH, MI_BATCH};
+static const MediaIngestMode media_ingest_without[] = {
+	MI_NO_INDEXES, MI_NO_INDEXES, MI_NO_INDEXES, MI_BATCH_NO_INDEXES, MI_BATCH_NO_INDEXES
 };
 
 typedef struct MediaIngestArg
@@ -57,6 +66,42 @@ typedef struct MediaIngestArg
 	long		per_proc;
 	int			run;
 } MediaIngestArg;
+
+/* Store a process's uploads with pr_ingest_batch, 100 per pipeline. */
+static void
+media_ingest_batches(pr_conn *c, int idx, const MediaIngestArg *a)
+{
+	const char *details = "{\"width\": 1920, \"height\": 1080, \"content_type\": \"image/jpeg\"}";
+	uint8_t		hashes[100][39];
+	char		idents[100][64],
+				aliases[100][64];
+	pr_ingest_item items[100];
+	pr_error	err;
+
+	for (long i = 0; i < a->per_proc; i += 100)
+	{
+		int			k = a->per_proc - i < 100 ? (int) (a->per_proc - i) : 100;
+		pr_ingest_results *res = NULL;
+
+		for (int j = 0; j < k; j++)
+		{
+			make_hash(hashes[j], a->run, idx, i + j);
+			snprintf(idents[j], sizeof(idents[j]), "media/%d/%d/%ld.jpg", a->run, idx, i + j);
+			snprintf(aliases[j], sizeof(aliases[j]), "m%d-%d-%ld.jpg", a->run, idx, i + j);
+			memset(&items[j], 0, sizeof(items[j]));
+			items[j].hash = hashes[j];
+			items[j].hash_len = 39;
+			items[j].identifier = idents[j];
+			items[j].details_json = details;
+			items[j].extension = "jpg";
+			items[j].declared_alias = aliases[j];
+		}
+		if (pr_ingest_batch(c, items, k, &res, &err) != PR_OK)
+			pr_fail("ingest_batch", &err);
+		pr_free(res);
+		count_done(idx, k);
+	}
+}
 
 static void
 media_ingest_proc(int idx, int nprocs, void *arg)
@@ -67,6 +112,12 @@ media_ingest_proc(int idx, int nprocs, void *arg)
 	const char *details = "{\"width\": 1920, \"height\": 1080, \"content_type\": \"image/jpeg\"}";
 
 	wait_start();
+	if (a->mode >= MI_BATCH)
+	{
+		media_ingest_batches(c, idx, a);
+		pr_finish(c);
+		return;
+	}
 	for (long i = 0; i < a->per_proc; i++)
 	{
 		uint8_t		hash[39];
@@ -125,19 +176,19 @@ media_bench_ingest(void)
 {
 	long		n = mscale->ingest;
 	int			procs = 4;
-	double		rate[3] = {0, 0, 0},
-				wal[3] = {0, 0, 0};
+	double		rate[5] = {0, 0, 0, 0, 0},
+				wal[5] = {0, 0, 0, 0, 0};
 
 	printf("== media ingest: %ld uploads, %d processes, best of %d rounds\n", n, procs, scale->rounds);
 	for (int round = 0; round < scale->rounds; round++)
-		for (MediaIngestMode m = MI_TODAY; m <= MI_NO_INDEXES; m++)
+		for (MediaIngestMode m = MI_TODAY; m <= MI_BATCH_NO_INDEXES; m++)
 		{
-			MediaIngestArg a = {m, n / procs, 100 + round * 3 + (int) m};
+			MediaIngestArg a = {m, n / procs, 100 + round * 5 + (int) m};
 			RunResult	r;
 			char	   *defs = NULL;
 			double		x;
 
-			if (m == MI_NO_INDEXES)
+			if (m == MI_NO_INDEXES || m == MI_BATCH_NO_INDEXES)
 				defs = media_drop_indexes();
 			exec_ok(ctl, "CHECKPOINT");
 			run_procs(procs, media_ingest_proc, &a, 0, &r);
@@ -154,15 +205,19 @@ media_bench_ingest(void)
 				wal[m] = r.wal_bytes / r.done;
 			}
 		}
-	for (MediaIngestMode m = MI_TODAY; m <= MI_NO_INDEXES; m++)
+	for (MediaIngestMode m = MI_TODAY; m <= MI_BATCH_NO_INDEXES; m++)
 		add_row("media_ingest", 5, media_ingest_names[m], fmt_rate(rate[m]), fmt("%.0f", wal[m]),
-				fmt("%.2f", rate[m] / rate[MI_TODAY]), fmt("%.2f", rate[m] / rate[MI_NO_INDEXES]));
+				fmt("%.2f", rate[m] / rate[media_ingest_with[m]]),
+				fmt("%.2f", rate[m] / rate[media_ingest_without[m]]));
 	add_row("targets", 4, "ingest with metadata vs today's ingest, uploads/s (4 processes)",
 			fmt("%.0f%%", 100 * (rate[MI_META] / rate[MI_TODAY] - 1)), "within 15%",
 			rate[MI_META] >= 0.85 * rate[MI_TODAY] ? "yes" : "**no**");
 	add_row("targets", 4, "ingest with metadata vs today's ingest without the file service's indexes",
 			fmt("%.0f%%", 100 * (rate[MI_META] / rate[MI_NO_INDEXES] - 1)), "within 15%",
 			rate[MI_META] >= 0.85 * rate[MI_NO_INDEXES] ? "yes" : "**no**");
+	add_row("targets", 4, "pipelined ingest with the file service's indexes vs without them",
+			fmt("%.0f%%", 100 * (rate[MI_BATCH] / rate[MI_BATCH_NO_INDEXES] - 1)), "within 15%",
+			rate[MI_BATCH] >= 0.85 * rate[MI_BATCH_NO_INDEXES] ? "yes" : "**no**");
 }
 
 /* ---- the listed uploads --------------------------------------------------------- */

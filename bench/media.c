@@ -67,57 +67,24 @@ typedef struct MediaIngestArg
 	int			run;
 } MediaIngestArg;
 
-/* Store a process's uploads with pr_ingest_batch, 100 per pipeline. */
-static void
-media_ingest_batches(pr_conn *c, int idx, const MediaIngestArg *a)
-{
-	const char *details = "{\"width\": 1920, \"height\": 1080, \"content_type\": \"image/jpeg\"}";
-	uint8_t		hashes[100][39];
-	char		idents[100][64],
-				aliases[100][64];
-	pr_ingest_item items[100];
-	pr_error	err;
-
-	for (long i = 0; i < a->per_proc; i += 100)
-	{
-		int			k = a->per_proc - i < 100 ? (int) (a->per_proc - i) : 100;
-		pr_ingest_results *res = NULL;
-
-		for (int j = 0; j < k; j++)
-		{
-			make_hash(hashes[j], a->run, idx, i + j);
-			snprintf(idents[j], sizeof(idents[j]), "media/%d/%d/%ld.jpg", a->run, idx, i + j);
-			snprintf(aliases[j], sizeof(aliases[j]), "m%d-%d-%ld.jpg", a->run, idx, i + j);
-			memset(&items[j], 0, sizeof(items[j]));
-			items[j].hash = hashes[j];
-			items[j].hash_len = 39;
-			items[j].identifier = idents[j];
-			items[j].details_json = details;
-			items[j].extension = "jpg";
-			items[j].declared_alias = aliases[j];
-		}
-		if (pr_ingest_batch(c, items, k, &res, &err) != PR_OK)
-			pr_fail("ingest_batch", &err);
-		pr_free(res);
-		count_done(idx, k);
-	}
-}
-
 static void
 media_ingest_proc(int idx, int nprocs, void *arg)
 {
 	const MediaIngestArg *a = arg;
-	pr_conn    *c = pr_connect_or_fail();
+	pr_conn    *c;
 	pr_error	err;
 	const char *details = "{\"width\": 1920, \"height\": 1080, \"content_type\": \"image/jpeg\"}";
 
-	wait_start();
+	/* Pipelined: the ingest section's own pipelined batches (bench.c). */
 	if (a->mode >= MI_BATCH)
 	{
-		media_ingest_batches(c, idx, a);
-		pr_finish(c);
+		IngestArg	ia = {I_PIPELINED, a->per_proc, a->run};
+
+		ingest_proc(idx, nprocs, &ia);
 		return;
 	}
+	c = pr_connect_or_fail();
+	wait_start();
 	for (long i = 0; i < a->per_proc; i++)
 	{
 		uint8_t		hash[39];

@@ -37,23 +37,26 @@
 
 #include <ctype.h>
 
-#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "media.h"
 #include "queue.h"
 #include "utils/builtins.h"
-#include "utils/lsyscache.h"
 #include "utils/numeric.h"
 #include "utils/snapmgr.h"
 
 /*
- * How the details of a hash's original are found.  (Where the details are
- * keyed by a digest of the identifier, this is the one place to say so.)
+ * How the details of a hash's original and the hash of an original are
+ * found: through the digests of the identifiers (the indexes over long
+ * identifiers), then the identifiers themselves.
  */
-#define PR_DETAILS_OF_ORIGINAL(d, h) d ".identifier = " h ".identifier"
-#define PR_HASH_BY_ORIGINAL(param) "identifier = " param
+#define PR_DETAILS_OF_ORIGINAL(d, h) \
+	d ".identifier_digest = " PR_SCHEMA ".text_digest(" h ".identifier) " \
+	"AND " d ".identifier = " h ".identifier"
+#define PR_HASH_BY_ORIGINAL(param) \
+	PR_SCHEMA ".text_digest(identifier) = " PR_SCHEMA ".text_digest(" param ") " \
+	"AND identifier = " param
 
 /*
  * The common table expression "t" that adds the rows of src (owner,
@@ -86,9 +89,6 @@ typedef struct MediaProps
 static const Oid media_prop_types[PR_MEDIA_NPROPS] = {TEXTOID, INT4OID, INT4OID, INT4OID, INT8OID};
 
 static PrPlan insert_plan;
-static PrPlan insert_bare_plan;
-static PrPlan delete_alias_bare_plan;
-static PrPlan delete_hash_bare_plan;
 static PrPlan read_details_plan;
 static PrPlan delete_alias_plan;
 static PrPlan delete_hash_plan;
@@ -107,6 +107,9 @@ static PrPlan rename_delete_plan;
 static PrPlan usage_plan;
 static PrPlan backfill_plan;
 static PrPlan backfill_totals_plan;
+static PrPlan imported_aliases_plan;
+static PrPlan imported_details_plan;
+static PrPlan imported_count_plan;
 
 static const Oid text_only[] = {TEXTOID};
 static const Oid bytea_only[] = {BYTEAOID};
@@ -114,22 +117,6 @@ static const Oid text_text[] = {TEXTOID, TEXTOID};
 static const Oid text_text_int2[] = {TEXTOID, TEXTOID, INT2OID};
 static const Oid text_textarray[] = {TEXTOID, TEXTARRAYOID};
 static const Oid textarray_text[] = {TEXTARRAYOID, TEXTOID};
-
-/*
- * Return whether the schema has the file service (1.3 or later).  The
- * library of 1.3 also serves a database whose extension is still at an
- * older version until ALTER EXTENSION ... UPDATE runs: there the functions
- * of that version keep working as they did, without metadata or totals.
- * Two syscache lookups per call, so an update in this very session is seen
- * at once.
- */
-static bool
-FileServiceInstalled(void)
-{
-	Oid			schema = get_namespace_oid(PR_SCHEMA, true);
-
-	return OidIsValid(schema) && OidIsValid(get_relname_relid("usage_totals", schema));
-}
 
 /* ---- extracting the copies from details ------------------------------------ */
 
@@ -458,9 +445,10 @@ PrUploadMetaArgs(FunctionCallInfo fcinfo, int argno, PrUpload *upload)
 /* ---- statements run inside the caller's SPI connection ---------------------- */
 
 /*
- * Run a kept plan with the latest snapshot instead of the transaction's
- * (which under REPEATABLE READ predates the lock the caller just waited
- * for), and check SPI's answer.  Returns SPI_processed.
+ * Run a writing statement's kept plan with the latest snapshot instead of
+ * the transaction's (which under REPEATABLE READ predates the lock the
+ * caller just waited for), and check SPI's answer.  Returns SPI_processed.
+ * (common.c's PrExecLatest is the same for a read-only query.)
  */
 static int
 ExecLatest(PrPlan *slot, const char *sql, int nargs, const Oid *argtypes,
@@ -484,11 +472,11 @@ ReadMedia(Datum hash, MediaProps *m)
 	Jsonb	   *details = NULL;
 	bool		isnull;
 
-	if (ExecLatest(&read_details_plan,
-				   "SELECT d.details FROM " PR_SCHEMA ".hashes h "
-				   "JOIN " PR_SCHEMA ".details d ON " PR_DETAILS_OF_ORIGINAL("d", "h") " "
-				   "WHERE h.hash = $1",
-				   1, bytea_only, &hash, NULL, SPI_OK_SELECT) > 0)
+	if (PrExecLatest(&read_details_plan,
+					 "SELECT d.details FROM " PR_SCHEMA ".hashes h "
+					 "JOIN " PR_SCHEMA ".details d ON " PR_DETAILS_OF_ORIGINAL("d", "h") " "
+					 "WHERE h.hash = $1",
+					 1, bytea_only, &hash, NULL, 1) > 0)
 	{
 		Datum		d = PrGetDatum(0, 1, &isnull);
 
@@ -496,30 +484,6 @@ ReadMedia(Datum hash, MediaProps *m)
 			details = DatumGetJsonbP(d);
 	}
 	ExtractMedia(details, m);
-}
-
-/* Insert the alias of an upload into a schema older than 1.3. */
-static int
-InsertBareUpload(const PrUpload *upload)
-{
-	static const Oid types[] = {TEXTOID, BYTEAOID, TEXTOID, TEXTOID};
-	Datum		values[4];
-	char		nulls[4];
-
-	values[0] = PointerGetDatum(upload->alias);
-	nulls[0] = upload->alias ? ' ' : 'n';
-	values[1] = PointerGetDatum(upload->hash);
-	nulls[1] = ' ';
-	values[2] = PointerGetDatum(upload->token);
-	nulls[2] = upload->token ? ' ' : 'n';
-	values[3] = PointerGetDatum(upload->extension);
-	nulls[3] = upload->extension ? ' ' : 'n';
-	return PrExec(&insert_bare_plan,
-				  "INSERT INTO " PR_SCHEMA ".aliases (alias, hash, token) "
-				  "VALUES (COALESCE($1, pg_catalog.gen_random_uuid()::pg_catalog.text || '.' || $4),"
-				  "        $2, COALESCE($3, pg_catalog.gen_random_uuid()::pg_catalog.text)) "
-				  "ON CONFLICT (alias) DO NOTHING RETURNING alias, token",
-				  4, types, values, nulls, false, 0, SPI_OK_INSERT_RETURNING);
 }
 
 /* Insert an upload's alias with its metadata and copies, and count it (media.h). */
@@ -535,8 +499,6 @@ PrMediaInsertUpload(const PrUpload *upload)
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[1] = PointerGetDatum(upload->hash);
-	if (!FileServiceInstalled())
-		return InsertBareUpload(upload);
 	if (upload->details != NULL)
 		ExtractMedia(upload->details, &m);
 	else
@@ -575,8 +537,7 @@ PrMediaInsertUpload(const PrUpload *upload)
 
 /* Run a DELETE of aliases (CTE "c" of owner, uploads, bytes) with its totals. */
 static int
-DeleteCounted(PrPlan *plan, const char *sql, PrPlan *bare_plan, const char *bare_sql,
-			  Datum key, Oid keytype)
+DeleteCounted(PrPlan *plan, const char *sql, Datum key, Oid keytype)
 {
 	Datum		values[2];
 	Oid			types[2];
@@ -586,8 +547,6 @@ DeleteCounted(PrPlan *plan, const char *sql, PrPlan *bare_plan, const char *bare
 	values[1] = Int16GetDatum(PR_STATS_SHARD());
 	types[0] = keytype;
 	types[1] = INT2OID;
-	if (!FileServiceInstalled())
-		return PrExec(bare_plan, bare_sql, 1, types, values, NULL, false, 0, SPI_OK_DELETE);
 	PrExec(plan, sql, 2, types, values, NULL, false, 0, SPI_OK_SELECT);
 	return (int) DatumGetInt64(PrGetDatum(0, 1, &isnull));
 }
@@ -604,8 +563,6 @@ int
 PrMediaDeleteAlias(Datum alias)
 {
 	return DeleteCounted(&delete_alias_plan, PR_DELETE_COUNTED("alias = $1"),
-						 &delete_alias_bare_plan,
-						 "DELETE FROM " PR_SCHEMA ".aliases WHERE alias = $1",
 						 alias, TEXTOID);
 }
 
@@ -614,8 +571,6 @@ int
 PrMediaDeleteAliasesOfHash(Datum hash)
 {
 	return DeleteCounted(&delete_hash_plan, PR_DELETE_COUNTED("hash = $1"),
-						 &delete_hash_bare_plan,
-						 "DELETE FROM " PR_SCHEMA ".aliases WHERE hash = $1",
 						 hash, BYTEAOID);
 }
 
@@ -625,8 +580,6 @@ PrMediaLockOriginal(Datum identifier, Datum *hash)
 {
 	bool		isnull;
 
-	if (!FileServiceInstalled())
-		return false;			/* no copies to keep */
 	if (PrExec(&lock_original_plan,
 			   "SELECT hash FROM " PR_SCHEMA ".hashes "
 			   "WHERE " PR_HASH_BY_ORIGINAL("$1") " FOR UPDATE",
@@ -645,8 +598,6 @@ PrMediaRefresh(Datum hash)
 	char		nulls[7];
 	MediaProps	m;
 
-	if (!FileServiceInstalled())
-		return;
 	if (PrExec(&lock_hash_plan,
 			   "SELECT 1 FROM " PR_SCHEMA ".hashes WHERE hash = $1 FOR UPDATE",
 			   1, bytea_only, &hash, NULL, false, 0, SPI_OK_SELECT) == 0)
@@ -678,6 +629,86 @@ PrMediaRefresh(Datum hash)
 			   PR_MEDIA_TOTALS("c", "$7")
 			   "SELECT pg_catalog.count(*) FROM c",
 			   7, types, values, nulls, SPI_OK_SELECT);
+}
+
+/*
+ * The rows of an import_pictrs batch that were imported (outcome
+ * "imported"): for aliases, write their copies and count them; for details
+ * of an original whose hash has aliases, rewrite those aliases' copies.
+ * The import inserts the rows itself (pictrs_import.c), in its own
+ * statements; this keeps the file service's columns and totals in step in
+ * the same transaction.
+ */
+void
+PrMediaImported(const char *kind, Datum rows, const Datum *outcomes,
+				const bool *known, int n)
+{
+	static const Oid types[] = {JSONBOID, INT4ARRAYOID};
+	bool		aliases = strcmp(kind, "alias") == 0;
+	Datum	   *ords;
+	int			nords = 0;
+	Datum		values[2];
+	int			got;
+	Datum	   *keys;
+	bool		isnull;
+
+	if (!aliases && strcmp(kind, "details") != 0)
+		return;
+	ords = palloc(sizeof(Datum) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+		if (known[i] && strcmp(TextDatumGetCString(outcomes[i]), "imported") == 0)
+			ords[nords++] = Int32GetDatum(i + 1);
+	if (nords == 0)
+		return;
+	values[0] = rows;
+	values[1] = PointerGetDatum(construct_array(ords, nords, INT4OID, sizeof(int32),
+												true, TYPALIGN_INT));
+
+	/* The hashes whose aliases need their copies (and, for aliases, counting). */
+	if (aliases)
+		got = PrExec(&imported_aliases_plan,
+					 "SELECT DISTINCT a.hash"
+					 "  FROM ROWS FROM (pg_catalog.jsonb_to_recordset($1) AS (a text))"
+					 "       WITH ORDINALITY AS x(a, ord)"
+					 "  JOIN " PR_SCHEMA ".aliases a ON a.alias = x.a"
+					 " WHERE x.ord = ANY ($2)",
+					 2, types, values, NULL, false, 0, SPI_OK_SELECT);
+	else
+		got = PrExec(&imported_details_plan,
+					 "SELECT DISTINCT h.hash"
+					 "  FROM ROWS FROM (pg_catalog.jsonb_to_recordset($1) AS (i text))"
+					 "       WITH ORDINALITY AS x(i, ord)"
+					 "  JOIN " PR_SCHEMA ".hashes h ON " PR_SCHEMA ".text_digest(h.identifier) = "
+					 PR_SCHEMA ".text_digest(x.i) AND h.identifier = x.i"
+					 " WHERE x.ord = ANY ($2)"
+					 "   AND EXISTS (SELECT 1 FROM " PR_SCHEMA ".aliases a WHERE a.hash = h.hash)",
+					 2, types, values, NULL, false, 0, SPI_OK_SELECT);
+	keys = palloc(sizeof(Datum) * Max(got, 1));
+	for (int i = 0; i < got; i++)
+		keys[i] = PointerGetDatum(DatumGetByteaPCopy(PrGetDatum(i, 1, &isnull)));
+
+	/*
+	 * Count the imported aliases first (their bytes are still unknown, 0),
+	 * then let the rewrite of the copies add their bytes, as for any alias.
+	 */
+	if (aliases)
+	{
+		static const Oid count_types[] = {JSONBOID, INT4ARRAYOID, INT2OID};
+		Datum		count_values[3] = {values[0], values[1], Int16GetDatum(PR_STATS_SHARD())};
+
+		PrExec(&imported_count_plan,
+			   "WITH c AS (SELECT a.owner, 1::pg_catalog.int8 AS uploads,"
+			   "                  COALESCE(a.bytes, 0) AS bytes"
+			   "             FROM ROWS FROM (pg_catalog.jsonb_to_recordset($1) AS (a text))"
+			   "                  WITH ORDINALITY AS x(a, ord)"
+			   "             JOIN " PR_SCHEMA ".aliases a ON a.alias = x.a"
+			   "            WHERE x.ord = ANY ($2)), "
+			   PR_MEDIA_TOTALS("c", "$3")
+			   "SELECT pg_catalog.count(*) FROM c",
+			   3, count_types, count_values, NULL, false, 0, SPI_OK_SELECT);
+	}
+	for (int i = 0; i < got; i++)
+		PrMediaRefresh(keys[i]);
 }
 
 /* ---- the calls of the file service -------------------------------------- */

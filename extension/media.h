@@ -9,9 +9,7 @@
  *		cleanup_alias, cleanup_hash, relate_details, cleanup_details,
  *		update_identifier, migrate_identifier), inside their own SPI
  *		connection, so the metadata and the totals change in the same
- *		transaction as the rows they describe.  In a database whose
- *		extension is older than 1.3 they do what those functions did
- *		before (no metadata, no totals) until it is updated.
+ *		transaction as the rows they describe.
  *
  *-------------------------------------------------------------------------
  */
@@ -89,6 +87,14 @@ extern bool PrMediaTypeNormalize(const char *s, int len, bool allow_prefix,
  * from 0 to max ("640" and "640.0", not "-1" or "1.5"), and set *out.
  */
 extern bool PrParseCount(const char *s, int64 max, int64 *out);
+
+/*
+ * After a batch of import_pictrs (pictrs_import.c): copies and totals of
+ * the aliases it imported, copies of the aliases whose original got the
+ * details it imported.
+ */
+extern void PrMediaImported(const char *kind, Datum rows, const Datum *outcomes,
+							const bool *known, int n);
 
 /*
  * aliases.c: lock an alias for a change in the locking order (its hash row

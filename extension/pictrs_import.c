@@ -33,6 +33,7 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "media.h"
 #include "queue.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -473,6 +474,8 @@ pict_repo_import_pictrs(PG_FUNCTION_ARGS)
 		for (int i = 0; i < n; i++)
 			if (!known[i])
 				ask[nask++] = Int32GetDatum(i + 1);
+		/* The file service's copies and totals of what came in (media.c). */
+		PrMediaImported(kinds[k].name, values[0], outcomes, known, n);
 	}
 
 	if (dry_run || nask > 0)

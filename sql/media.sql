@@ -276,6 +276,19 @@ SELECT jsonb_typeof(pict_repo.list_media_explain()),
        pict_repo.list_media_explain('{"owner": "alice"}', 10) -> 0 -> 'Plan' ->> 'Node Type' AS top;
 SELECT regress.totals_exact();
 
+-- ---- what import_pictrs brings in gets its copies and is counted ---------------------
+SELECT pict_repo.create_hash('\xd0ff', 'imp/orig.png');
+SELECT ord, outcome FROM pict_repo.import_pictrs('alias',
+    '[{"a": "imported.png", "h": "d0ff", "t": "tok-imp"}, {"a": "l03.png", "h": "d003", "t": "x"}]');
+SELECT regress.info('imported.png');
+SELECT regress.totals_exact();
+SELECT ord, outcome FROM pict_repo.import_pictrs('details',
+    '[{"i": "imp/orig.png", "d": {"width": 5, "height": 6, "content_type": "image/gif", "bytes": 77}}]');
+SELECT regress.info('imported.png');
+SELECT regress.totals_exact();
+SELECT count(*) FROM pict_repo.import_pictrs('alias', '[{"a": "imported.png", "h": "d0ff", "t": "tok-imp"}]');
+SELECT regress.totals_exact();   -- an alias already there is not counted again
+
 -- ---- removing uploads keeps the totals -----------------------------------------------
 SELECT count(*) FROM pict_repo.delete_alias('l01.png', pict_repo.alias_token('l01.png'));
 SELECT count(*) FROM pict_repo.cleanup_hash('\xd002', true);

@@ -8,12 +8,12 @@
  * its additions and removals in one transaction).
  *
  * Text a tenant controls (aliases, owners, tags, content types) is escaped
- * before it is printed: in tab-separated output backslash, tab, newline,
- * carriage return and every other control character become \\, \t, \n, \r
- * and \xHH (and a comma inside a tag \,); in JSON they are JSON escapes.
+ * with util.c before it is printed (and a comma inside a tag is \, in the
+ * tab-separated output); JSON stays valid JSON on one line.
  *
  *-------------------------------------------------------------------------
  */
+#define _GNU_SOURCE
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,64 +30,66 @@
 
 /* ---- output ---------------------------------------------------------------- */
 
-/* Print tenant text for a tab-separated field (NULL: an empty field). */
+/*
+ * Print tenant text for a tab-separated field (NULL: an empty field),
+ * escaped by util.c; in a tag, a comma is written \, too.
+ */
 static void
 put_field(const char *s, bool in_tags)
 {
+	const char *comma;
+
 	if (!s)
 		return;
-	for (const unsigned char *c = (const unsigned char *) s; *c; c++)
+	while (in_tags && (comma = strchr(s, ',')) != NULL)
 	{
-		switch (*c)
-		{
-			case '\\':
-				fputs("\\\\", stdout);
-				break;
-			case '\t':
-				fputs("\\t", stdout);
-				break;
-			case '\n':
-				fputs("\\n", stdout);
-				break;
-			case '\r':
-				fputs("\\r", stdout);
-				break;
-			case ',':
-				fputs(in_tags ? "\\," : ",", stdout);
-				break;
-			default:
-				if (*c < 0x20 || *c == 0x7f)
-					printf("\\x%02x", *c);
-				else
-					putchar(*c);
-		}
+		tool_escape_to(stdout, s, (size_t) (comma - s), 0);
+		fputs("\\,", stdout);
+		s = comma + 1;
 	}
+	tool_put(stdout, s);
 }
 
-/* Print a JSON string (null for NULL). */
+/*
+ * Print a JSON string (null for NULL): quotes, backslashes and C0 controls
+ * escaped here, DEL, C1 controls and bytes that are not UTF-8 by util.c's
+ * tool_put_json, so the line holds no control byte.
+ */
 static void
 put_json(const char *s)
 {
+	char	   *buf = NULL;
+	size_t		size = 0;
+	FILE	   *f;
+
 	if (!s)
 	{
 		fputs("null", stdout);
 		return;
 	}
-	putchar('"');
+	if (!(f = open_memstream(&buf, &size)))
+	{
+		fputs("null", stdout);
+		return;
+	}
+	fputc('"', f);
 	for (const unsigned char *c = (const unsigned char *) s; *c; c++)
 	{
 		if (*c == '"' || *c == '\\')
-			printf("\\%c", *c);
+			fprintf(f, "\\%c", *c);
 		else if (*c == '\n')
-			fputs("\\n", stdout);
+			fputs("\\n", f);
 		else if (*c == '\t')
-			fputs("\\t", stdout);
-		else if (*c < 0x20 || *c == 0x7f)
-			printf("\\u%04x", *c);
+			fputs("\\t", f);
+		else if (*c < 0x20)
+			fprintf(f, "\\u%04x", *c);
 		else
-			putchar(*c);
+			fputc(*c, f);
 	}
-	putchar('"');
+	fputc('"', f);
+	if (fclose(f) == 0)
+		tool_put_json(stdout, buf);
+	free(buf);
 }
 
 /* Print a number, or nothing (TSV) / null (JSON) when it is unknown (-1). */

@@ -1,13 +1,12 @@
 /*
- * t_media.c: the file service through libpictrepo, as an application role
- * (a LOGIN role that is a member of pict_repo_user only, not a superuser).
+ * t_media.c: the file service through libpictrepo, as the suite's
+ * application role (db_main: a LOGIN member of pict_repo_user only, not a
+ * superuser); the superuser connection (admin_*) only reads tables.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "tap.h"
-
-#define APP_ROLE "pr_client_media_app"
 
 /* A 39-byte hash made from a number. */
 static void
@@ -43,30 +42,6 @@ join_strings(const pr_strings *s, char *buf, size_t len)
 
 		snprintf(buf + l, len - l, "%s%s", i ? "," : "", s->items[i]);
 	}
-}
-
-/* Connect as the application role, created (once per cluster) by the admin. */
-static pr_conn *
-connect_app(pr_conn *admin)
-{
-	char		conninfo[512];
-	pr_error	err;
-	pr_conn    *c;
-
-	sql(admin, "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles"
-		" WHERE rolname = '" APP_ROLE "') THEN CREATE ROLE " APP_ROLE " LOGIN; END IF; END$$");
-	sql(admin, "SET client_min_messages = warning");
-	sql(admin, "GRANT pict_repo_user TO " APP_ROLE);
-	sql(admin, "RESET client_min_messages");
-	snprintf(conninfo, sizeof(conninfo), "%s user=" APP_ROLE, db_main);
-	c = pr_connect(conninfo, &err);
-	if (!ok(c != NULL, "connect as the application role %s", APP_ROLE))
-	{
-		char		buf[1200];
-
-		diag("%s", pr_error_format(&err, buf, sizeof(buf)));
-	}
-	return c;
 }
 
 static void
@@ -322,7 +297,7 @@ test_list(pr_conn *c)
 }
 
 static void
-test_usage_rename(pr_conn *c, pr_conn *admin)
+test_usage_rename(pr_conn *c)
 {
 	pr_error	err;
 	int64_t		uploads = -1,
@@ -339,8 +314,8 @@ test_usage_rename(pr_conn *c, pr_conn *admin)
 	   bytes == 0, "pr_usage_report of an owner without uploads: zeros");
 	ok(pr_usage_report(c, NULL, &uploads, &bytes, &err) == PR_OK && uploads >= 4,
 	   "pr_usage_report of every upload");
-	ok(sql_value(admin, "SELECT (SELECT sum(uploads) FROM pict_repo.usage_totals WHERE owner = '')"
-				 " = (SELECT count(*) FROM pict_repo.aliases)", buf, sizeof(buf)) &&
+	ok(admin_value("SELECT (SELECT sum(uploads) FROM pict_repo.usage_totals WHERE owner = '')"
+				   " = (SELECT count(*) FROM pict_repo.aliases)", buf, sizeof(buf)) &&
 	   strcmp(buf, "t") == 0, "  which is every alias");
 	is_error(pr_usage_report(c, "", &uploads, &bytes, &err), &err, "22023",
 			 "pr_usage_report with an empty owner");
@@ -369,29 +344,23 @@ test_usage_rename(pr_conn *c, pr_conn *admin)
 void
 test_media(void)
 {
-	pr_conn    *admin = connect_main();
-	pr_conn    *c;
+	pr_conn    *c = connect_main();
 	char		buf[64];
 
-	if (!need(admin, "the file service", "media_info", "list_media", "usage_report", NULL))
+	if (!need(c, "the file service", "media_info", "list_media", "usage_report", NULL))
 	{
-		pr_finish(admin);
+		pr_finish(c);
 		return;
 	}
-	c = connect_app(admin);
-	if (c)
-	{
-		ok(sql_value(c, "SELECT r.rolsuper::text || ',' || "
-					 "pg_catalog.pg_has_role('pict_repo_user', 'MEMBER')::text || ',' || "
-					 "(SELECT count(*) FROM pg_catalog.pg_auth_members m WHERE m.member = r.oid)"
-					 " FROM pg_catalog.pg_roles r WHERE r.rolname = current_user", buf, sizeof(buf)) &&
-		   strcmp(buf, "false,true,1") == 0,
-		   "the application role is no superuser and a member of pict_repo_user only (%s)", buf);
-		test_ingest_ex(c);
-		test_tags_access(c);
-		test_list(c);
-		test_usage_rename(c, admin);
-		pr_finish(c);
-	}
-	pr_finish(admin);
+	ok(sql_value(c, "SELECT r.rolsuper::text || ',' || "
+				 "pg_catalog.pg_has_role('pict_repo_user', 'MEMBER')::text || ',' || "
+				 "(SELECT count(*) FROM pg_catalog.pg_auth_members m WHERE m.member = r.oid)"
+				 " FROM pg_catalog.pg_roles r WHERE r.rolname = current_user", buf, sizeof(buf)) &&
+	   strcmp(buf, "false,true,1") == 0,
+	   "the file service's calls run as an application role, a member of pict_repo_user only (%s)", buf);
+	test_ingest_ex(c);
+	test_tags_access(c);
+	test_list(c);
+	test_usage_rename(c);
+	pr_finish(c);
 }

@@ -14,17 +14,6 @@ SET LOCAL client_min_messages = warning;
 CREATE ROLE tap_media_app LOGIN;
 GRANT pict_repo_user TO tap_media_app;
 
-CREATE FUNCTION pg_temp.try(sql text) RETURNS text
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $f$
-BEGIN
-    EXECUTE sql;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN 'ERROR ' || SQLSTATE;
-END
-$f$;
-GRANT EXECUTE ON FUNCTION pg_temp.try(text) TO PUBLIC;
-
 SELECT plan(37);
 
 -- ---------------------------------------------------------------------------
@@ -70,14 +59,14 @@ SELECT is(pg_catalog.jsonb_typeof(pict_repo.list_media_explain('{"owner": "tap-o
 SELECT is((SELECT ARRAY[uploads, bytes] FROM pict_repo.usage_report('tap-other')),
           ARRAY[1, 4000]::bigint[], 'usage_report of an owner');
 SELECT ok(pict_repo.rename_alias('tap-media.png', 'tap-renamed.png', 'tap-token'), 'rename_alias');
-SELECT is(pg_temp.try($$SELECT owner FROM pict_repo.aliases$$), 'ERROR 42501',
-          'the app cannot read the owners from the table');
-SELECT is(pg_temp.try($$UPDATE pict_repo.aliases SET tags = '{}'$$), 'ERROR 42501',
-          'the app cannot change tags in the table');
-SELECT is(pg_temp.try($$SELECT * FROM pict_repo.usage_totals$$), 'ERROR 42501',
-          'the app cannot read usage_totals');
-SELECT is(pg_temp.try($$UPDATE pict_repo.usage_totals SET uploads = 0$$), 'ERROR 42501',
-          'the app cannot change usage_totals');
+SELECT throws_ok($$SELECT owner FROM pict_repo.aliases$$, '42501', NULL,
+                 'the app cannot read the owners from the table');
+SELECT throws_ok($$UPDATE pict_repo.aliases SET tags = '{}'$$, '42501', NULL,
+                 'the app cannot change tags in the table');
+SELECT throws_ok($$SELECT * FROM pict_repo.usage_totals$$, '42501', NULL,
+                 'the app cannot read usage_totals');
+SELECT throws_ok($$UPDATE pict_repo.usage_totals SET uploads = 0$$, '42501', NULL,
+                 'the app cannot change usage_totals');
 RESET ROLE;
 
 -- ---------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 # The file service's subcommands (list, info, usage, tag, access), sourced by
-# tool_test.sh (its helpers, counters and $P, $W).  The tool connects as an
-# application role: a LOGIN member of pict_repo_user, not a superuser; the
-# set-up and the checks read the tables as the superuser.
-APP_ROLE=pict_repo_tool_media
-APP=(-d "dbname=${PGDATABASE:?} user=$APP_ROLE")
+# tool_test.sh (its helpers, counters and $P, $W).  The tool connects as the
+# suite's application role (PGUSER: a LOGIN member of pict_repo_user only,
+# checked by tool_test.sh); sql() sets up and reads the tables as the
+# superuser.
+APP=()
 
 check "the help lists the file service's subcommands" \
     bash -c '"$0" --help | grep -q "^  list " && "$0" --help | grep -q "^  access "' "$P"
@@ -22,14 +22,6 @@ expect "access with a bad level is a usage error" 2 "$P" access secret a.png
 expect "access without an alias is a usage error" 2 "$P" access public
 
 if need list_media media_info usage_report add_tags remove_tags set_access ingest; then
-    sql "SET client_min_messages = warning;
-         DO \$\$BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = '$APP_ROLE')
-         THEN CREATE ROLE $APP_ROLE LOGIN; END IF; END\$\$;
-         GRANT pict_repo_user TO $APP_ROLE" >/dev/null
-    check "the tool's role is no superuser and a member of pict_repo_user only" \
-        test "$(sql "SELECT r.rolsuper || ',' || (SELECT string_agg(m.roleid::regrole::text, ',')
-                     FROM pg_catalog.pg_auth_members m WHERE m.member = r.oid)
-                     FROM pg_catalog.pg_roles r WHERE r.rolname = '$APP_ROLE'")" = "false,pict_repo_user"
     before=$(sql "SELECT uploads || ' ' || bytes FROM pict_repo.usage_report()")
     # 1,201 uploads through ingest: alice's images, some with cat; bob's
     # videos; names and tags with characters that must be escaped.
@@ -105,7 +97,7 @@ Q
     expect "list --type png (the server rejects the filter)" 2 "$P" "${APP[@]}" list --type png
     check "names SQLSTATE 22023 and the key" bash -c 'grep -q 22023 "$0" && grep -q content_type "$0"' "$W/err"
     if command -v script >/dev/null; then
-        script -qec "'$P' -d 'dbname=$PGDATABASE user=$APP_ROLE' list --owner alice >'$W/tty.out'" /dev/null >"$W/tty.err" 2>&1
+        script -qec "'$P' list --owner alice >'$W/tty.out'" /dev/null >"$W/tty.err" 2>&1
         check "progress on a terminal: done of total, rate, time left" \
             bash -c 'tr "\r" "\n" <"$0" | grep -q "^900/900 uploads, [0-9]*/s, [0-9]* s left" &&
                      [ "$(wc -l <"$1")" -eq 900 ]' "$W/tty.err" "$W/tty.out"

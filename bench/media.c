@@ -26,7 +26,7 @@ static const MediaScale media_quick = {50000, 500, 2000, 50, 3, 200};
 static const MediaScale media_full = {1000000, 10000, 10000, 200, 5, 1000};
 static const MediaScale *mscale;
 
-/* The file service's indexes of aliases (pict_repo--1.2--1.3.sql). */
+/* The file service's indexes of aliases (pict_repo--1.3--1.4.sql). */
 static const char *const media_indexes[] = {
 	"aliases_created_at_alias_idx", "aliases_owner_created_at_alias_idx",
 	"aliases_access_created_at_alias_idx", "aliases_content_type_created_at_alias_idx",

@@ -424,7 +424,7 @@ PrUploadInit(PrUpload *upload)
 void
 PrUploadMetaArgs(FunctionCallInfo fcinfo, int argno, PrUpload *upload)
 {
-	/* ingest as created before 1.3 has no metadata arguments. */
+	/* ingest as created before 1.4 has no metadata arguments. */
 	if (PG_NARGS() < argno + 4)
 		return;
 	upload->owner = PrTextArgOpt(fcinfo, argno, "owner", 1, PR_NAME_MAX);
@@ -968,7 +968,7 @@ pict_repo_usage_report(PG_FUNCTION_ARGS)
 
 /*
  * Fill the copies of existing aliases from their originals' details and
- * the totals from the aliases: run once by the 1.2 to 1.3 update script
+ * the totals from the aliases: run once by the 1.3 to 1.4 update script
  * (and on the empty tables of a fresh install), then dropped.  Returns the
  * number of aliases whose copies were written.
  */

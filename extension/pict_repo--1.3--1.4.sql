@@ -17,6 +17,222 @@
 -- The file service
 -- ===========================================================================
 
+/*
+ * Per-upload metadata on the alias (an alias is one upload of a hash):
+ *  - owner (1-256 characters, NULL = none), tags (sorted, without
+ *    duplicates, at most 64 of 1-64 characters each), access ('public' or
+ *    'private') and upload_bytes (the size the uploader gave, NULL = not
+ *    given), written by ingest and the functions below;
+ *  - content_type, width, height, frames and media_bytes: copies of the
+ *    details of the hash's original (extension/media.c, ExtractMedia), kept
+ *    on the alias so that one index can serve a filter that mixes them with
+ *    owner, access or created_at.  Every function that writes the details of
+ *    an original or repoints a hash at another file refreshes them under a
+ *    lock on the hash row (see media.c);
+ *  - bytes, the upload's size: what the uploader gave, else the "bytes" of
+ *    the details.
+ * Existing aliases get their copies from the details in this script.
+ */
+ALTER TABLE @extschema@.aliases
+    ADD COLUMN owner text
+        CHECK (pg_catalog.char_length(owner) BETWEEN 1 AND 256),
+    ADD COLUMN tags text[] NOT NULL DEFAULT '{}'
+        CHECK (pg_catalog.cardinality(tags) <= 64),
+    ADD COLUMN access text NOT NULL DEFAULT 'public'
+        CHECK (access IN ('public', 'private')),
+    ADD COLUMN upload_bytes bigint CHECK (upload_bytes >= 0),
+    -- "C": a top-level type ("image/") is the range ['image/', 'image0').
+    ADD COLUMN content_type text COLLATE pg_catalog."C",
+    ADD COLUMN width integer,
+    ADD COLUMN height integer,
+    ADD COLUMN frames integer,
+    ADD COLUMN media_bytes bigint,
+    ADD COLUMN bytes bigint
+        GENERATED ALWAYS AS (COALESCE(upload_bytes, media_bytes)) STORED;
+
+/*
+ * The indexes of list_media (README, "Which index serves which filter").
+ * Rows come newest first by (created_at, alias), so every btree index ends
+ * with those two columns after an equality column: a filter on that column
+ * is a walk of its index that stops after lim rows, and the cursor is a
+ * range on the same index.  Ranges of width, height and bytes have their
+ * own indexes for the selective ones (the planner walks the created_at
+ * index and filters when a range keeps most rows); tags have a GIN index.
+ */
+CREATE INDEX aliases_created_at_alias_idx
+    ON @extschema@.aliases (created_at, alias);
+CREATE INDEX aliases_owner_created_at_alias_idx
+    ON @extschema@.aliases (owner, created_at, alias) WHERE owner IS NOT NULL;
+-- An owner's uploads of one type, newest first (or of one top-level type:
+-- a range of it, sorted).
+CREATE INDEX aliases_owner_content_type_created_at_alias_idx
+    ON @extschema@.aliases (owner, content_type, created_at, alias) WHERE owner IS NOT NULL;
+CREATE INDEX aliases_access_created_at_alias_idx
+    ON @extschema@.aliases (access, created_at, alias);
+CREATE INDEX aliases_content_type_created_at_alias_idx
+    ON @extschema@.aliases (content_type, created_at, alias);
+-- A content_type prefix such as "image/" is its top-level type.
+CREATE INDEX aliases_media_type_created_at_alias_idx
+    ON @extschema@.aliases (pg_catalog.split_part(content_type, '/', 1), created_at, alias);
+CREATE INDEX aliases_tags_idx ON @extschema@.aliases USING gin (tags);
+CREATE INDEX aliases_width_idx ON @extschema@.aliases (width);
+CREATE INDEX aliases_height_idx ON @extschema@.aliases (height);
+CREATE INDEX aliases_bytes_idx ON @extschema@.aliases (bytes);
+CREATE INDEX aliases_animated_created_at_alias_idx
+    ON @extschema@.aliases (created_at, alias) WHERE frames > 1;
+
+/*
+ * Uploads and bytes per owner, for usage_report without reading the
+ * aliases.  Every function that creates or removes an alias or changes its
+ * owner or bytes adds the difference in the same transaction (media.c,
+ * PR_MEDIA_TOTALS), to the row of its owner and to the row of owner '' (all
+ * uploads, with or without an owner; an owner has at least 1 character),
+ * in its backend's shard (its proc array slot modulo 128, as queue_stats),
+ * so concurrent uploads, of one owner too, never wait on each other's row;
+ * readers sum the shards.  The updates change no indexed column: HOT
+ * updates in the room the fillfactor leaves.
+ */
+CREATE TABLE @extschema@.usage_totals (
+    owner       text NOT NULL,
+    shard       smallint NOT NULL,
+    uploads     bigint NOT NULL DEFAULT 0,
+    bytes       bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (owner, shard)
+) WITH (fillfactor = 50,
+        autovacuum_vacuum_scale_factor = 0.05,
+        autovacuum_vacuum_cost_delay = 0);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.usage_totals', '');
+
+-- Existing aliases: their copies of the details and the totals (a C
+-- function of this script only, so the extraction has one home).
+CREATE FUNCTION @extschema@.media_backfill() RETURNS bigint
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_media_backfill';
+SELECT @extschema@.media_backfill();
+DROP FUNCTION @extschema@.media_backfill();
+
+/*
+ * ingest gains owner, tags, access and bytes.  NULL in any of them means
+ * its default (no owner, no tags, public, size unknown), as in the other
+ * functions of the file service.
+ */
+DROP FUNCTION @extschema@.ingest(bytea, text, jsonb, text, text, text);
+CREATE FUNCTION @extschema@.ingest(hash bytea, identifier text, details jsonb,
+    extension text, declared_alias text DEFAULT NULL, declared_token text DEFAULT NULL,
+    owner text DEFAULT NULL, tags text[] DEFAULT '{}', access text DEFAULT 'public',
+    bytes bigint DEFAULT NULL)
+    RETURNS TABLE(alias text, token text, stored_identifier text, hash_created boolean)
+    LANGUAGE c VOLATILE ROWS 1
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_ingest';
+
+/*
+ * The functions of the file service (extension/media.c).  Every one reads
+ * or writes aliases, hashes, variants, details or usage_totals, which an
+ * application role may not touch (aliases hold the delete tokens): they are
+ * SECURITY DEFINER, C code that pins search_path, names every table and
+ * built-in with its schema and passes its arguments as $n parameters.
+ */
+CREATE FUNCTION @extschema@.media_info(alias text)
+    RETURNS TABLE(alias text, hash bytea, owner text, tags text[], access text,
+                  content_type text, width integer, height integer, bytes bigint,
+                  created_at timestamptz, identifier text, variants integer)
+    LANGUAGE c STABLE ROWS 1
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_media_info';
+
+CREATE FUNCTION @extschema@.media_exists(alias text) RETURNS boolean
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_media_exists';
+
+CREATE FUNCTION @extschema@.set_owner(alias text, owner text DEFAULT NULL) RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_set_owner';
+
+CREATE FUNCTION @extschema@.add_tags(alias text, tags text[]) RETURNS text[]
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_add_tags';
+
+CREATE FUNCTION @extschema@.remove_tags(alias text, tags text[]) RETURNS text[]
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_remove_tags';
+
+CREATE FUNCTION @extschema@.set_access(aliases text[], access text) RETURNS integer
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_set_access';
+
+CREATE FUNCTION @extschema@.rename_alias(alias text, new_alias text, token text)
+    RETURNS boolean
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_rename_alias';
+
+CREATE FUNCTION @extschema@.list_media(filter jsonb DEFAULT '{}', lim integer DEFAULT 100,
+                                       after text DEFAULT NULL)
+    RETURNS TABLE(alias text, hash bytea, owner text, tags text[], access text,
+                  content_type text, width integer, height integer, bytes bigint,
+                  created_at timestamptz, cursor text)
+    LANGUAGE c STABLE ROWS 100
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_list_media';
+
+CREATE FUNCTION @extschema@.list_media_explain(filter jsonb DEFAULT '{}',
+                                               lim integer DEFAULT 100,
+                                               after text DEFAULT NULL)
+    RETURNS jsonb
+    LANGUAGE c STABLE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_list_media_explain';
+
+CREATE FUNCTION @extschema@.usage_report(owner text DEFAULT NULL)
+    RETURNS TABLE(owner text, uploads bigint, bytes bigint)
+    LANGUAGE c STABLE ROWS 1
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_usage_report';
+
+ALTER FUNCTION @extschema@.ingest(bytea, text, jsonb, text, text, text, text, text[], text, bigint) SECURITY DEFINER;
+ALTER FUNCTION @extschema@.media_info(text) SECURITY DEFINER;
+ALTER FUNCTION @extschema@.media_exists(text) SECURITY DEFINER;
+ALTER FUNCTION @extschema@.set_owner(text, text) SECURITY DEFINER;
+ALTER FUNCTION @extschema@.add_tags(text, text[]) SECURITY DEFINER;
+ALTER FUNCTION @extschema@.remove_tags(text, text[]) SECURITY DEFINER;
+ALTER FUNCTION @extschema@.set_access(text[], text) SECURITY DEFINER;
+ALTER FUNCTION @extschema@.rename_alias(text, text, text) SECURITY DEFINER;
+ALTER FUNCTION @extschema@.list_media(jsonb, integer, text) SECURITY DEFINER;
+ALTER FUNCTION @extschema@.list_media_explain(jsonb, integer, text) SECURITY DEFINER;
+ALTER FUNCTION @extschema@.usage_report(text) SECURITY DEFINER;
+
+REVOKE ALL ON FUNCTION @extschema@.ingest(bytea, text, jsonb, text, text, text, text, text[], text, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.media_info(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.media_exists(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.set_owner(text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.add_tags(text, text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.remove_tags(text, text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.set_access(text[], text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.rename_alias(text, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.list_media(jsonb, integer, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.list_media_explain(jsonb, integer, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.usage_report(text) FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION @extschema@.ingest(bytea, text, jsonb, text, text, text, text, text[], text, bigint) TO pict_repo_user;
+GRANT EXECUTE ON FUNCTION @extschema@.media_info(text) TO pict_repo_user;
+GRANT EXECUTE ON FUNCTION @extschema@.media_exists(text) TO pict_repo_user;
+GRANT EXECUTE ON FUNCTION @extschema@.set_owner(text, text) TO pict_repo_user;
+GRANT EXECUTE ON FUNCTION @extschema@.add_tags(text, text[]) TO pict_repo_user;
+GRANT EXECUTE ON FUNCTION @extschema@.remove_tags(text, text[]) TO pict_repo_user;
+GRANT EXECUTE ON FUNCTION @extschema@.set_access(text[], text) TO pict_repo_user;
+GRANT EXECUTE ON FUNCTION @extschema@.rename_alias(text, text, text) TO pict_repo_user;
+GRANT EXECUTE ON FUNCTION @extschema@.list_media(jsonb, integer, text) TO pict_repo_user;
+GRANT EXECUTE ON FUNCTION @extschema@.list_media_explain(jsonb, integer, text) TO pict_repo_user;
+GRANT EXECUTE ON FUNCTION @extschema@.usage_report(text) TO pict_repo_user;
+
+
 
 -- ===========================================================================
 -- End of 1.4

@@ -113,7 +113,7 @@ INSERT INTO expected_functions VALUES
 INSERT INTO expected_functions VALUES
     ('hardening: dead jobs', 'list_dead_jobs', 's');
 
--- 1.3: the file service.
+-- 1.4: the file service.
 INSERT INTO expected_functions VALUES
     ('the file service', 'media_info', 's'),
     ('the file service', 'media_exists', 's'),
@@ -386,7 +386,7 @@ INSERT INTO expected_signatures (name, args, arguments, result) VALUES
     ('storage_report', '{}', '',
      'TABLE(store text, kind text, priority integer, form text, copies bigint, bytes bigint)');
 
--- 1.3: the file service: the reason of its section, its signatures, and
+-- 1.4: the file service: the reason of its section, its signatures, and
 -- ingest's metadata arguments.
 INSERT INTO security_definer VALUES
     ('the file service',

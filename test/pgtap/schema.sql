@@ -63,7 +63,7 @@ INSERT INTO expected_tables VALUES
     (16, 'stores',           '{id}',             true),
     (17, 'copies',           '{store_id,hash,form}', true),
     (18, 'store_totals',     '{store_id,form,shard}', true);
--- 1.3, the file service (issue 10): uploads and bytes per owner ('' for
+-- 1.4, the file service (issue 10): uploads and bytes per owner ('' for
 -- all) and backend shard, kept by every write of an alias; dumped with them.
 INSERT INTO expected_tables VALUES
     (101, 'usage_totals',    '{owner,shard}',    true);
@@ -191,7 +191,7 @@ INSERT INTO expected_columns (tab, col, typ, not_null, is_unique) VALUES
     ('store_totals', 'copies', 'bigint', true, false),
     ('store_totals', 'bytes', 'bigint', true, false);
 
--- 1.3, the file service: the upload's metadata on the alias, the copies
+-- 1.4, the file service: the upload's metadata on the alias, the copies
 -- of its original's details, and its size (generated: upload_bytes, else
 -- media_bytes); the totals per owner and shard.
 INSERT INTO expected_columns (tab, col, typ, not_null, is_unique) VALUES
@@ -289,7 +289,7 @@ INSERT INTO expected_indexes VALUES
     (18, 'copies', 'copies_store_identifier_digest_idx', '{store_id,pict_repo.text_digest(identifier)}'),
     (19, 'copies', 'copies_hash_form_idx', '{hash,form}'),
     (20, 'copies', 'copies_store_form_hash_idx', '{store_id,form,hash}');
--- 1.3, the file service: the indexes of list_media (README, "Which index
+-- 1.4, the file service: the indexes of list_media (README, "Which index
 -- serves which filter"); definitions below.
 INSERT INTO expected_indexes VALUES
     (101, 'aliases', 'aliases_created_at_alias_idx', '{created_at,alias}'),
@@ -337,7 +337,7 @@ INSERT INTO expected_indexdefs VALUES
     (7, 'copies_store_identifier_digest_idx',
      'CREATE UNIQUE INDEX copies_store_identifier_digest_idx ON pict_repo.copies USING btree '
      '(store_id, pict_repo.text_digest(identifier))');
--- 1.3, the file service: uploads without an owner take no room in the
+-- 1.4, the file service: uploads without an owner take no room in the
 -- owner indexes; a content_type prefix is its top-level type; tags are
 -- searched with GIN; only animated uploads are in the animated index.
 INSERT INTO expected_indexdefs VALUES

@@ -66,7 +66,7 @@ got=$(up_sql -d pict_repo_up_old -c "SELECT (SELECT count(*) FROM pict_repo.main
 [ "$got" = "0" ]
 up_check $? "maintenance_state and imported_jobs after the update: $got"
 
-# The file service (1.3): the new columns and totals of the kept rows.
+# The file service (1.4): the new columns and totals of the kept rows.
 got=$(up_sql -d pict_repo_up_old -f test/upgrade/media.sql 2>&1)
 [ "$got" = "ok" ]
 up_check $? "the file service after the update: $got"

@@ -589,19 +589,22 @@ PrMediaLockOriginal(Datum identifier, Datum *hash)
 	return true;
 }
 
-/* Rewrite the copies on the aliases of a hash, and the totals (media.h). */
-void
-PrMediaRefresh(Datum hash)
+/*
+ * Rewrite the copies on the aliases of hash, and the totals, from the
+ * details of its original, read with the latest snapshot.  The caller holds
+ * a lock on the hash row that keeps its original and details from changing
+ * until it commits: FOR UPDATE (PrMediaRefresh), or the FOR KEY SHARE that
+ * inserting an alias of it takes (the import of aliases), which conflicts
+ * with the FOR UPDATE of every writer of those details.
+ */
+static void
+RefreshLocked(Datum hash)
 {
 	static const Oid types[] = {BYTEAOID, TEXTOID, INT4OID, INT4OID, INT4OID, INT8OID, INT2OID};
 	Datum		values[7];
 	char		nulls[7];
 	MediaProps	m;
 
-	if (PrExec(&lock_hash_plan,
-			   "SELECT 1 FROM " PR_SCHEMA ".hashes WHERE hash = $1 FOR UPDATE",
-			   1, bytea_only, &hash, NULL, false, 0, SPI_OK_SELECT) == 0)
-		return;
 	ReadMedia(hash, &m);
 
 	memset(nulls, ' ', sizeof(nulls));
@@ -629,6 +632,17 @@ PrMediaRefresh(Datum hash)
 			   PR_MEDIA_TOTALS("c", "$7")
 			   "SELECT pg_catalog.count(*) FROM c",
 			   7, types, values, nulls, SPI_OK_SELECT);
+}
+
+/* Lock a hash and rewrite the copies on its aliases, and the totals (media.h). */
+void
+PrMediaRefresh(Datum hash)
+{
+	if (PrExec(&lock_hash_plan,
+			   "SELECT 1 FROM " PR_SCHEMA ".hashes WHERE hash = $1 FOR UPDATE",
+			   1, bytea_only, &hash, NULL, false, 0, SPI_OK_SELECT) == 0)
+		return;
+	RefreshLocked(hash);
 }
 
 /*
@@ -671,7 +685,7 @@ PrMediaImported(const char *kind, Datum rows, const Datum *outcomes,
 					 "  FROM ROWS FROM (pg_catalog.jsonb_to_recordset($1) AS (a text))"
 					 "       WITH ORDINALITY AS x(a, ord)"
 					 "  JOIN " PR_SCHEMA ".aliases a ON a.alias = x.a"
-					 " WHERE x.ord = ANY ($2)",
+					 " WHERE x.ord = ANY ($2) ORDER BY 1",
 					 2, types, values, NULL, false, 0, SPI_OK_SELECT);
 	else
 		got = PrExec(&imported_details_plan,
@@ -681,7 +695,8 @@ PrMediaImported(const char *kind, Datum rows, const Datum *outcomes,
 					 "  JOIN " PR_SCHEMA ".hashes h ON " PR_SCHEMA ".text_digest(h.identifier) = "
 					 PR_SCHEMA ".text_digest(x.i) AND h.identifier = x.i"
 					 " WHERE x.ord = ANY ($2)"
-					 "   AND EXISTS (SELECT 1 FROM " PR_SCHEMA ".aliases a WHERE a.hash = h.hash)",
+					 "   AND EXISTS (SELECT 1 FROM " PR_SCHEMA ".aliases a WHERE a.hash = h.hash)"
+					 " ORDER BY 1",
 					 2, types, values, NULL, false, 0, SPI_OK_SELECT);
 	keys = palloc(sizeof(Datum) * Max(got, 1));
 	for (int i = 0; i < got; i++)
@@ -707,8 +722,22 @@ PrMediaImported(const char *kind, Datum rows, const Datum *outcomes,
 			   "SELECT pg_catalog.count(*) FROM c",
 			   3, count_types, count_values, NULL, false, 0, SPI_OK_SELECT);
 	}
+
+	/*
+	 * Imported aliases hold FOR KEY SHARE on their hashes (the foreign key
+	 * of the rows this batch inserted), which no writer of the details can
+	 * pass: no FOR UPDATE on top, which would wait for the other
+	 * importers' and writers' KEY SHARE locks while holding this batch's
+	 * (a deadlock with a concurrent import of variants or aliases).  The
+	 * details of originals are locked in the order of the hashes.
+	 */
 	for (int i = 0; i < got; i++)
-		PrMediaRefresh(keys[i]);
+	{
+		if (aliases)
+			RefreshLocked(keys[i]);
+		else
+			PrMediaRefresh(keys[i]);
+	}
 }
 
 /* ---- the calls of the file service -------------------------------------- */

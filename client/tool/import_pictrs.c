@@ -640,8 +640,21 @@ collect_batch(Import *im, pr_conn *conn, int t, Batch *b, bool verify)
 	pr_error	err;
 
 	b->in_flight = false;
-	if (pr_import_pictrs_receive(conn, &outcomes, &err) != PR_OK)
-		return tool_fail("import_pictrs", &err);
+
+	/*
+	 * A batch that lost a deadlock or a serialization conflict with another
+	 * writer of the target was rolled back whole: send it again (a batch is
+	 * idempotent), a few times.
+	 */
+	for (int attempt = 1; pr_import_pictrs_receive(conn, &outcomes, &err) != PR_OK; attempt++)
+	{
+		if (attempt == 5 || (strcmp(err.sqlstate, "40P01") != 0 &&
+							 strcmp(err.sqlstate, "40001") != 0))
+			return tool_fail("import_pictrs", &err);
+		if (pr_import_pictrs_send(conn, tables[t].kind, b->json.data,
+								  im->dry_run || verify, &err) != PR_OK)
+			return tool_fail("import_pictrs", &err);
+	}
 	if (outcomes->n != (size_t) b->sent)
 	{
 		tool_warn("import-pict-rs: import_pictrs returned %zu outcomes for %d rows",

@@ -64,6 +64,8 @@ pict_repo_touch_alias(PG_FUNCTION_ARGS)
 	Datum		values[2];
 	int			n;
 
+	PrRequireWritable();
+
 	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "alias", 1, PR_NAME_MAX));
 	PrRequireArg(fcinfo, 1, "at");
 	values[1] = PG_GETARG_DATUM(1);
@@ -134,6 +136,8 @@ pict_repo_touch_variant(PG_FUNCTION_ARGS)
 {
 	Datum		values[3];
 	int			n;
+
+	PrRequireWritable();
 
 	values[0] = PointerGetDatum(PrHashArg(fcinfo, 0, "hash"));
 	values[1] = PointerGetDatum(PrTextArg(fcinfo, 1, "variant", 1, PR_NAME_MAX));

@@ -88,6 +88,8 @@ pict_repo_create_alias_with_token(PG_FUNCTION_ARGS)
 	int			n;
 	PrUpload	upload;
 
+	PrRequireWritable();
+
 	PrUploadInit(&upload);
 	upload.alias = PrTextArg(fcinfo, 0, "alias", 1, PR_NAME_MAX);
 	upload.hash = PrHashArg(fcinfo, 1, "hash");
@@ -294,8 +296,12 @@ PG_FUNCTION_INFO_V1(pict_repo_delete_alias);
 Datum
 pict_repo_delete_alias(PG_FUNCTION_ARGS)
 {
-	text	   *alias = PrTextArg(fcinfo, 0, "alias", 1, PR_NAME_MAX);
-	text	   *token = PrTextArg(fcinfo, 1, "token", 1, PR_NAME_MAX);
+	text	   *alias;
+	text	   *token;
+
+	PrRequireWritable();
+	alias = PrTextArg(fcinfo, 0, "alias", 1, PR_NAME_MAX);
+	token = PrTextArg(fcinfo, 1, "token", 1, PR_NAME_MAX);
 
 	DeleteAlias(fcinfo, alias, token);
 	return (Datum) 0;
@@ -306,7 +312,10 @@ PG_FUNCTION_INFO_V1(pict_repo_cleanup_alias);
 Datum
 pict_repo_cleanup_alias(PG_FUNCTION_ARGS)
 {
-	text	   *alias = PrTextArg(fcinfo, 0, "alias", 1, PR_NAME_MAX);
+	text	   *alias;
+
+	PrRequireWritable();
+	alias = PrTextArg(fcinfo, 0, "alias", 1, PR_NAME_MAX);
 
 	DeleteAlias(fcinfo, alias, NULL);
 	return (Datum) 0;
@@ -322,6 +331,8 @@ pict_repo_relate_url(PG_FUNCTION_ARGS)
 {
 	Datum		values[2];
 	int			n;
+
+	PrRequireWritable();
 
 	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "url", 1, PR_LONG_MAX));
 	values[1] = PointerGetDatum(PrTextArg(fcinfo, 1, "alias", 1, PR_NAME_MAX));
@@ -366,6 +377,8 @@ pict_repo_remove_relation(PG_FUNCTION_ARGS)
 {
 	Datum		values[1];
 	int			n;
+
+	PrRequireWritable();
 
 	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "alias", 1, PR_NAME_MAX));
 

@@ -10,6 +10,7 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
@@ -192,6 +193,31 @@ PrRun(PrPlan *slot, const char *sql, int nargs, const Oid *argtypes,
 	n = PrExec(slot, sql, nargs, argtypes, values, nulls, false, 0, expected);
 	PrFinish();
 	return n;
+}
+
+/*
+ * Fail with 25006 (read_only_sql_transaction) when this transaction cannot
+ * write: on a hot standby, or in a read-only transaction.  Every function
+ * that writes calls it first, before it checks its arguments, takes a lock,
+ * reads a row or sends a notification, so that on a standby it fails the
+ * same way whatever its arguments, and before doing anything; the first
+ * write statement would fail with the same SQLSTATE, but only after the
+ * checks before it (a 22023, a 55006 or a 28000 that would not be the
+ * reason the call cannot succeed there).
+ */
+void
+PrRequireWritable(void)
+{
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot change the pict_repo repository during recovery"),
+				 errdetail("The server is a standby; only the primary takes writes."),
+				 errhint("Send writes to the primary (libpictrepo sends only reads to its read connection).")));
+	if (XactReadOnly)
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot change the pict_repo repository in a read-only transaction")));
 }
 
 /* Fail with 22023 when argument argno is NULL. */

@@ -216,6 +216,8 @@ pict_repo_create_hash(PG_FUNCTION_ARGS)
 	bool		created = false;
 	bool		exists = false;
 
+	PrRequireWritable();
+
 	values[0] = PointerGetDatum(PrHashArg(fcinfo, 0, "hash"));
 	identifier = PrTextArg(fcinfo, 1, "identifier", 1, PR_LONG_MAX);
 	values[1] = PointerGetDatum(identifier);
@@ -274,6 +276,8 @@ pict_repo_ingest(PG_FUNCTION_ARGS)
 	bool		out_nulls[4] = {false, false, false, false};
 	bool		created = false;
 	bool		found = false;
+
+	PrRequireWritable();
 
 	hash = PrHashArg(fcinfo, 0, "hash");
 	identifier = PrTextArg(fcinfo, 1, "identifier", 1, PR_LONG_MAX);
@@ -400,9 +404,12 @@ PG_FUNCTION_INFO_V1(pict_repo_update_identifier);
 Datum
 pict_repo_update_identifier(PG_FUNCTION_ARGS)
 {
-	Datum		updated = SetHashText(fcinfo, &update_identifier_plan,
-									  "UPDATE " PR_SCHEMA ".hashes SET identifier = $2 WHERE hash = $1",
-									  "identifier", true);
+	Datum		updated;
+
+	PrRequireWritable();
+	updated = SetHashText(fcinfo, &update_identifier_plan,
+						  "UPDATE " PR_SCHEMA ".hashes SET identifier = $2 WHERE hash = $1",
+						  "identifier", true);
 
 	/* The aliases' copies of the original's details (media.c). */
 	if (DatumGetBool(updated))
@@ -422,6 +429,8 @@ PG_FUNCTION_INFO_V1(pict_repo_relate_motion_identifier);
 Datum
 pict_repo_relate_motion_identifier(PG_FUNCTION_ARGS)
 {
+	PrRequireWritable();
+
 	return SetHashText(fcinfo, &relate_motion_plan,
 					   "UPDATE " PR_SCHEMA ".hashes SET motion_identifier = $2 "
 					   "WHERE hash = $1",
@@ -442,6 +451,8 @@ PG_FUNCTION_INFO_V1(pict_repo_relate_blurhash);
 Datum
 pict_repo_relate_blurhash(PG_FUNCTION_ARGS)
 {
+	PrRequireWritable();
+
 	return SetHashText(fcinfo, &relate_blurhash_plan,
 					   "UPDATE " PR_SCHEMA ".hashes SET blurhash = $2 WHERE hash = $1",
 					   "blurhash", false);
@@ -589,6 +600,8 @@ pict_repo_cleanup_hash(PG_FUNCTION_ARGS)
 	int			n;
 	text	  **ids;
 	PrCopyFiles *copies;
+
+	PrRequireWritable();
 
 	values[0] = PointerGetDatum(PrHashArg(fcinfo, 0, "hash"));
 	PrRequireArg(fcinfo, 1, "force");

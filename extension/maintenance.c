@@ -244,6 +244,8 @@ pict_repo_run_maintenance(PG_FUNCTION_ARGS)
 	Datum		values[5];
 	bool		nulls[5] = {false, false, false, false, false};
 
+	PrRequireWritable();
+
 	PrMaterialize(fcinfo);
 	PrRunMaintenance(&r);
 	PrNoteMaintenancePass();

@@ -69,6 +69,8 @@ pict_repo_mark_migrated(PG_FUNCTION_ARGS)
 	Datum		values[2];
 	int			n;
 
+	PrRequireWritable();
+
 	GetIdentifierPair(fcinfo, values);
 	n = PrRun(&mark_plan, MARK_SQL, 2, text_text, values, NULL, SPI_OK_INSERT);
 	PG_RETURN_BOOL(n > 0);
@@ -106,6 +108,8 @@ pict_repo_clear_migrations(PG_FUNCTION_ARGS)
 {
 	int			n;
 
+	PrRequireWritable();
+
 	n = PrRun(&clear_plan, "DELETE FROM " PR_SCHEMA ".store_migrations",
 			  0, NULL, NULL, NULL, SPI_OK_DELETE);
 	PG_RETURN_INT64((int64) n);
@@ -125,6 +129,8 @@ pict_repo_migrate_identifier(PG_FUNCTION_ARGS)
 	Datum		values[2];
 	int			slots = 0;
 	int			n;
+
+	PrRequireWritable();
 
 	GetIdentifierPair(fcinfo, values);
 	PrConnect();

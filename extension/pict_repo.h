@@ -92,6 +92,9 @@ extern void PrClaimIdentifier(text *identifier, int written, const char *name);
 extern bool PrReleaseIdentifier(text *identifier);
 extern void PrHandBackFiles(FunctionCallInfo fcinfo, text **ids, int n);
 
+/* Fails with 25006 on a standby or in a read-only transaction (writers). */
+extern void PrRequireWritable(void);
+
 /* Argument checks: each errors with SQLSTATE 22023 naming the argument. */
 extern text *PrTextArg(FunctionCallInfo fcinfo, int argno, const char *name,
 					   int minchars, int maxchars);

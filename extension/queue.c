@@ -227,6 +227,8 @@ pict_repo_push_job(PG_FUNCTION_ARGS)
 	bool		isnull;
 	int			n;
 
+	PrRequireWritable();
+
 	values[1] = QueueArg(fcinfo, 0);
 	values[2] = RequiredArg(fcinfo, 1, "job");
 	unique_key = PrTextArgOpt(fcinfo, 2, "unique_key", 1, PR_UNIQUE_KEY_MAX);
@@ -297,6 +299,8 @@ pict_repo_push_jobs(PG_FUNCTION_ARGS)
 	char		typalign;
 	bool		notify = false;
 	bool		isnull;
+
+	PrRequireWritable();
 
 	values[0] = QueueArg(fcinfo, 0);
 	jobs = BatchArg(fcinfo, 1, "jobs", "jobs", &njobs);
@@ -427,9 +431,14 @@ PG_FUNCTION_INFO_V1(pict_repo_claim_job);
 Datum
 pict_repo_claim_job(PG_FUNCTION_ARGS)
 {
-	Datum		queue = QueueArg(fcinfo, 0);
-	Datum		worker = RequiredArg(fcinfo, 1, "worker");
-	int32		max_jobs = IntArgDefault(fcinfo, 2, "max_jobs", 1, 1, PR_LIM_MAX);
+	Datum		queue;
+	Datum		worker;
+	int32		max_jobs;
+
+	PrRequireWritable();
+	queue = QueueArg(fcinfo, 0);
+	worker = RequiredArg(fcinfo, 1, "worker");
+	max_jobs = IntArgDefault(fcinfo, 2, "max_jobs", 1, 1, PR_LIM_MAX);
 
 	RelaxCommit();
 	PrRequeueIfUnattended(queue);
@@ -445,6 +454,8 @@ pict_repo_heartbeat_job(PG_FUNCTION_ARGS)
 	static const Oid argtypes[] = {UUIDOID, UUIDOID};
 	Datum		values[2];
 	int			n;
+
+	PrRequireWritable();
 
 	values[0] = RequiredArg(fcinfo, 0, "id");
 	values[1] = RequiredArg(fcinfo, 1, "worker");
@@ -513,8 +524,12 @@ PG_FUNCTION_INFO_V1(pict_repo_complete_job);
 Datum
 pict_repo_complete_job(PG_FUNCTION_ARGS)
 {
-	Datum		id = RequiredArg(fcinfo, 0, "id");
-	Datum		worker = RequiredArg(fcinfo, 1, "worker");
+	Datum		id;
+	Datum		worker;
+
+	PrRequireWritable();
+	id = RequiredArg(fcinfo, 0, "id");
+	worker = RequiredArg(fcinfo, 1, "worker");
 
 	PG_RETURN_BOOL(CompleteJob(id, worker));
 }
@@ -533,6 +548,8 @@ pict_repo_complete_jobs(PG_FUNCTION_ARGS)
 	Datum		values[3];
 	ArrayType  *ids;
 	int			nids;
+
+	PrRequireWritable();
 
 	ids = BatchArg(fcinfo, 0, "ids", "jobs", &nids);
 	values[0] = PointerGetDatum(ids);
@@ -578,10 +595,16 @@ PG_FUNCTION_INFO_V1(pict_repo_complete_and_claim_job);
 Datum
 pict_repo_complete_and_claim_job(PG_FUNCTION_ARGS)
 {
-	Datum		done = RequiredArg(fcinfo, 0, "done");
-	Datum		worker = RequiredArg(fcinfo, 1, "worker");
-	Datum		queue = QueueArg(fcinfo, 2);
-	int32		max_jobs = IntArgDefault(fcinfo, 3, "max_jobs", 1, 1, PR_LIM_MAX);
+	Datum		done;
+	Datum		worker;
+	Datum		queue;
+	int32		max_jobs;
+
+	PrRequireWritable();
+	done = RequiredArg(fcinfo, 0, "done");
+	worker = RequiredArg(fcinfo, 1, "worker");
+	queue = QueueArg(fcinfo, 2);
+	max_jobs = IntArgDefault(fcinfo, 3, "max_jobs", 1, 1, PR_LIM_MAX);
 
 	(void) CompleteJob(done, worker);
 	PrRequeueIfUnattended(queue);
@@ -607,6 +630,8 @@ pict_repo_fail_job(PG_FUNCTION_ARGS)
 	bool		runnable = false;
 	bool		isnull;
 	int			n;
+
+	PrRequireWritable();
 
 	values[0] = RequiredArg(fcinfo, 0, "id");
 	values[1] = RequiredArg(fcinfo, 1, "worker");

@@ -123,9 +123,12 @@ PG_FUNCTION_INFO_V1(pict_repo_requeue_stale);
 Datum
 pict_repo_requeue_stale(PG_FUNCTION_ARGS)
 {
-	Datum		timeout = PrIntervalArgOpt(fcinfo, 0, "timeout");
+	Datum		timeout;
 	int			requeued;
 	int			dead;
+
+	PrRequireWritable();
+	timeout = PrIntervalArgOpt(fcinfo, 0, "timeout");
 
 	PrRequeueStale(timeout, &requeued, &dead);
 	PG_RETURN_INT32(requeued + dead);
@@ -145,6 +148,8 @@ pict_repo_retry_dead_job(PG_FUNCTION_ARGS)
 	Datum		queue = (Datum) 0;
 	bool		isnull;
 	int			n;
+
+	PrRequireWritable();
 
 	PrRequireArg(fcinfo, 0, "id");
 	values[0] = PG_GETARG_DATUM(0);
@@ -186,6 +191,8 @@ pict_repo_cancel_job(PG_FUNCTION_ARGS)
 	Datum		values[1];
 	bool		isnull;
 	int64		n;
+
+	PrRequireWritable();
 
 	PrRequireArg(fcinfo, 0, "id");
 	values[0] = PG_GETARG_DATUM(0);

@@ -40,6 +40,8 @@ pict_repo_set_setting(PG_FUNCTION_ARGS)
 {
 	Datum		values[2];
 
+	PrRequireWritable();
+
 	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "key", 1, PR_NAME_MAX));
 	PrRequireArg(fcinfo, 1, "value");
 	values[1] = PG_GETARG_DATUM(1);
@@ -73,6 +75,8 @@ pict_repo_remove_setting(PG_FUNCTION_ARGS)
 	Datum		values[1];
 	int			n;
 
+	PrRequireWritable();
+
 	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "key", 1, PR_NAME_MAX));
 
 	n = PrRun(&remove_setting_plan,
@@ -96,6 +100,8 @@ pict_repo_relate_details(PG_FUNCTION_ARGS)
 	int			n;
 	Datum		hash;
 	bool		original;
+
+	PrRequireWritable();
 
 	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "identifier", 1, PR_LONG_MAX));
 	PrRequireArg(fcinfo, 1, "details");
@@ -149,6 +155,8 @@ pict_repo_cleanup_details(PG_FUNCTION_ARGS)
 	Datum		hash;
 	bool		original;
 	int			n;
+
+	PrRequireWritable();
 
 	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "identifier", 1, PR_LONG_MAX));
 

@@ -72,6 +72,8 @@ pict_repo_create_upload(PG_FUNCTION_ARGS)
 	Datum		result;
 	bool		isnull;
 
+	PrRequireWritable();
+
 	PrConnect();
 	PrExec(&create_plan,
 		   "INSERT INTO " PR_SCHEMA ".uploads (id) VALUES (pg_catalog.gen_random_uuid()) "
@@ -92,6 +94,8 @@ pict_repo_complete_upload(PG_FUNCTION_ARGS)
 {
 	Datum		values[2];
 	int			n;
+
+	PrRequireWritable();
 
 	PrRequireArg(fcinfo, 0, "id");
 	PrRequireArg(fcinfo, 1, "result");
@@ -124,6 +128,8 @@ PG_FUNCTION_INFO_V1(pict_repo_claim_upload);
 Datum
 pict_repo_claim_upload(PG_FUNCTION_ARGS)
 {
+	PrRequireWritable();
+
 	/*
 	 * One statement: lock the row, delete it only if it has a result, and
 	 * return whether it existed at all.

@@ -50,6 +50,8 @@ pict_repo_relate_variant(PG_FUNCTION_ARGS)
 	Datum		values[3];
 	int			n;
 
+	PrRequireWritable();
+
 	GetVariantKey(fcinfo, values);
 	values[2] = PointerGetDatum(PrTextArg(fcinfo, 2, "identifier", 1, PR_LONG_MAX));
 
@@ -109,6 +111,8 @@ pict_repo_remove_variant(PG_FUNCTION_ARGS)
 	Datum		result = (Datum) 0;
 	bool		isnull = true;
 
+	PrRequireWritable();
+
 	GetVariantKey(fcinfo, values);
 
 	PrConnect();
@@ -156,6 +160,8 @@ pict_repo_claim_variant_processing(PG_FUNCTION_ARGS)
 	Datum		values[3];
 	int			n;
 
+	PrRequireWritable();
+
 	GetVariantKey(fcinfo, values);
 	values[2] = Float8GetDatum((double) pict_repo_lock_timeout);
 
@@ -186,6 +192,8 @@ pict_repo_variant_heartbeat(PG_FUNCTION_ARGS)
 	Datum		values[2];
 	int			n;
 
+	PrRequireWritable();
+
 	GetVariantKey(fcinfo, values);
 
 	n = PrRun(&heartbeat_plan,
@@ -206,6 +214,8 @@ Datum
 pict_repo_release_variant_processing(PG_FUNCTION_ARGS)
 {
 	Datum		values[2];
+
+	PrRequireWritable();
 
 	GetVariantKey(fcinfo, values);
 

@@ -6,7 +6,9 @@
  * Registered by _PG_init when the library is preloaded, it connects to
  * pict_repo.database and runs one maintenance pass (maintenance.c) every
  * pict_repo.maintenance_interval, in a transaction of its own, the way
- * contrib's worker_spi does.  It does nothing on a standby or while the
+ * contrib's worker_spi does.  On a hot standby it starts once the standby
+ * is consistent, connects, says once that it is idle there and waits for
+ * the promotion, then works as on any primary.  It does nothing while the
  * extension is not installed in that database, reloads the configuration
  * on SIGHUP and exits on SIGTERM; after an error it exits and the
  * postmaster starts it again after PR_WORKER_RESTART_SECS.
@@ -57,7 +59,14 @@ PrRegisterWorker(void)
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	/*
+	 * Started on a hot standby too (at a consistent state, when it accepts
+	 * read-only connections), where it stays idle until the promotion: so
+	 * a promoted standby's worker needs no restart and is seen waiting in
+	 * pg_stat_activity before.  Without hot_standby it starts at the end of
+	 * recovery, as before.
+	 */
+	worker.bgw_start_time = BgWorkerStart_ConsistentState;
 	worker.bgw_restart_time = PR_WORKER_RESTART_SECS;
 	snprintf(worker.bgw_library_name, BGW_MAXLEN, "pict_repo");
 	snprintf(worker.bgw_function_name, BGW_MAXLEN, "PrWorkerMain");
@@ -348,6 +357,33 @@ QueueVacuumTick(void)
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
+/*
+ * Return whether the server takes writes, logging once when the worker
+ * starts on a standby and once when the standby is promoted.  A standby
+ * cannot write, so the worker only polls RecoveryInProgress() there (a
+ * shared-memory read), once every maintenance_interval.
+ */
+static bool
+ServerWritable(void)
+{
+	static bool was_standby = false;
+
+	if (RecoveryInProgress())
+	{
+		if (!was_standby)
+			ereport(LOG,
+					(errmsg("pict_repo maintenance worker is idle: the server is a standby"),
+					 errdetail("It starts its maintenance passes when the server is promoted.")));
+		was_standby = true;
+		return false;
+	}
+	if (was_standby)
+		ereport(LOG,
+				(errmsg("pict_repo maintenance worker: the server was promoted, maintenance starts")));
+	was_standby = false;
+	return true;
+}
+
 /* Entry point of the maintenance worker. */
 void
 PrWorkerMain(Datum main_arg)
@@ -375,7 +411,7 @@ PrWorkerMain(Datum main_arg)
 		}
 
 		/* A standby cannot write; it starts working once promoted. */
-		if (!RecoveryInProgress())
+		if (ServerWritable())
 		{
 			MaintenanceTick();
 			QueueVacuumTick();

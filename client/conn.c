@@ -732,6 +732,9 @@ pri_prepare(pr_conn *conn, const PrStmt *stmt, pr_error *err)
 {
 	PGresult   *res;
 
+	/* Behind a transaction pooler statements are sent unnamed (exec_on). */
+	if (conn->pooling == PR_POOLING_TRANSACTION)
+		return PR_OK;
 	for (int i = 0; i < conn->nprepared; i++)
 		if (conn->prepared[i] == stmt)
 			return PR_OK;
@@ -777,30 +780,26 @@ pri_check_columns(const PGresult *res, int ncols, pr_error *err)
 }
 
 /*
- * Run a statement (prepared on first use) with binary results; returns the
- * result of a successful query (the caller PQclears it), NULL with err
- * filled otherwise.  Frees the parameters.
+ * Run a statement on one connection with binary results: prepared on first
+ * use and run with PQexecPrepared, or, behind a pooler in transaction mode,
+ * sent with its text each time (an unnamed statement, PQexecParams), since
+ * the next transaction may run on another server connection.  Returns the
+ * result of a successful query, NULL with err filled otherwise.
  */
-PGresult *
-pri_exec(pr_conn *conn, const PrStmt *stmt, PrParams *p, int ncols, pr_error *err)
+static PGresult *
+exec_on(pr_conn *conn, const PrStmt *stmt, PrParams *p, int ncols, pr_error *err)
 {
 	PGresult   *res;
 	ExecStatusType st;
 
-	if (!conn || !conn->pg)
-	{
-		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT, "connection is NULL");
-		pri_params_free(p);
+	if (conn->pooling == PR_POOLING_TRANSACTION)
+		res = PQexecParams(conn->pg, stmt->sql, p->n, (const Oid *) stmt->types,
+						   p->values, p->lengths, p->formats, 1);
+	else if (pri_prepare(conn, stmt, err) != PR_OK)
 		return NULL;
-	}
-	if (pri_prepare(conn, stmt, err) != PR_OK)
-	{
-		pri_params_free(p);
-		return NULL;
-	}
-	res = PQexecPrepared(conn->pg, stmt->name, p->n, p->values, p->lengths,
-						 p->formats, 1);
-	pri_params_free(p);
+	else
+		res = PQexecPrepared(conn->pg, stmt->name, p->n, p->values, p->lengths,
+							 p->formats, 1);
 	st = PQresultStatus(res);
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
 	{
@@ -813,6 +812,32 @@ pri_exec(pr_conn *conn, const PrStmt *stmt, PrParams *p, int ncols, pr_error *er
 		PQclear(res);
 		return NULL;
 	}
+	return res;
+}
+
+/*
+ * Run a statement with binary results; returns the result of a successful
+ * query (the caller PQclears it), NULL with err filled otherwise.  Frees
+ * the parameters.  A read goes to the read connection when there is one
+ * (routing.c), and to the primary when the read connection is lost.
+ */
+PGresult *
+pri_exec(pr_conn *conn, const PrStmt *stmt, PrParams *p, int ncols, pr_error *err)
+{
+	PGresult   *res;
+	pr_conn    *target;
+
+	if (!conn || !conn->pg)
+	{
+		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT, "connection is NULL");
+		pri_params_free(p);
+		return NULL;
+	}
+	target = pri_route(conn, stmt);
+	res = exec_on(target, stmt, p, ncols, err);
+	if (!res && target != conn && PQstatus(target->pg) == CONNECTION_BAD)
+		res = exec_on(conn, stmt, p, ncols, err);
+	pri_params_free(p);
 	return res;
 }
 
@@ -1007,9 +1032,19 @@ pr_check_version_compat(const char *server_version, pr_error *err)
 	return PR_OK;
 }
 
-/* Connect, pin search_path, check the extension and its version. */
+/* Connect with the pooling mode of the environment (routing.c). */
 pr_conn *
 pr_connect(const char *conninfo, pr_error *err)
+{
+	return pri_connect(conninfo, pri_pooling_default(), err);
+}
+
+/*
+ * Connect, pin search_path, check the extension and its version.  pooling
+ * is PR_POOLING_SESSION or PR_POOLING_TRANSACTION.
+ */
+pr_conn *
+pri_connect(const char *conninfo, int pooling, pr_error *err)
 {
 	const char *keywords[4];
 	const char *values[4];
@@ -1026,6 +1061,8 @@ pr_connect(const char *conninfo, pr_error *err)
 		pri_set_error(err, PR_SQLSTATE_CLIENT, "out of memory");
 		return NULL;
 	}
+	conn->pooling = pooling;
+	conn->poll_interval_ms = PR_DEFAULT_POLL_INTERVAL_MS;
 	conn->conninfo = strdup(conninfo ? conninfo : "");
 	if (!conn->conninfo)
 	{
@@ -1107,6 +1144,7 @@ pr_finish(pr_conn *conn)
 		return;
 	if (conn->pg)
 		PQfinish(conn->pg);
+	pr_finish(conn->read);
 	free(conn->prepared);
 	free(conn->conninfo);
 	free(conn);

@@ -150,6 +150,93 @@ const char *pr_server_version(const pr_conn *conn);
 /* The underlying libpq connection (for the caller's own queries). */
 struct pg_conn *pr_pgconn(pr_conn *conn);
 
+/* ---- replicas, poolers, failover (1.3) ------------------------------------ */
+
+/*
+ * Pooling modes.  PR_POOLING_SESSION: a server connection for the whole
+ * session (no pooler, or pgbouncer's pool_mode = session): statements are
+ * prepared once and waits LISTEN.  PR_POOLING_TRANSACTION: behind a pooler
+ * in transaction mode (pgbouncer's pool_mode = transaction), where each
+ * transaction may run on another server connection: every statement is
+ * sent with its text as an unnamed statement (PQexecParams; a named
+ * prepared statement would be missing on the next server connection), the
+ * search_path pin of pr_connect() lasts one transaction only (every
+ * statement of the library names its schema anyway), and the waits
+ * (pr_wait_for_job, pr_wait_for_upload, the worker loop) cannot LISTEN, so
+ * they poll every poll_interval_ms instead.  PR_POOLING_DEFAULT: the
+ * environment variable PICT_REPO_POOLING ("transaction" or "session"), and
+ * session when it is not set; pr_connect() uses it.
+ */
+typedef enum pr_pooling
+{
+	PR_POOLING_DEFAULT = 0,
+	PR_POOLING_SESSION = 1,
+	PR_POOLING_TRANSACTION = 2
+} pr_pooling;
+
+#define PR_DEFAULT_POLL_INTERVAL_MS	1000
+
+typedef struct pr_connect_options
+{
+	/* The primary: every write, and reads without a read connection. */
+	const char *conninfo;		/* NULL: the libpq environment */
+	/*
+	 * A hot standby (or a multi-host conninfo with
+	 * target_session_attrs=prefer-standby) for the read calls listed at
+	 * pr_set_read_conninfo(); NULL: reads go to the primary.
+	 */
+	const char *read_conninfo;
+	pr_pooling	pooling;
+	int			poll_interval_ms;	/* 0: PR_DEFAULT_POLL_INTERVAL_MS */
+} pr_connect_options;
+
+/*
+ * pr_connect() with options: a read connection and a pooling mode.  The
+ * read connection is checked like the primary (extension and version).
+ * NULL on error (08001 for either connection).
+ */
+pr_conn    *pr_connect_ex(const pr_connect_options *opts, pr_error *err);
+
+/*
+ * Open (or with NULL close) the read connection of conn, in conn's pooling
+ * mode.  Afterwards these calls run on it: the lookups pr_hash_identifier,
+ * pr_motion_identifier, pr_blurhash, pr_variant_identifier, pr_alias_hash,
+ * pr_alias_token, pr_related, pr_alias_accessed_at,
+ * pr_variant_accessed_at, pr_get_setting, pr_details, pr_is_migrated,
+ * pr_is_continuing_migration; the pages and listings pr_hash_page,
+ * pr_hash_page_by_date, pr_variants, pr_aliases_for_hash,
+ * pr_older_aliases, pr_older_variants, pr_dead_jobs; the statistics
+ * pr_hash_count, pr_queue_length, pr_queue_stats,
+ * pr_average_time_to_completion.  Everything else runs on the primary:
+ * every write, pr_version, pr_upload_result and the waits (they go with
+ * the primary's notifications).  A read also runs on the primary while
+ * the primary connection is inside a transaction (so it sees the
+ * transaction's writes), and when the read connection is lost (until
+ * pr_reconnect()).  A standby replays the primary's writes with a delay:
+ * a read there may not yet see a write the primary has committed.
+ */
+int			pr_set_read_conninfo(pr_conn *conn, const char *read_conninfo,
+								 pr_error *err);
+
+/*
+ * Connect again with the same conninfo and options, after the connection
+ * was lost (08006) or the primary changed: with a multi-host conninfo and
+ * target_session_attrs=read-write this finds the new primary after a
+ * failover.  Statements are prepared again and LISTENs made again on first
+ * use.  A lost read connection is opened again too.  PR_OK, or PR_ERROR
+ * (08001) with conn unchanged, to be retried.
+ */
+int			pr_reconnect(pr_conn *conn, pr_error *err);
+
+/*
+ * Whether an error means the connection is gone, so that pr_reconnect()
+ * and trying the call again is the remedy: 08xxx (connection exceptions),
+ * 57P01-57P03 (the server shut down or is starting), 25006 (a read-only
+ * server took the call: the primary became a standby).  A call whose
+ * result was lost may or may not have been committed.
+ */
+bool		pr_error_is_disconnect(const pr_error *err);
+
 /* ---- version ------------------------------------------------------------- */
 
 int			pr_version(pr_conn *conn, char **version, pr_error *err);

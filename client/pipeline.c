@@ -44,8 +44,13 @@ send_item(PGconn *pg, const PrStmt *stmt, const void *items, size_t i,
 	int			ok;
 
 	params(&p, items, i);
-	ok = PQsendQueryPrepared(pg, stmt->name, p.n, p.values, p.lengths,
-							 p.formats, 1);
+	/* No name: behind a transaction pooler, sent unnamed with its text. */
+	if (stmt->name == NULL)
+		ok = PQsendQueryParams(pg, stmt->sql, p.n, (const Oid *) stmt->types,
+							   p.values, p.lengths, p.formats, 1);
+	else
+		ok = PQsendQueryPrepared(pg, stmt->name, p.n, p.values, p.lengths,
+								 p.formats, 1);
 	pri_params_free(&p);
 	return ok != 0;
 }
@@ -298,6 +303,7 @@ run_pipeline(pr_conn *conn, const PrStmt *stmt, const void *items, size_t n,
 	PGconn	   *pg;
 	bool		broken = false;
 	bool		one_transaction;
+	PrStmt		unnamed;
 
 	if (!conn || !conn->pg)
 	{
@@ -308,6 +314,12 @@ run_pipeline(pr_conn *conn, const PrStmt *stmt, const void *items, size_t n,
 	/* Prepare outside the pipeline, where errors are simple to read. */
 	if (pri_prepare(conn, stmt, err) != PR_OK)
 		return PR_ERROR;
+	if (conn->pooling == PR_POOLING_TRANSACTION)
+	{
+		unnamed = *stmt;
+		unnamed.name = NULL;
+		stmt = &unnamed;
+	}
 
 	/*
 	 * In the caller's transaction (or an aborted one) the items run item by

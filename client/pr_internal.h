@@ -61,6 +61,9 @@ struct pr_conn
 	bool		listen_queue;	/* LISTEN pict_repo_queue done */
 	bool		listen_upload;	/* LISTEN pict_repo_upload done */
 	bool		listen_variant; /* LISTEN pict_repo_variant done */
+	int			pooling;		/* PR_POOLING_SESSION or PR_POOLING_TRANSACTION */
+	int			poll_interval_ms;	/* waits behind a transaction pooler */
+	struct pr_conn *read;		/* the read connection (routing.c), or NULL */
 };
 
 /* Parameters of one call: values in the formats libpq wants. */
@@ -169,6 +172,14 @@ extern void pri_ingest_params(PrParams *p, const pr_ingest_item *item);
 extern const PrStmt *pri_ingest_stmt(void);
 extern int	pri_ingest_exec(pr_conn *conn, const PrStmt *stmt, PrParams *p,
 							pr_ingest_result **result, pr_error *err);
+
+/* routing.c: the read connection, pooling, reconnecting */
+extern pr_conn *pri_connect(const char *conninfo, int pooling, pr_error *err);
+extern int	pri_pooling_default(void);
+extern pr_conn *pri_route(pr_conn *conn, const PrStmt *stmt);
+extern int	pri_poll_wait(pr_conn *conn, int64_t deadline_ms, pr_stop *stop,
+						  pr_error *err);
+extern int64_t pri_monotonic_ms(void);
 
 /* wait.c */
 extern int	pri_stop_fd(const pr_stop *stop);

@@ -165,7 +165,8 @@ listen_once(pr_conn *conn, const PrStmt *stmt, bool *done, pr_error *err)
 	PrParams	p;
 	PGresult   *res;
 
-	if (*done)
+	/* Behind a transaction pooler a LISTEN would not last: waits poll. */
+	if (*done || conn->pooling == PR_POOLING_TRANSACTION)
 		return PR_OK;
 	pri_params_init(&p);
 	res = pri_exec(conn, stmt, &p, -1, err);
@@ -215,6 +216,8 @@ static int
 wait_notify(pr_conn *conn, const char *channel, const char *payload,
 			int64_t deadline, pr_stop *stop, pr_error *err)
 {
+	if (conn->pooling == PR_POOLING_TRANSACTION)
+		return pri_poll_wait(conn, deadline, stop, err);
 	for (;;)
 	{
 		PGnotify   *n;

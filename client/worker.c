@@ -147,7 +147,7 @@ heartbeat_start(pr_conn *conn, const pr_uuid *worker, int interval_ms, pr_error 
 		pri_set_error(err, PR_SQLSTATE_CLIENT, "out of memory");
 		return NULL;
 	}
-	hb->conn = pr_connect(conn->conninfo, err);
+	hb->conn = pri_connect(conn->conninfo, conn->pooling, err);
 	if (!hb->conn)
 	{
 		free(hb);

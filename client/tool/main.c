@@ -54,7 +54,8 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-			"Usage: %s [-d CONNINFO] SUBCOMMAND [ARGS...]\n"
+			"Usage: %s [-d CONNINFO] [--read-dbname CONNINFO] [--pooling MODE]\n"
+			"                 SUBCOMMAND [ARGS...]\n"
 			"\n"
 			"The command-line tool of pict_repo, the metadata repository and job\n"
 			"queue of an image host.\n"
@@ -62,6 +63,13 @@ usage(FILE *out)
 			"Options:\n"
 			"  -d, --dbname CONNINFO  libpq connection string or URI (default: the\n"
 			"                         libpq environment: PGHOST, PGPORT, PGDATABASE, ...)\n"
+			"      --read-dbname CONNINFO\n"
+			"                         a second connection, to a hot standby, for the\n"
+			"                         reads (status, hashes, dead list); writes go to -d\n"
+			"      --pooling MODE     session (default) or transaction: behind a pooler\n"
+			"                         in transaction mode (pgbouncer), statements are not\n"
+			"                         prepared and work polls instead of LISTEN\n"
+			"                         (default: $PICT_REPO_POOLING)\n"
 			"  -h, --help             show this help\n"
 			"  -V, --version          show the library version\n"
 			"\n"
@@ -88,6 +96,8 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"dbname", required_argument, NULL, 'd'},
+		{"read-dbname", required_argument, NULL, 'r'},
+		{"pooling", required_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
@@ -102,6 +112,18 @@ main(int argc, char **argv)
 		{
 			case 'd':
 				tool.conninfo = optarg;
+				break;
+			case 'r':
+				tool.read_conninfo = optarg;
+				break;
+			case 'P':
+				if (strcmp(optarg, "session") != 0 && strcmp(optarg, "transaction") != 0)
+				{
+					tool_warn("--pooling must be session or transaction, not \"%s\"", optarg);
+					return EXIT_USAGE;
+				}
+				/* The library reads it at every connect (pr_connect). */
+				setenv("PICT_REPO_POOLING", optarg, 1);
 				break;
 			case 'h':
 				usage(stdout);
@@ -218,6 +240,13 @@ tool_connect(int *exit_code)
 
 	if (!conn)
 		*exit_code = tool_fail("cannot connect", &err);
+	else if (tool.read_conninfo &&
+			 pr_set_read_conninfo(conn, tool.read_conninfo, &err) != PR_OK)
+	{
+		*exit_code = tool_fail("cannot connect to the read connection", &err);
+		pr_finish(conn);
+		conn = NULL;
+	}
 	return conn;
 }
 

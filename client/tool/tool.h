@@ -33,6 +33,7 @@
 typedef struct ToolGlobals
 {
 	const char *conninfo;		/* -d; NULL: the libpq environment */
+	const char *read_conninfo;	/* --read-dbname: reads go there; or NULL */
 } ToolGlobals;
 
 extern ToolGlobals tool;

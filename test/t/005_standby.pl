@@ -277,24 +277,34 @@ is($standby->safe_psql('postgres', "SELECT status FROM pict_repo.job_queue WHERE
 # ---- the tool: reads from the standby, writes to the primary ---------------
 SKIP:
 {
-	skip 'PICT_REPO does not name the pict-repo tool', 4 unless $ENV{PICT_REPO};
+	skip 'PICT_REPO does not name the pict-repo tool', 7 unless $ENV{PICT_REPO};
 	my $pconn = $primary->connstr('postgres');
 	my $sconn = $standby->connstr('postgres');
-	my ($rc, $o, $e);
-	$rc = IPC::Run::run [ $ENV{PICT_REPO}, '-d', $pconn, '--read-dbname', $sconn,
-		'push', 'sb-tool', '{"t": 1}' ], '>', \$o, '2>', \$e;
-	ok($rc, 'pict-repo --read-dbname STANDBY push writes to the primary') or diag($e);
+	my ($o, $e);
+	my $tool = sub {
+		IPC::Run::run [ $ENV{PICT_REPO}, @_ ], '>', \$o, '2>', \$e;
+	};
+	ok($tool->('-d', $pconn, '--read-dbname', $sconn, 'push', 'sb-tool', '{"t": 1}'),
+		'pict-repo -d PRIMARY --read-dbname STANDBY push writes to the primary')
+	  or diag($e);
 	$primary->wait_for_catchup($standby, 'replay');
-	$rc = IPC::Run::run [ $ENV{PICT_REPO}, '-d', $pconn, '--read-dbname', $sconn,
-		'status' ], '>', \$o, '2>', \$e;
-	ok($rc && $o =~ /^sb-tool\s+1\s/m, 'status reads the replayed job from the standby')
-	  or diag($o, $e);
-	# Reads really go to the standby: with the primary's conninfo for
-	# writes pointing at the standby, a read works and a write is 25006.
-	$rc = IPC::Run::run [ $ENV{PICT_REPO}, '-d', $sconn, 'hashes' ], '>', \$o, '2>', \$e;
-	ok($rc && $o =~ /^b0\t/m, 'hashes works against the standby alone') or diag($e);
-	$rc = IPC::Run::run [ $ENV{PICT_REPO}, '-d', $sconn, 'push', 'sb-tool', '{}' ],
-	  '>', \$o, '2>', \$e;
+	ok($tool->('-d', $pconn, '--read-dbname', $sconn, 'status') && $o =~ /^sb-tool\s+1\s/m,
+		'status reads the replayed job') or diag($o, $e);
+	# With replay paused, the standby lags: the reads of --read-dbname see
+	# the standby's state, the primary's reads the new job.
+	$standby->safe_psql('postgres', 'SELECT pg_wal_replay_pause()');
+	$tool->('-d', $pconn, '--read-dbname', $sconn, 'push', 'sb-tool', '{"t": 2}');
+	ok($tool->('-d', $pconn, '--read-dbname', $sconn, 'status') && $o =~ /^sb-tool\s+1\s/m,
+		'status --read-dbname reads from the standby (replay paused: 1 job)') or diag($o, $e);
+	ok($tool->('-d', $pconn, 'status') && $o =~ /^sb-tool\s+2\s/m,
+		'status without it reads the primary (2 jobs)') or diag($o, $e);
+	$standby->safe_psql('postgres', 'SELECT pg_wal_replay_resume()');
+	$primary->wait_for_catchup($standby, 'replay');
+	ok($tool->('-d', $pconn, '--read-dbname', $sconn, 'status') && $o =~ /^sb-tool\s+2\s/m,
+		'and the standby once replay goes on (2 jobs)') or diag($o, $e);
+	ok($tool->('-d', $sconn, 'hashes') && $o =~ /^b0\t/m, 'hashes works against the standby alone')
+	  or diag($e);
+	$tool->('-d', $sconn, 'push', 'sb-tool', '{}');
 	like($e, qr/25006/, 'a push sent to the standby fails with 25006');
 }
 

@@ -47,9 +47,13 @@ test_connect(void)
 		ok(sql_value(c, "SELECT pg_catalog.current_setting('application_name')", buf,
 					 sizeof(buf)) && strcmp(buf, "pict-repo") == 0,
 		   "fallback_application_name is pict-repo");
-	ok(sql_value(c, "SELECT count(*) FROM pg_catalog.pg_prepared_statements "
-				 "WHERE name = 'pr_version'", buf, sizeof(buf)) && strcmp(buf, "1") == 0,
-	   "statements are prepared once, under their name");
+	if (tap_pooled())
+		skip("behind a transaction pooler statements are unnamed",
+			 "statements are prepared once, under their name");
+	else
+		ok(sql_value(c, "SELECT count(*) FROM pg_catalog.pg_prepared_statements "
+					 "WHERE name = 'pr_version'", buf, sizeof(buf)) && strcmp(buf, "1") == 0,
+		   "statements are prepared once, under their name");
 	ok(pr_version(c, &v, &err) == PR_OK, "a prepared statement is reused");
 	pr_free(v);
 	ok(pr_pgconn(c) != NULL && PQstatus(pr_pgconn(c)) == CONNECTION_OK,

@@ -21,6 +21,7 @@ int			tap_skipped;
 static int	tap_n;
 
 const char *db_main;
+const char *db_read;
 const char *db_noext;
 const char *db_fake;
 const char *db_admin;
@@ -172,6 +173,14 @@ admin_value(const char *query, char *buf, size_t len)
 	return sql_value(admin_conn(), query, buf, len);
 }
 
+bool
+tap_pooled(void)
+{
+	const char *v = getenv("PICT_REPO_POOLING");
+
+	return v && strcmp(v, "transaction") == 0;
+}
+
 pr_conn *
 connect_main(void)
 {
@@ -193,7 +202,7 @@ main(int argc, char **argv)
 {
 	if (argc < 5)
 	{
-		fprintf(stderr, "usage: %s MAIN_CONNINFO NOEXT_CONNINFO FAKE_CONNINFO ADMIN_CONNINFO\n",
+		fprintf(stderr, "usage: %s MAIN_CONNINFO NOEXT_CONNINFO FAKE_CONNINFO ADMIN_CONNINFO [READ_CONNINFO]\n",
 				argv[0]);
 		return 2;
 	}
@@ -201,6 +210,7 @@ main(int argc, char **argv)
 	db_noext = argv[2];
 	db_fake = argv[3];
 	db_admin = argv[4];
+	db_read = argc > 5 ? argv[5] : NULL;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	test_basic();
@@ -214,6 +224,7 @@ main(int argc, char **argv)
 	test_pictrs();
 	test_stores();
 	test_media();
+	test_routing();
 
 	if (admin)
 		pr_finish(admin);

@@ -21,6 +21,7 @@ extern const char *db_main;		/* the extension installed */
 extern const char *db_noext;	/* no extension */
 extern const char *db_fake;		/* a fake pict_repo.version() of another major */
 extern const char *db_admin;	/* db_main as a superuser */
+extern const char *db_read;		/* another repository, as a read connection; or NULL */
 
 bool		ok(bool cond, const char *fmt,...) __attribute__((format(printf, 2, 3)));
 void		skip(const char *why, const char *fmt,...) __attribute__((format(printf, 2, 3)));
@@ -53,6 +54,14 @@ pr_conn    *admin_conn(void);
 
 pr_conn    *connect_main(void);
 
+/*
+ * True when the tests run behind a pooler in transaction mode
+ * (PICT_REPO_POOLING=transaction, test/suites/55_pgbouncer.sh): the checks
+ * of what a session holds (prepared statements, LISTEN, a backend that is
+ * terminated) are skipped there.
+ */
+bool		tap_pooled(void);
+
 /* The test groups. */
 void		test_basic(void);
 void		test_hashes(void);
@@ -65,5 +74,6 @@ void		test_worker(void);
 void		test_pictrs(void);
 void		test_stores(void);
 void		test_media(void);
+void		test_routing(void);
 
 #endif

@@ -18,10 +18,13 @@ client_setup() {
     client_sql -c "DROP DATABASE IF EXISTS pict_repo_client" &&
     client_sql -c "DROP DATABASE IF EXISTS pict_repo_client_noext" &&
     client_sql -c "DROP DATABASE IF EXISTS pict_repo_client_fake" &&
+    client_sql -c "DROP DATABASE IF EXISTS pict_repo_client_read" &&
     client_sql -c "CREATE DATABASE pict_repo_client" &&
     client_sql -c "CREATE DATABASE pict_repo_client_noext" &&
     client_sql -c "CREATE DATABASE pict_repo_client_fake" &&
+    client_sql -c "CREATE DATABASE pict_repo_client_read" &&
     client_sql -d pict_repo_client -c "CREATE EXTENSION pict_repo" &&
+    client_sql -d pict_repo_client_read -c "CREATE EXTENSION pict_repo" &&
     app_role pict_repo_app >>"$client_dir/setup.log" 2>&1 &&
     # A database that claims another major version.
     client_sql -d pict_repo_client_fake \
@@ -39,11 +42,13 @@ client_fold() {
     client_p=$((client_p + p)); client_f=$((client_f + f)); client_s=$((client_s + s))
 }
 
-# MAIN NOEXT FAKE as the application role, then ADMIN as the superuser.
+# MAIN NOEXT FAKE as the application role, then ADMIN as the superuser,
+# then READ (another repository, the read connection of t_routing.c).
 client_args=("user=pict_repo_app dbname=pict_repo_client"
              "user=pict_repo_app dbname=pict_repo_client_noext"
              "user=pict_repo_app dbname=pict_repo_client_fake"
-             "user=$PGUSER dbname=pict_repo_client")
+             "user=$PGUSER dbname=pict_repo_client"
+             "user=pict_repo_app dbname=pict_repo_client_read")
 if ! client_setup; then
     cat "$client_dir/setup.log"
     client_f=$((client_f + 1))

@@ -124,3 +124,19 @@ bench-pictrs: deps
 bench-clean:
 	$(MAKE) -C bench clean
 # --- end bench ---
+
+# --- replicas, failover, packages ---
+# `make test-ha`: automatic failover with pg_auto_failover (a monitor and
+# two nodes with synchronous replication on loopback) under a load of
+# pushes and claims through libpictrepo (test/ha/failover.sh); prints the
+# time to recover.  `make package-check`: builds the Debian packages
+# (debian/), checks them with lintian, installs them on this machine,
+# creates the extension in a fresh cluster, runs a smoke test of the tool
+# and removes the packages again (test/package_check.sh; as root).
+# Neither is part of `make test`.
+.PHONY: test-ha package-check
+test-ha: deps
+	@bash test/ha/failover.sh
+package-check:
+	@bash test/package_check.sh
+# --- end replicas, failover, packages ---

@@ -26,6 +26,9 @@ need_pkg libipc-run-perl          perl -MIPC::Run -e 1
 need_pkg valgrind                 command -v valgrind
 need_pkg pkg-config               command -v pkg-config
 need_pkg util-linux               command -v runuser
+# test/suites/55_pgbouncer.sh and test/t/006_pg_cron.pl
+need_pkg pgbouncer                command -v pgbouncer
+need_pkg postgresql-$PGV-cron     test -f /usr/share/postgresql/$PGV/extension/pg_cron.control
 
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0

@@ -5,8 +5,10 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tool.h"
 
@@ -14,7 +16,7 @@ static void
 status_usage(FILE *out)
 {
 	fprintf(out,
-			"Usage: pict-repo status\n"
+			"Usage: pict-repo status [--prometheus]\n"
 			"\n"
 			"Print the server's pict_repo version, the number of hashes and of queued\n"
 			"jobs, then one line per queue (queue_stats()): pending (runnable now),\n"
@@ -22,6 +24,11 @@ status_usage(FILE *out)
 			"in the last day, and the average wait and run times.  Queue names are\n"
 			"escaped: \\t, \\n, \\r, \\\\, and \\xHH for other control characters and\n"
 			"bytes that are not UTF-8.\n"
+			"\n"
+			"  --prometheus  the same in Prometheus's text format, for node_exporter's\n"
+			"                textfile collector: pict_repo_info, pict_repo_hashes,\n"
+			"                pict_repo_queued_jobs and pict_repo_queue_*{queue=\"...\"}\n"
+			"                (gauges; see the README)\n"
 			"\n"
 			"Exit status: 0 success, 2 usage error, 3 server or connection error.\n");
 }
@@ -36,8 +43,12 @@ cmd_status(int argc, char **argv)
 	int64_t		hashes = 0,
 				queued = 0;
 	pr_queue_stats_list *stats = NULL;
+	bool		prometheus = false;
 
-	if ((rc = tool_no_arguments(argc, argv, "status", status_usage)) >= 0)
+	/* --prometheus, or no argument but --help. */
+	if (argc == 2 && strcmp(argv[1], "--prometheus") == 0)
+		prometheus = true;
+	else if ((rc = tool_no_arguments(argc, argv, "status", status_usage)) >= 0)
 		return rc;
 	rc = EXIT_OK;
 
@@ -49,6 +60,11 @@ cmd_status(int argc, char **argv)
 		rc = tool_fail("queue_length", &err);
 	else if (pr_queue_stats(conn, &stats, &err) == PR_ERROR)
 		rc = tool_fail("queue_stats", &err);
+	else if (prometheus)
+	{
+		status_prometheus(stdout, pr_server_version(conn), hashes, queued, stats);
+		pr_queue_stats_list_free(stats);
+	}
 	else
 	{
 		fputs("server version: ", stdout);

@@ -56,6 +56,10 @@ int			cmd_usage(int argc, char **argv);
 int			cmd_tag(int argc, char **argv);
 int			cmd_access(int argc, char **argv);
 
+/* prometheus.c: status --prometheus */
+void		status_prometheus(FILE *out, const char *server_version, int64_t hashes,
+							  int64_t queued, const pr_queue_stats_list *stats);
+
 /* main.c: helpers */
 pr_conn    *tool_connect(int *exit_code);
 int			tool_fail(const char *what, const pr_error *err);

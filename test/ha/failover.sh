@@ -80,22 +80,28 @@ free_port() {
 P0=$(free_port); P1=$((P0 + 1)); P2=$((P0 + 2))
 while ss -ltn 2>/dev/null | grep -qE ":($P1|$P2) "; do P0=$(free_port); P1=$((P0 + 1)); P2=$((P0 + 2)); done
 
-declare -A RUN_PID
-# run_node NAME: `pg_autoctl run` for a node, in a process group of its own.
+# run_node NAME: `pg_autoctl run` for a node, in a session of its own.
 run_node() {
     as_pg "${AUTOCTL_ENV[@]}" setsid pg_autoctl run --pgdata "$T/$1" >"$T/$1.autoctl.log" 2>&1 &
-    RUN_PID[$1]=$!
+}
+# keeper_pids NAME: the pg_autoctl processes of a node (the keeper and its
+# services; not its PostgreSQL server), found by the session of the one
+# that runs `pg_autoctl run --pgdata DIR`.
+keeper_pids() {
+    local main sid
+    main=$(pgrep -f -x "pg_autoctl run --pgdata $T/$1" | head -n 1)
+    [ -n "$main" ] || return 0
+    sid=$(ps -o sid= -p "$main" | tr -d ' ')
+    [ -n "$sid" ] && ps -o pid=,comm= -s "$sid" | awk '$2 == "pg_autoctl" {print $1}'
 }
 # stop_node NAME: stop its keeper and its server, whatever state they are in.
 stop_node() {
-    local pid=${RUN_PID[$1]:-}
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    local pids
+    pids=$(keeper_pids "$1")
+    if [ -n "$pids" ]; then
         autoctl stop --pgdata "$T/$1" >/dev/null 2>&1
-        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    fi
-    # Anything left of the keeper's process group.
-    if [ -n "$pid" ]; then
-        for p in $(pgrep -g "$pid" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+        for _ in $(seq 100); do [ -z "$(keeper_pids "$1")" ] && break; sleep 0.1; done
+        for p in $(keeper_pids "$1"); do kill -9 "$p" 2>/dev/null; done
     fi
     if [ -f "$T/$1/postmaster.pid" ]; then
         as_pg "$PGBIN/pg_ctl" -D "$T/$1" -m immediate -w stop >/dev/null 2>&1
@@ -111,16 +117,22 @@ trap 'exit 130' INT TERM
 
 # monitor_sql SQL: on the monitor's database.
 monitor_sql() { as_pg "$PGBIN/psql" -qXAt -h 127.0.0.1 -p "$P0" -U autoctl_node -d pg_auto_failover -c "$1" 2>/dev/null; }
-# wait_state NODE STATE SECONDS: until the monitor reports NODE in STATE.
+# wait_state NODE STATES SECONDS: until the monitor reports NODE in one of
+# STATES (separated by |).
 wait_state() {
     local end=$(( $(date +%s) + $3 ))
     while [ "$(date +%s)" -lt "$end" ]; do
-        [ "$(monitor_sql "SELECT reportedstate FROM pgautofailover.node WHERE nodename = '$1'")" = "$2" ] && return 0
-        sleep 0.5
+        [[ "|$2|" == *"|$(monitor_sql "SELECT reportedstate FROM pgautofailover.node WHERE nodename = '$1'")|"* ]] &&
+            return 0
+        sleep 0.2
     done
     return 1
 }
 node_sql() { as_pg "$PGBIN/psql" -qXAt -h 127.0.0.1 -p "$1" -U postgres -d pict -c "$2"; }
+
+cc -std=gnu11 -Wall -Wextra -Werror -O1 -g -pthread -Iclient $(pkg-config --cflags libpq) \
+    -o "$T/load" test/ha/load.c client/libpictrepo.a $(pkg-config --libs libpq) >"$T/load.build.log" 2>&1 ||
+    { cat "$T/load.build.log"; fail "test/ha/load.c builds"; finish; }
 
 # --- the monitor ---------------------------------------------------------------
 if autoctl create monitor --pgdata "$T/monitor" --pgport "$P0" --hostname 127.0.0.1 \
@@ -179,9 +191,6 @@ node_sql "$P2" "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'pict
     ok "and waits on node2, the standby" || fail "the maintenance worker waits on node2"
 
 # --- the load and the failover -----------------------------------------------------
-cc -std=gnu11 -Wall -Wextra -Werror -O1 -g -pthread -Iclient $(pkg-config --cflags libpq) \
-    -o "$T/load" test/ha/load.c client/libpictrepo.a $(pkg-config --libs libpq) >"$T/load.build.log" 2>&1 ||
-    { cat "$T/load.build.log"; fail "test/ha/load.c builds"; finish; }
 HOSTS="host=127.0.0.1,127.0.0.1 port=$P1,$P2 dbname=pict target_session_attrs=read-write connect_timeout=2"
 "$T/load" "$HOSTS user=pict_repo_app" "$HOSTS user=postgres" "$LOAD_SECONDS" "$DRAIN_SECONDS" \
     >"$T/load.log" 2>&1 &
@@ -190,15 +199,16 @@ sleep "$KILL_AFTER"
 
 # The primary is lost whole: its keeper frozen and killed, its server
 # stopped with -m immediate (the keeper would otherwise start it again).
-keeper=${RUN_PID[node1]}
-keepers=$(pgrep -g "$keeper" -x pg_autoctl | tr '\n' ' ')
+keepers=$(keeper_pids node1 | tr '\n' ' ')
+[ -n "$keepers" ] || fail "node1's pg_autoctl processes found"
 kill -STOP $keepers 2>/dev/null
 t_stop=$(date +%s%3N)
 as_pg "$PGBIN/pg_ctl" -D "$T/node1" -m immediate -w stop >/dev/null 2>&1 &&
     ok "node1 stopped with pg_ctl stop -m immediate after ${KILL_AFTER} s of load" ||
     fail "pg_ctl stop -m immediate on node1"
 kill -KILL $keepers 2>/dev/null
-if wait_state node2 primary 120 || wait_state node2 wait_primary 5; then
+# wait_primary: promoted and taking writes, without a standby to wait for.
+if wait_state node2 "wait_primary|primary" 120; then
     t_promoted=$(date +%s%3N)
     ok "the monitor promoted node2 in $(( (t_promoted - t_stop) )) ms ($(monitor_sql "SELECT reportedstate FROM pgautofailover.node WHERE nodename = 'node2'"))"
 else

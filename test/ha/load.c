@@ -73,7 +73,7 @@ typedef struct Thread
 	pr_conn    *conn;
 	int64_t		first_failure_ms;	/* -1: none yet */
 	int64_t		recovered_ms;	/* first success after it, -1: none */
-	char		error[256];
+	char		error[1100];
 } Thread;
 
 static int	passed,

@@ -53,10 +53,10 @@ while (time() < $deadline)
 {
 	$status = $node->safe_psql('postgres',
 		"SELECT status || ' ' || (worker IS NULL) FROM pict_repo.job_queue WHERE id = '$id'");
-	last if $status eq 'new t';
+	last if $status eq 'new true';
 	sleep 0.5;
 }
-is($status, 'new t', "pg_cron's run_maintenance() requeued the stale job");
+is($status, 'new true', "pg_cron's run_maintenance() requeued the stale job");
 is( $node->safe_psql('postgres',
 		q{SELECT count(*) > 0 FROM cron.job_run_details WHERE status = 'succeeded'
 		    AND command LIKE '%pict_repo.run_maintenance()%'}),

@@ -17,6 +17,8 @@ cd "$(dirname "$0")/.."
 SRC=$PWD
 
 PKGS=(postgresql-15-pict-repo libpictrepo1 libpictrepo-dev pict-repo)
+# Removed afterwards too, should they have been installed.
+DBGSYM=(postgresql-15-pict-repo-dbgsym libpictrepo1-dbgsym pict-repo-dbgsym)
 passed=0
 failed=0
 ok() { echo "ok - $*"; passed=$((passed + 1)); }
@@ -32,7 +34,7 @@ if [ "$(id -u)" -ne 0 ]; then
     fail "run as root"
     finish
 fi
-for p in "${PKGS[@]}"; do
+for p in "${PKGS[@]}" "${DBGSYM[@]}"; do
     if dpkg -s "$p" >/dev/null 2>&1; then
         echo "$p is already installed: package-check would remove it afterwards; remove it first" >&2
         fail "none of the packages is installed before"
@@ -63,7 +65,7 @@ cleanup() {
         as_pg "$PGBIN/pg_ctl" -D "$DATA" -m immediate -w stop >/dev/null 2>&1
     fi
     local installed=()
-    for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 && installed+=("$p"); done
+    for p in "${DBGSYM[@]}" "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 && installed+=("$p"); done
     if [ ${#installed[@]} -gt 0 ]; then
         dpkg --purge "${installed[@]}" >"$WORK/purge.log" 2>&1 || cat "$WORK/purge.log" >&2
     fi
@@ -101,8 +103,10 @@ else
 fi
 
 # 3. install them here
+debs=()
+for p in "${PKGS[@]}"; do debs+=("$(ls "$WORK"/src/"${p}"_*.deb)"); done
 if DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        "$WORK"/src/*.deb >"$WORK/install.log" 2>&1; then
+        "${debs[@]}" >"$WORK/install.log" 2>&1; then
     ok "the packages install"
 else
     tail -n 20 "$WORK/install.log"
@@ -176,7 +180,7 @@ main(void)
 }
 CEOF
 if cc -o "$WORK/app" "$WORK/app.c" $(pkg-config --cflags --libs pict-repo) >"$WORK/app.log" 2>&1 &&
-   PGUSER=pkg_app "$WORK/app" >>"$WORK/app.log" 2>&1 && ldd "$WORK/app" | grep -q 'libpictrepo.so.1 => /usr/lib/'; then
+   PGUSER=pkg_app "$WORK/app" >>"$WORK/app.log" 2>&1 && ldd "$WORK/app" | grep -qE "libpictrepo\.so\.1 => (/usr)?/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/libpictrepo\.so\.1"; then
     ok "a program built with pkg-config pict-repo links the packaged libpictrepo.so.1 and connects"
 else
     cat "$WORK/app.log"; fail "a program built with pkg-config pict-repo"

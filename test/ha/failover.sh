@@ -143,13 +143,19 @@ fi
 if ! monitor_sql "SELECT 1" >/dev/null; then
     tail -n 30 "$T/monitor.create.log" "$T/monitor.autoctl.log"; fail "the monitor runs"; finish
 fi
-# Quick health checks: a node is unhealthy after 3 s without an answer.
+# Quick health checks: a node is unhealthy after about 5 s without an
+# answer, and the monitor waits 8 s (default 30 s) for a lost primary to
+# have demoted itself before it promotes the standby; the nodes' keepers
+# demote themselves after 5 s (default 20 s) without the monitor and the
+# standby (timeout.network_partition_timeout, below), so a primary cut off
+# from the others is never written to after the standby is promoted.
 as_pg "$PGBIN/psql" -qX -h 127.0.0.1 -p "$P0" -U postgres -d pg_auto_failover \
     -c "ALTER SYSTEM SET pgautofailover.health_check_period = '1s'" \
-    -c "ALTER SYSTEM SET pgautofailover.health_check_timeout = '1s'" \
-    -c "ALTER SYSTEM SET pgautofailover.health_check_max_retries = 1" \
+    -c "ALTER SYSTEM SET pgautofailover.health_check_timeout = '2s'" \
+    -c "ALTER SYSTEM SET pgautofailover.health_check_max_retries = 2" \
     -c "ALTER SYSTEM SET pgautofailover.health_check_retry_delay = '500ms'" \
-    -c "ALTER SYSTEM SET pgautofailover.node_considered_unhealthy_timeout = '3s'" \
+    -c "ALTER SYSTEM SET pgautofailover.node_considered_unhealthy_timeout = '5s'" \
+    -c "ALTER SYSTEM SET pgautofailover.primary_demote_timeout = '8s'" \
     -c "SELECT pg_reload_conf()" >/dev/null
 ok "pg_auto_failover monitor on 127.0.0.1:$P0 ($(pg_autoctl --version | head -n 1))"
 
@@ -167,6 +173,8 @@ pict_repo.database = 'pict'
 pict_repo.job_timeout = '3s'
 pict_repo.maintenance_interval = '200ms'
 EOF
+    autoctl config set --pgdata "$T/$1" timeout.network_partition_timeout 5 >/dev/null ||
+        echo "# could not set timeout.network_partition_timeout on $1" >&2
     run_node "$1"
 }
 create_node node1 "$P1" && wait_state node1 single 180 ||

@@ -150,7 +150,9 @@ pusher(void *arg)
 	pr_error	err;
 	pr_uuid		id;
 
-	for (int seq = 0; now_ms() < load_end_ms; seq++)
+	/* Until the end of the load, and then until a push after a failure worked. */
+	for (int seq = 0; now_ms() < load_end_ms ||
+		 (t->first_failure_ms >= 0 && t->recovered_ms < 0 && now_ms() < drain_end_ms); seq++)
 	{
 		snprintf(job, sizeof(job), "{\"p\": %d, \"seq\": %d}", t->n, seq);
 		if (pr_push_job(t->conn, "ha", job, NULL, &id, &err) == PR_OK)

@@ -180,10 +180,12 @@ main(void)
 }
 CEOF
 if cc -o "$WORK/app" "$WORK/app.c" $(pkg-config --cflags --libs pict-repo) >"$WORK/app.log" 2>&1 &&
-   PGUSER=pkg_app "$WORK/app" >>"$WORK/app.log" 2>&1 && ldd "$WORK/app" | grep -qE "libpictrepo\.so\.1 => (/usr)?/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/libpictrepo\.so\.1"; then
+   PGUSER=pkg_app "$WORK/app" >>"$WORK/app.log" 2>&1 &&
+   ldd "$WORK/app" >"$WORK/ldd.log" 2>&1 &&
+   grep -qE "libpictrepo\.so\.1 => (/usr)?/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/libpictrepo\.so\.1" "$WORK/ldd.log"; then
     ok "a program built with pkg-config pict-repo links the packaged libpictrepo.so.1 and connects"
 else
-    cat "$WORK/app.log"; fail "a program built with pkg-config pict-repo"
+    cat "$WORK/app.log" "$WORK/ldd.log" 2>/dev/null; fail "a program built with pkg-config pict-repo"
 fi
 
 # 7. remove them: nothing of them is left

@@ -457,7 +457,8 @@ GRANT EXECUTE ON FUNCTION @extschema@.import_pictrs(text, jsonb, boolean) TO pic
  *  - keep their plans in the backend that runs them (a worker prepares its
  *    own), which no other process needs to see;
  *  - pin search_path and, for the keyset pages (hash_page,
- *    hash_page_by_date, list_dead_jobs), switch planner settings off for one statement, always with
+ *    hash_page_by_date, hash_page_bound, list_dead_jobs), switch planner
+ *    settings off for one statement, always with
  *    GUC_ACTION_SAVE, which PostgreSQL allows in parallel mode because the
  *    change is undone when the function returns and no other worker sees it;
  *  - run as the extension owner (SECURITY DEFINER), which a parallel worker
@@ -477,6 +478,8 @@ ALTER FUNCTION @extschema@.hash_count() PARALLEL SAFE;
 ALTER FUNCTION @extschema@.hash_identifier(hash bytea) PARALLEL SAFE;
 ALTER FUNCTION @extschema@.hash_page(lim integer, after_created timestamp with time zone, after_hash bytea) PARALLEL SAFE;
 ALTER FUNCTION @extschema@.hash_page_by_date(before timestamp with time zone, lim integer) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.hash_created_at(hash bytea) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.hash_page_bound(bound_created timestamp with time zone, bound_hash bytea, lim integer, newer boolean, inclusive boolean) PARALLEL SAFE;
 ALTER FUNCTION @extschema@.is_continuing_migration() PARALLEL SAFE;
 ALTER FUNCTION @extschema@.is_migrated(old text) PARALLEL SAFE;
 ALTER FUNCTION @extschema@.list_dead_jobs(from_queue text, lim integer, after_id uuid) PARALLEL SAFE;
@@ -488,6 +491,7 @@ ALTER FUNCTION @extschema@.queue_stats() PARALLEL SAFE;
 ALTER FUNCTION @extschema@.related(url text) PARALLEL SAFE;
 ALTER FUNCTION @extschema@.upload_result(id uuid) PARALLEL SAFE;
 ALTER FUNCTION @extschema@.variant_accessed_at(hash bytea, variant text) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.variant_processing(hash bytea, variant text) PARALLEL SAFE;
 ALTER FUNCTION @extschema@.variant_identifier(hash bytea, variant text) PARALLEL SAFE;
 ALTER FUNCTION @extschema@.variants(hash bytea) PARALLEL SAFE;
 

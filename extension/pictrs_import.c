@@ -414,7 +414,7 @@ PG_FUNCTION_INFO_V1(pict_repo_import_pictrs);
 Datum
 pict_repo_import_pictrs(PG_FUNCTION_ARGS)
 {
-	int			k = KindArg(fcinfo, 0);
+	int			k;
 	Jsonb	   *rows;
 	bool		dry_run;
 	int			n;
@@ -426,6 +426,8 @@ pict_repo_import_pictrs(PG_FUNCTION_ARGS)
 	char		nulls[2] = {' ', ' '};
 	int			nestlevel;
 
+	PrRequireWritable();
+	k = KindArg(fcinfo, 0);
 	PrRequireArg(fcinfo, 1, "rows");
 	rows = PG_GETARG_JSONB_P(1);
 	if (!IsArrayOfObjects(rows))

@@ -710,6 +710,7 @@ pict_repo_abort_job(PG_FUNCTION_ARGS)
 	bool		isnull;
 	int64		n;
 
+	PrRequireWritable();
 	values[0] = RequiredArg(fcinfo, 0, "id");
 	values[1] = RequiredArg(fcinfo, 1, "worker");
 	if (PG_ARGISNULL(2))

@@ -192,6 +192,11 @@ SELECT c.oid::regclass FROM pg_catalog.pg_class c
 			"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM $_ t")
 	} @tables;
 }
+# Replay paused, so that only the calls could change a table of the
+# standby (the primary's worker writes every pass).
+$standby->safe_psql('postgres', 'SELECT pg_wal_replay_pause()');
+$standby->poll_query_until('postgres', "SELECT pg_get_wal_replay_pause_state() = 'paused'")
+  or die 'replay did not pause';
 my $sums_before = table_sums($standby);
 
 # Each call in one psql session: its SQLSTATE (00000 when it worked).
@@ -227,6 +232,7 @@ for my $c (@calls)
 is(table_sums($standby), $sums_before, 'no table of the standby changed');
 like($err, qr/cannot change the pict_repo repository during recovery/,
 	'a writer says why it failed');
+$standby->safe_psql('postgres', 'SELECT pg_wal_replay_resume()');
 
 # ---- PARALLEL SAFE is true: each such function inside a parallel worker ----
 my @parallel = grep { $_->[2] eq 's' } @calls;

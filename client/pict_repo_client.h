@@ -55,7 +55,8 @@
  * use one connection per thread.
  *
  * Statements.  Every statement is prepared once per connection under a
- * fixed name, on first use, and run with PQexecPrepared; all values are $n
+ * fixed name, on first use, and run with PQexecPrepared (behind a pooler in
+ * transaction mode: sent unnamed, see pr_pooling); all values are $n
  * parameters, bytea, uuid and timestamps in binary; search_path is pinned
  * to empty and fallback_application_name is "pict-repo".
  *
@@ -203,13 +204,14 @@ pr_conn    *pr_connect_ex(const pr_connect_options *opts, pr_error *err);
  * pr_motion_identifier, pr_blurhash, pr_variant_identifier, pr_alias_hash,
  * pr_alias_token, pr_related, pr_alias_accessed_at,
  * pr_variant_accessed_at, pr_get_setting, pr_details, pr_is_migrated,
- * pr_is_continuing_migration; the pages and listings pr_hash_page,
- * pr_hash_page_by_date, pr_variants, pr_aliases_for_hash,
+ * pr_is_continuing_migration, pr_hash_created_at; the pages and listings
+ * pr_hash_page, pr_hash_page_by_date, pr_hash_page_bound, pr_variants,
+ * pr_aliases_for_hash,
  * pr_older_aliases, pr_older_variants, pr_dead_jobs; the statistics
  * pr_hash_count, pr_queue_length, pr_queue_stats,
  * pr_average_time_to_completion.  Everything else runs on the primary:
- * every write, pr_version, pr_upload_result and the waits (they go with
- * the primary's notifications).  A read also runs on the primary while
+ * every write, pr_version, pr_upload_result, pr_variant_processing and the
+ * waits (they go with the primary's notifications).  A read also runs on the primary while
  * the primary connection is inside a transaction (so it sees the
  * transaction's writes), and when the read connection is lost (until
  * pr_reconnect()).  A standby replays the primary's writes with a delay:

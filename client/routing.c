@@ -19,9 +19,9 @@
 /*
  * The statements that only read, sent to the read connection when there
  * is one (pr_set_read_conninfo in pict_repo_client.h lists their calls).
- * Sorted, for bsearch.  pr_upload_result stays on the primary: it is read
- * in turn with the primary's notifications, and after pr_complete_upload
- * on the primary.
+ * Sorted, for bsearch.  pr_upload_result, pr_variant_processing and the
+ * variant wait's reads stay on the primary: they are read in turn with the
+ * primary's notifications, right after writes on the primary.
  */
 static const char *const read_statements[] = {
 	"pr_alias_accessed_at",
@@ -34,8 +34,10 @@ static const char *const read_statements[] = {
 	"pr_details",
 	"pr_get_setting",
 	"pr_hash_count",
+	"pr_hash_created_at",
 	"pr_hash_identifier",
 	"pr_hash_page",
+	"pr_hash_page_bound",
 	"pr_hash_page_by_date",
 	"pr_is_continuing_migration",
 	"pr_is_migrated",
@@ -215,6 +217,7 @@ take_over(pr_conn *conn, pr_conn *fresh)
 	fresh->prepared = NULL;
 	conn->listen_queue = fresh->listen_queue;
 	conn->listen_upload = fresh->listen_upload;
+	conn->listen_variant = fresh->listen_variant;
 	pr_finish(fresh);
 }
 

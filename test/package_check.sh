@@ -179,10 +179,16 @@ main(void)
 	return 0;
 }
 CEOF
+# A libpictrepo.so.1 installed by hand under /usr/local (make install) is
+# found first by the dynamic loader: look for the packaged one first.
+MA=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+[ -e /usr/local/lib/libpictrepo.so.1 ] &&
+    echo "# note: /usr/local/lib/libpictrepo.so.1 (a make install) shadows the package's; the program is run with LD_LIBRARY_PATH=/usr/lib/$MA"
 if cc -o "$WORK/app" "$WORK/app.c" $(pkg-config --cflags --libs pict-repo) >"$WORK/app.log" 2>&1 &&
-   PGUSER=pkg_app "$WORK/app" >>"$WORK/app.log" 2>&1 &&
-   ldd "$WORK/app" >"$WORK/ldd.log" 2>&1 &&
-   grep -qE "libpictrepo\.so\.1 => (/usr)?/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/libpictrepo\.so\.1" "$WORK/ldd.log"; then
+   PGUSER=pkg_app LD_LIBRARY_PATH=/usr/lib/$MA "$WORK/app" >>"$WORK/app.log" 2>&1 &&
+   LD_LIBRARY_PATH=/usr/lib/$MA ldd "$WORK/app" >"$WORK/ldd.log" 2>&1 &&
+   grep -qE "libpictrepo\.so\.1 => (/usr)?/lib/$MA/libpictrepo\.so\.1" "$WORK/ldd.log" &&
+   [ "$(tail -n 1 "$WORK/app.log")" = "$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" pict_repo.control)" ]; then
     ok "a program built with pkg-config pict-repo links the packaged libpictrepo.so.1 and connects"
 else
     cat "$WORK/app.log" "$WORK/ldd.log" 2>/dev/null; fail "a program built with pkg-config pict-repo"

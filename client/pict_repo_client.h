@@ -204,12 +204,14 @@ pr_conn    *pr_connect_ex(const pr_connect_options *opts, pr_error *err);
  * pr_motion_identifier, pr_blurhash, pr_variant_identifier, pr_alias_hash,
  * pr_alias_token, pr_related, pr_alias_accessed_at,
  * pr_variant_accessed_at, pr_get_setting, pr_details, pr_is_migrated,
- * pr_is_continuing_migration, pr_hash_created_at; the pages and listings
+ * pr_is_continuing_migration, pr_hash_created_at, pr_best_copy,
+ * pr_copies; the pages and listings pr_stores, pr_copies_in_store,
  * pr_hash_page, pr_hash_page_by_date, pr_hash_page_bound, pr_variants,
  * pr_aliases_for_hash,
  * pr_older_aliases, pr_older_variants, pr_dead_jobs; the statistics
  * pr_hash_count, pr_queue_length, pr_queue_stats,
- * pr_average_time_to_completion.  Everything else runs on the primary:
+ * pr_average_time_to_completion, pr_storage_report.  Everything else runs
+ * on the primary:
  * every write, pr_version, pr_upload_result, pr_variant_processing and the
  * waits (they go with the primary's notifications).  A read also runs on the primary while
  * the primary connection is inside a transaction (so it sees the

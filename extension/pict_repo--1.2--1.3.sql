@@ -464,14 +464,19 @@ GRANT EXECUTE ON FUNCTION @extschema@.import_pictrs(text, jsonb, boolean) TO pic
  *  - run as the extension owner (SECURITY DEFINER), which a parallel worker
  *    does like the leader.
  * A test runs each of them inside a parallel worker (force_parallel_mode)
- * on a standby: test/t/005_standby.pl.
+ * on a standby: test/t/005_standby.pl.  copies_in_store stays PARALLEL
+ * UNSAFE: it looks its store up with a read-write SPI call (StoreId),
+ * which takes a new snapshot and bumps the command counter, neither of
+ * which a parallel worker may do.
  */
 ALTER FUNCTION @extschema@.alias_accessed_at(alias text) PARALLEL SAFE;
 ALTER FUNCTION @extschema@.alias_hash(alias text) PARALLEL SAFE;
 ALTER FUNCTION @extschema@.alias_token(alias text) PARALLEL SAFE;
 ALTER FUNCTION @extschema@.aliases_for_hash(hash bytea) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.best_copy(hash bytea, form text) PARALLEL SAFE;
 ALTER FUNCTION @extschema@.average_time_to_completion(queue text, since timestamp with time zone, until timestamp with time zone) PARALLEL SAFE;
 ALTER FUNCTION @extschema@.blurhash(hash bytea) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.copies(hash bytea) PARALLEL SAFE;
 ALTER FUNCTION @extschema@.details(identifier text) PARALLEL SAFE;
 ALTER FUNCTION @extschema@.get_setting(key text) PARALLEL SAFE;
 ALTER FUNCTION @extschema@.hash_count() PARALLEL SAFE;
@@ -489,6 +494,8 @@ ALTER FUNCTION @extschema@.older_variants(before timestamp with time zone, lim i
 ALTER FUNCTION @extschema@.queue_length(queue text) PARALLEL SAFE;
 ALTER FUNCTION @extschema@.queue_stats() PARALLEL SAFE;
 ALTER FUNCTION @extschema@.related(url text) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.storage_report() PARALLEL SAFE;
+ALTER FUNCTION @extschema@.stores() PARALLEL SAFE;
 ALTER FUNCTION @extschema@.upload_result(id uuid) PARALLEL SAFE;
 ALTER FUNCTION @extschema@.variant_accessed_at(hash bytea, variant text) PARALLEL SAFE;
 ALTER FUNCTION @extschema@.variant_processing(hash bytea, variant text) PARALLEL SAFE;

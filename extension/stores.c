@@ -310,13 +310,16 @@ pict_repo_create_store(PG_FUNCTION_ARGS)
 	Datum		values[5];
 	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
 	Datum		name_location[2];
-	text	   *name = NameArg(fcinfo, 0, "name");
-	text	   *kind = KindArg(fcinfo, 1);
+	text	   *name;
+	text	   *kind;
 	text	   *location;
 	text	   *notes;
 	Datum		result = (Datum) 0;
 	bool		isnull = true;
 
+	PrRequireWritable();
+	name = NameArg(fcinfo, 0, "name");
+	kind = KindArg(fcinfo, 1);
 	values[0] = PointerGetDatum(name);
 	values[1] = PointerGetDatum(kind);
 	values[2] = Int32GetDatum(PrIntArg(fcinfo, 2, "priority", 0, PG_INT32_MAX));
@@ -386,11 +389,14 @@ PG_FUNCTION_INFO_V1(pict_repo_drop_store);
 Datum
 pict_repo_drop_store(PG_FUNCTION_ARGS)
 {
-	text	   *name = NameArg(fcinfo, 0, "name");
-	Datum		value = PointerGetDatum(name);
+	text	   *name;
+	Datum		value;
 	Datum		id;
 	bool		isnull;
 
+	PrRequireWritable();
+	name = NameArg(fcinfo, 0, "name");
+	value = PointerGetDatum(name);
 	PrConnect();
 	if (PrExec(&drop_lock_plan,
 			   "SELECT id FROM " PR_SCHEMA ".stores WHERE name = $1 FOR UPDATE",
@@ -431,6 +437,8 @@ pict_repo_add_copy(PG_FUNCTION_ARGS)
 	int64		bytes;
 	int32		store_id;
 	int			n;
+
+	PrRequireWritable();
 
 	values[0] = PointerGetDatum(PrHashArg(fcinfo, 0, "hash"));
 	store = NameArg(fcinfo, 1, "store");
@@ -530,6 +538,8 @@ pict_repo_remove_copy(PG_FUNCTION_ARGS)
 	Datum		result = (Datum) 0;
 	bool		isnull = true;
 
+	PrRequireWritable();
+
 	values[0] = PointerGetDatum(PrHashArg(fcinfo, 0, "hash"));
 	store = NameArg(fcinfo, 1, "store");
 	form = NameArg(fcinfo, 2, "form");
@@ -608,6 +618,8 @@ pict_repo_move_copy(PG_FUNCTION_ARGS)
 	Datum		result;
 	int64		bytes;
 	bool		isnull;
+
+	PrRequireWritable();
 
 	values[0] = PointerGetDatum(PrHashArg(fcinfo, 0, "hash"));
 	form = NameArg(fcinfo, 1, "form");

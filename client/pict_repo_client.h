@@ -207,17 +207,16 @@ pr_conn    *pr_connect_ex(const pr_connect_options *opts, pr_error *err);
  * pr_is_continuing_migration, pr_hash_created_at, pr_best_copy,
  * pr_copies; the pages and listings pr_stores, pr_copies_in_store,
  * pr_hash_page, pr_hash_page_by_date, pr_hash_page_bound, pr_variants,
- * pr_aliases_for_hash,
- * pr_older_aliases, pr_older_variants, pr_dead_jobs; the statistics
- * pr_hash_count, pr_queue_length, pr_queue_stats,
+ * pr_aliases_for_hash, pr_older_aliases, pr_older_variants, pr_dead_jobs;
+ * the statistics pr_hash_count, pr_queue_length, pr_queue_stats,
  * pr_average_time_to_completion, pr_storage_report.  Everything else runs
- * on the primary:
- * every write, pr_version, pr_upload_result, pr_variant_processing and the
- * waits (they go with the primary's notifications).  A read also runs on the primary while
- * the primary connection is inside a transaction (so it sees the
- * transaction's writes), and when the read connection is lost (until
- * pr_reconnect()).  A standby replays the primary's writes with a delay:
- * a read there may not yet see a write the primary has committed.
+ * on the primary: every write, pr_version, pr_upload_result,
+ * pr_variant_processing and the waits (they go with the primary's
+ * notifications).  A read also runs on the primary while the primary
+ * connection is inside a transaction (so it sees the transaction's
+ * writes), and when the read connection is lost (until pr_reconnect()).
+ * A standby replays the primary's writes with a delay: a read there may
+ * not yet see a write the primary has committed.
  */
 int			pr_set_read_conninfo(pr_conn *conn, const char *read_conninfo,
 								 pr_error *err);

@@ -151,7 +151,7 @@ const char *pr_server_version(const pr_conn *conn);
 /* The underlying libpq connection (for the caller's own queries). */
 struct pg_conn *pr_pgconn(pr_conn *conn);
 
-/* ---- replicas, poolers, failover (1.3) ------------------------------------ */
+/* ---- replicas, poolers, failover (1.4) ------------------------------------ */
 
 /*
  * Pooling modes.  PR_POOLING_SESSION: a server connection for the whole

@@ -12,6 +12,67 @@
 -- Standbys
 -- ===========================================================================
 
+/*
+ * Every read function is STABLE and runs on a hot standby; every writer
+ * fails there with 25006 before doing anything (PrRequireWritable() in C,
+ * no SQL change).  The reads are also PARALLEL SAFE, so a query of the
+ * caller's that calls one can still use a parallel plan.  PostgreSQL's rules
+ * (parallel.sgml): a function is parallel unsafe if it writes, uses
+ * sequences, changes the transaction state or makes persistent changes to
+ * settings; restricted if it uses temporary tables, cursors, prepared
+ * statements or other backend-local state.  These functions:
+ *  - run their queries through SPI with read_only = true, so with the
+ *    snapshot the worker shares with the leader (they take no snapshot of
+ *    their own: PrExecLatest, which takes the latest one and increments
+ *    the command counter, is used only by writers);
+ *  - keep their plans in the backend that runs them (a worker prepares its
+ *    own), which no other process needs to see;
+ *  - pin search_path and, for the keyset pages (hash_page,
+ *    hash_page_by_date, hash_page_bound, list_dead_jobs), switch planner
+ *    settings off for one statement, always with
+ *    GUC_ACTION_SAVE, which PostgreSQL allows in parallel mode because the
+ *    change is undone when the function returns and no other worker sees it;
+ *  - run as the extension owner (SECURITY DEFINER), which a parallel worker
+ *    does like the leader.
+ * A test runs each of them inside a parallel worker (force_parallel_mode)
+ * on a standby: test/t/005_standby.pl.  copies_in_store stays PARALLEL
+ * UNSAFE: it looks its store up with a read-write SPI call (StoreId),
+ * which takes a new snapshot and bumps the command counter, neither of
+ * which a parallel worker may do.
+ */
+ALTER FUNCTION @extschema@.alias_accessed_at(alias text) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.alias_hash(alias text) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.alias_token(alias text) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.aliases_for_hash(hash bytea) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.average_time_to_completion(queue text, since timestamp with time zone, until timestamp with time zone) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.blurhash(hash bytea) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.best_copy(hash bytea, form text) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.copies(hash bytea) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.details(identifier text) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.get_setting(key text) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.hash_count() PARALLEL SAFE;
+ALTER FUNCTION @extschema@.hash_identifier(hash bytea) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.hash_page(lim integer, after_created timestamp with time zone, after_hash bytea) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.hash_page_by_date(before timestamp with time zone, lim integer) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.hash_created_at(hash bytea) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.hash_page_bound(bound_created timestamp with time zone, bound_hash bytea, lim integer, newer boolean, inclusive boolean) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.is_continuing_migration() PARALLEL SAFE;
+ALTER FUNCTION @extschema@.is_migrated(old text) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.list_dead_jobs(from_queue text, lim integer, after_id uuid) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.motion_identifier(hash bytea) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.older_aliases(before timestamp with time zone, lim integer, after_accessed timestamp with time zone, after_url text) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.older_variants(before timestamp with time zone, lim integer, after_accessed timestamp with time zone, after_hash bytea, after_variant text) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.queue_length(queue text) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.queue_stats() PARALLEL SAFE;
+ALTER FUNCTION @extschema@.related(url text) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.storage_report() PARALLEL SAFE;
+ALTER FUNCTION @extschema@.stores() PARALLEL SAFE;
+ALTER FUNCTION @extschema@.upload_result(id uuid) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.variant_accessed_at(hash bytea, variant text) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.variant_processing(hash bytea, variant text) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.variant_identifier(hash bytea, variant text) PARALLEL SAFE;
+ALTER FUNCTION @extschema@.variants(hash bytea) PARALLEL SAFE;
+
 
 -- ===========================================================================
 -- The file service

@@ -1,5 +1,6 @@
 # Packaging metadata in step: PGXN's META.json, pict_repo.control and the
-# Debian packaging (debian/control, debian/changelog, debian/copyright).
+# Debian packaging (debian/control, debian/changelog, debian/copyright,
+# the tool's man page).
 # Building and installing the packages is `make package-check`
 # (test/package_check.sh), not part of make test: it installs packages on
 # the machine.
@@ -37,6 +38,16 @@ check(defined $pgmajor && grep({ $_ eq "postgresql-$pgmajor-pict-repo" } @pkgs) 
       "PostgreSQL " . ($pgmajor // "?") . " in META.json, the package name and the dependencies");
 check(join(",", sort @pkgs) eq "libpictrepo-dev,libpictrepo1,pict-repo,postgresql-15-pict-repo",
       "debian/control builds postgresql-15-pict-repo, libpictrepo1, libpictrepo-dev, pict-repo");
+
+# The tool'"'"'s man page (lintian wants one for every binary): installed by
+# debian/pict-repo.manpages, at the version, naming every subcommand.
+my $man = slurp("debian/pict-repo.1");
+check(slurp("debian/pict-repo.manpages") =~ m{^debian/pict-repo\.1$}m, "debian/pict-repo.manpages installs debian/pict-repo.1");
+check($man =~ /^\.TH PICT-REPO 1 "[^"]*" "pict-repo \Q$ver\E"/m, "the man page is at $ver");
+my @subs = slurp("client/tool/main.c") =~ /^\t\{"([a-z-]+)", cmd_/mg;
+my @missing = grep { $man !~ /^\.B \Q$_\E$/m } @subs;
+check(@subs >= 10 && !@missing, "the man page describes every subcommand of the tool (" . scalar(@subs) . ")" .
+      (@missing ? ", not: @missing" : ""));
 
 my ($major) = $ver =~ /^(\d+)/;
 check(grep({ $_ eq "libpictrepo$major" } @pkgs), "the library package libpictrepo$major follows the soname (major $major)");

@@ -7,8 +7,10 @@
 #    standby with sample arguments: every VOLATILE one fails with 25006
 #    (read_only_sql_transaction) and every STABLE or IMMUTABLE one works;
 #    no table changes;
-#  - every PARALLEL SAFE function of the extension really runs inside a
-#    parallel worker (force_parallel_mode), on the standby;
+#  - every read function is PARALLEL SAFE, but for the exceptions named
+#    below with their reason, and every PARALLEL SAFE function of the
+#    extension really runs inside a parallel worker (force_parallel_mode),
+#    on the standby;
 #  - the maintenance worker runs on the standby, says once that it is idle
 #    there and does nothing (no error, no restart);
 #  - the tool with --read-dbname reads from the standby and writes to the
@@ -25,6 +27,16 @@ use Test::More;
 my %volatile_readers = (
 	# A new UUID each call (VOLATILE for that reason), no table touched.
 	uuid_v7 => 'generates a UUID, writes nothing',
+);
+
+# Read functions (STABLE or IMMUTABLE) that are not PARALLEL SAFE, and why.
+# Any other read must be marked PARALLEL SAFE in the update script (and
+# then really runs in a parallel worker, below): a new read function that
+# is neither fails here.
+my %parallel_unsafe_readers = (
+	# Looks its store up with a read-write SPI call (a new snapshot and a
+	# command counter increment, neither allowed in a parallel worker).
+	copies_in_store => 'looks its store up read-write',
 );
 
 my $primary = PostgreSQL::Test::Cluster->new('primary');
@@ -233,6 +245,20 @@ is(table_sums($standby), $sums_before, 'no table of the standby changed');
 like($err, qr/cannot change the pict_repo repository during recovery/,
 	'a writer says why it failed');
 $standby->safe_psql('postgres', 'SELECT pg_wal_replay_resume()');
+
+# ---- every read is PARALLEL SAFE, but for the known exceptions ------------
+for my $c (grep { $_->[1] ne 'v' } @calls)
+{
+	my ($fn, undef, $par) = @$c;
+	if (exists $parallel_unsafe_readers{$fn})
+	{
+		isnt($par, 's', "$fn is not PARALLEL SAFE ($parallel_unsafe_readers{$fn})");
+	}
+	else
+	{
+		is($par, 's', "$fn (a read) is PARALLEL SAFE");
+	}
+}
 
 # ---- PARALLEL SAFE is true: each such function inside a parallel worker ----
 my @parallel = grep { $_->[2] eq 's' } @calls;

@@ -1,7 +1,8 @@
 # pict-repo status --prometheus: every line of its output is checked against
 # the text exposition format's grammar (test/tool/prometheus_check.pl), the
 # values against the database, and a queue name with a double quote, a
-# backslash and a newline is escaped in its label as the format says.
+# backslash and a newline is escaped in its label as the format says, and
+# the README's table of metrics names every family with its type.
 say "pict-repo status --prometheus"
 prom_p=0
 prom_f=0
@@ -60,6 +61,15 @@ else
         prom_ok "11 metric families, each with HELP and TYPE gauge"
     else
         prom_fail "11 metric families with HELP and TYPE gauge ($n_types TYPE, $n_help HELP)"
+    fi
+    # The README's table names exactly these families, with their types.
+    documented=$(sed -n 's/^| `\(pict_repo_[a-z_]*\)` | \([a-z]*\) |.*/\1 \2/p' README.md | sort)
+    printed=$(sed -n 's/^# TYPE \(pict_repo_[a-z_]*\) \([a-z]*\)$/\1 \2/p' "$out" | sort)
+    if [ -n "$printed" ] && [ "$documented" = "$printed" ]; then
+        prom_ok "the README's table documents every metric family and its type, and no other"
+    else
+        prom_fail "the README's table and the output's families differ"
+        diff <(echo "$documented") <(echo "$printed")
     fi
     # The checker itself rejects what the format forbids.
     printf '# TYPE x gauge\nx{queue="a"b"} 1\n' >"$prom_dir/bad1"

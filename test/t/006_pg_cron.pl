@@ -1,6 +1,7 @@
 # pg_cron where pict_repo cannot be preloaded: a server with only pg_cron in
 # shared_preload_libraries (so no maintenance worker) and the README's
-# one-line schedule of run_maintenance() requeues a stale job.
+# one-line schedule of run_maintenance(), scheduled by a member of
+# pict_repo_user, requeues a stale job.
 #
 # Debian 12's pg_cron is 1.4, whose schedules are cron's (a minute at
 # the finest; pg_cron 1.5 also takes '5 seconds'), so this test waits for
@@ -42,9 +43,19 @@ my $w = '00000000-0000-0000-0000-0000000000c1';
 my $id = $node->safe_psql('postgres', q{SELECT pict_repo.push_job('cron-q', '{}')});
 $node->safe_psql('postgres', "SELECT count(*) FROM pict_repo.claim_job('cron-q', '$w')");
 
-# The README's line, with a schedule pg_cron 1.4 takes.
-$node->safe_psql('postgres',
-	q{SELECT cron.schedule('pict_repo', '* * * * *', 'SELECT * FROM pict_repo.run_maintenance()')});
+# The README's line, with a schedule pg_cron 1.4 takes, scheduled by a
+# member of pict_repo_user (not a superuser): pg_cron runs it as that role.
+$node->safe_psql('postgres', q{
+CREATE ROLE cron_app LOGIN;
+GRANT pict_repo_user TO cron_app;
+GRANT USAGE ON SCHEMA cron TO cron_app;
+});
+$node->safe_psql('postgres', q{
+SET ROLE cron_app;
+SELECT cron.schedule('pict_repo', '* * * * *', 'SELECT * FROM pict_repo.run_maintenance()');
+});
+is($node->safe_psql('postgres', q{SELECT username FROM cron.job WHERE jobname = 'pict_repo'}),
+	'cron_app', 'the schedule runs as the application role');
 
 # The job goes stale after 2 s; pg_cron runs the pass at the next minute.
 my $deadline = time() + 150;

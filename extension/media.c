@@ -792,6 +792,8 @@ pict_repo_set_owner(PG_FUNCTION_ARGS)
 	bool		isnull;
 	int64		n;
 
+	PrRequireWritable();
+
 	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "alias", 1, PR_NAME_MAX));
 	values[1] = PointerGetDatum(PrTextArgOpt(fcinfo, 1, "owner", 1, PR_NAME_MAX));
 	if (values[1] == (Datum) 0)
@@ -848,6 +850,8 @@ ChangeTags(FunctionCallInfo fcinfo, PrPlan *plan, const char *sql)
 	Datum		result = (Datum) 0;
 	bool		isnull = true;
 
+	PrRequireWritable();
+
 	values[0] = PointerGetDatum(PrTextArg(fcinfo, 0, "alias", 1, PR_NAME_MAX));
 	values[1] = PointerGetDatum(TagsArg(fcinfo, 1, false));
 
@@ -903,6 +907,8 @@ pict_repo_set_access(PG_FUNCTION_ARGS)
 	Datum		values[2];
 	int			n;
 
+	PrRequireWritable();
+
 	(void) TextArrayArg(fcinfo, 0, "aliases", PR_LIM_MAX, 1, PR_NAME_MAX, &n);
 	values[0] = PG_GETARG_DATUM(0);
 	values[1] = PointerGetDatum(AccessArg(fcinfo, 1, false));
@@ -930,10 +936,15 @@ PG_FUNCTION_INFO_V1(pict_repo_rename_alias);
 Datum
 pict_repo_rename_alias(PG_FUNCTION_ARGS)
 {
-	text	   *alias = PrTextArg(fcinfo, 0, "alias", 1, PR_NAME_MAX);
-	text	   *new_alias = PrTextArg(fcinfo, 1, "new_alias", 1, PR_NAME_MAX);
-	text	   *token = PrTextArg(fcinfo, 2, "token", 1, PR_NAME_MAX);
+	text	   *alias;
+	text	   *new_alias;
+	text	   *token;
 	Datum		values[2];
+
+	PrRequireWritable();
+	alias = PrTextArg(fcinfo, 0, "alias", 1, PR_NAME_MAX);
+	new_alias = PrTextArg(fcinfo, 1, "new_alias", 1, PR_NAME_MAX);
+	token = PrTextArg(fcinfo, 2, "token", 1, PR_NAME_MAX);
 
 	if (VARSIZE_ANY_EXHDR(alias) == VARSIZE_ANY_EXHDR(new_alias) &&
 		memcmp(VARDATA_ANY(alias), VARDATA_ANY(new_alias), VARSIZE_ANY_EXHDR(alias)) == 0)

@@ -193,18 +193,21 @@ CREATE FUNCTION @extschema@.ingest(hash bytea, identifier text, details jsonb,
  * or writes aliases, hashes, variants, details or usage_totals, which an
  * application role may not touch (aliases hold the delete tokens): they are
  * SECURITY DEFINER, C code that pins search_path, names every table and
- * built-in with its schema and passes its arguments as $n parameters.
+ * built-in with its schema and passes its arguments as $n parameters.  The
+ * reads (media_info, media_exists, list_media, list_media_explain,
+ * usage_report) are PARALLEL SAFE for the reasons given in the Standbys
+ * section; the writers fail with 25006 on a standby before anything else.
  */
 CREATE FUNCTION @extschema@.media_info(alias text)
     RETURNS TABLE(alias text, hash bytea, owner text, tags text[], access text,
                   content_type text, width integer, height integer, bytes bigint,
                   created_at timestamptz, identifier text, variants integer)
-    LANGUAGE c STABLE ROWS 1
+    LANGUAGE c STABLE PARALLEL SAFE ROWS 1
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'pict_repo_media_info';
 
 CREATE FUNCTION @extschema@.media_exists(alias text) RETURNS boolean
-    LANGUAGE c STABLE
+    LANGUAGE c STABLE PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'pict_repo_media_exists';
 
@@ -239,7 +242,7 @@ CREATE FUNCTION @extschema@.list_media(filter jsonb DEFAULT '{}', lim integer DE
     RETURNS TABLE(alias text, hash bytea, owner text, tags text[], access text,
                   content_type text, width integer, height integer, bytes bigint,
                   created_at timestamptz, cursor text)
-    LANGUAGE c STABLE ROWS 100
+    LANGUAGE c STABLE PARALLEL SAFE ROWS 100
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'pict_repo_list_media';
 
@@ -247,13 +250,13 @@ CREATE FUNCTION @extschema@.list_media_explain(filter jsonb DEFAULT '{}',
                                                lim integer DEFAULT 100,
                                                after text DEFAULT NULL)
     RETURNS jsonb
-    LANGUAGE c STABLE
+    LANGUAGE c STABLE PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'pict_repo_list_media_explain';
 
 CREATE FUNCTION @extschema@.usage_report(owner text DEFAULT NULL)
     RETURNS TABLE(owner text, uploads bigint, bytes bigint)
-    LANGUAGE c STABLE ROWS 1
+    LANGUAGE c STABLE PARALLEL SAFE ROWS 1
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'pict_repo_usage_report';
 

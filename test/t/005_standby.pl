@@ -136,6 +136,8 @@ my $samples = <<'SQL';
     (NULL, 'from_queue', 'text', $$'sb-dead'$$),
     (NULL, 'extension', 'text', $$'png'$$),
     (NULL, NULL, 'text', $$'x'$$),
+    (NULL, 'filter', 'jsonb', $$'{"owner": "sb"}'::jsonb$$),
+    (NULL, 'after', 'text', 'NULL::text'),
     (NULL, NULL, 'jsonb', $$'{"a": 1}'::jsonb$$),
     (NULL, NULL, 'jsonb[]', $$ARRAY['{"a": 1}']::jsonb[]$$),
     (NULL, NULL, 'uuid[]', $$ARRAY['JOB']::uuid[]$$),

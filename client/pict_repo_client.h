@@ -753,6 +753,16 @@ int			pr_complete_and_claim_job(pr_conn *conn, const pr_uuid *done,
 									  const pr_uuid *worker, const char *queue,
 									  int max_jobs, pr_job_list **jobs,
 									  pr_error *err);
+/*
+ * complete_and_claim_jobs (1.4): complete the jobs of done (n_done of them,
+ * 0 for none) that this worker holds and claim up to max_jobs, in one
+ * transaction and one round trip; *jobs as pr_claim_job.  pr_worker_run
+ * calls it after each batch.
+ */
+int			pr_complete_and_claim_jobs(pr_conn *conn, const pr_uuid *done,
+									   size_t n_done, const pr_uuid *worker,
+									   const char *queue, int max_jobs,
+									   pr_job_list **jobs, pr_error *err);
 /* error may be NULL; retry_in PR_NO_INTERVAL: exponential backoff. */
 int			pr_fail_job(pr_conn *conn, const pr_uuid *id, const pr_uuid *worker,
 						const char *error, int64_t retry_in,

@@ -36,6 +36,9 @@ static const PrStmt st_complete_jobs = {"pr_complete_jobs",
 static const PrStmt st_complete_and_claim = {"pr_complete_and_claim_job",
 	"SELECT " JOB_COLUMNS " FROM pict_repo.complete_and_claim_job($1, $2, $3, $4)",
 4, {U, U, T, I4}};
+static const PrStmt st_complete_and_claim_jobs = {"pr_complete_and_claim_jobs",
+	"SELECT " JOB_COLUMNS " FROM pict_repo.complete_and_claim_jobs($1, $2, $3, $4)",
+4, {UA, U, T, I4}};
 static const PrStmt st_fail_job = {"pr_fail_job",
 "SELECT pict_repo.fail_job($1, $2, $3, $4)::text", 4, {U, U, T, IV}};
 static const PrStmt st_requeue_stale = {"pr_requeue_stale",
@@ -250,6 +253,29 @@ pr_complete_and_claim_job(pr_conn *conn, const pr_uuid *done, const pr_uuid *wor
 	pri_pp_text(&p, queue);
 	pri_pp_int4(&p, max_jobs);
 	return job_rows(conn, &st_complete_and_claim, &p, jobs, err);
+}
+
+int
+pr_complete_and_claim_jobs(pr_conn *conn, const pr_uuid *done, size_t n_done,
+						   const pr_uuid *worker, const char *queue, int max_jobs,
+						   pr_job_list **jobs, pr_error *err)
+{
+	PrParams	p;
+
+	if (jobs)
+		*jobs = NULL;
+	pri_params_init(&p);
+	if (pri_pp_uuid_array(&p, done, n_done) != 0)
+	{
+		pri_params_free(&p);
+		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT,
+					  "done must not be NULL");
+		return PR_ERROR;
+	}
+	pri_pp_uuid(&p, worker);
+	pri_pp_text(&p, queue);
+	pri_pp_int4(&p, max_jobs);
+	return job_rows(conn, &st_complete_and_claim_jobs, &p, jobs, err);
 }
 
 int

@@ -189,7 +189,7 @@ heartbeat_stop(Heartbeat *hb)
 	free(hb);
 }
 
-/* Give the heartbeat thread a new batch: every job active. */
+/* Give the heartbeat thread a new batch, every job active (NULL: none). */
 static int
 heartbeat_set_batch(Heartbeat *hb, const pr_job_list *jobs, pr_error *err)
 {
@@ -198,7 +198,9 @@ heartbeat_set_batch(Heartbeat *hb, const pr_job_list *jobs, pr_error *err)
 	if (!hb)
 		return PR_OK;
 	pthread_mutex_lock(&hb->mutex);
-	if (hb->maxjobs < jobs->n)
+	if (!jobs)
+		hb->njobs = 0;			/* none: the batch is finished */
+	else if (hb->maxjobs < jobs->n)
 	{
 		HbJob	   *n = realloc(hb->jobs, jobs->n * sizeof(*n));
 
@@ -213,7 +215,7 @@ heartbeat_set_batch(Heartbeat *hb, const pr_job_list *jobs, pr_error *err)
 			hb->maxjobs = jobs->n;
 		}
 	}
-	if (rc == PR_OK)
+	if (rc == PR_OK && jobs)
 	{
 		for (size_t i = 0; i < jobs->n; i++)
 		{
@@ -392,7 +394,67 @@ hand_back(pr_conn *conn, const pr_job_list *jobs, size_t from, const pr_uuid *wo
 	return PR_OK;
 }
 
-/* Claim, run, heartbeat, complete or fail, until stopped. */
+/* Whether the server has complete_and_claim_jobs (1.4 and later). */
+static bool
+server_completes_batches(const pr_conn *conn)
+{
+	const char *v = pr_server_version(conn);
+	char	   *end;
+	long		major,
+				minor = 0;
+
+	if (!v)
+		return false;
+	major = strtol(v, &end, 10);
+	if (*end == '.')
+		minor = strtol(end + 1, NULL, 10);
+	return major > 1 || (major == 1 && minor >= 4);
+}
+
+/*
+ * Complete the n jobs of done, and with queue claim the next batch into
+ * *next (NULL queue: no claim): one call of complete_and_claim_jobs, or
+ * with a server before 1.4 complete_job per job and claim_job.
+ */
+static int
+finish_batch(pr_conn *conn, const pr_uuid *done, size_t n, const pr_uuid *worker,
+			 const char *queue, int batch, pr_job_list **next, pr_error *err)
+{
+	if (server_completes_batches(conn))
+	{
+		pr_job_list *got = NULL;
+		int			rc;
+
+		if (!queue && n == 0)
+			return PR_OK;
+		if (!queue)
+			return pr_complete_jobs(conn, done, n, worker, NULL, err) == PR_ERROR
+				? PR_ERROR : PR_OK;
+		rc = pr_complete_and_claim_jobs(conn, done, n, worker, queue, batch, &got, err);
+		*next = got;
+		return rc == PR_ERROR ? PR_ERROR : PR_OK;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (pr_complete_job(conn, &done[i], worker, err) == PR_ERROR)
+			return PR_ERROR;
+	return queue ? pr_claim_job(conn, queue, worker, batch, next, err) : PR_OK;
+}
+
+/* Whether the loop is to end: stopped, or max_jobs run. */
+static bool
+loop_over(const pr_worker_options *opts, int64_t done)
+{
+	return pr_stop_requested(opts->stop) ||
+		(opts->max_jobs > 0 && done >= opts->max_jobs);
+}
+
+/*
+ * Claim, run, heartbeat, complete or fail, until stopped.  The jobs of a
+ * batch whose handler returned 0 are completed together after the batch,
+ * in the same call that claims the next one (complete_and_claim_jobs): one
+ * commit and one round trip per batch.  Until then the heartbeat thread
+ * keeps beating for them.
+ */
 int
 pr_worker_run(pr_conn *conn, const char *queue, const pr_worker_options *opts,
 			  pr_error *err)
@@ -402,7 +464,8 @@ pr_worker_run(pr_conn *conn, const char *queue, const pr_worker_options *opts,
 	int			interval;
 	Heartbeat  *hb = NULL;
 	pr_job_list *jobs = NULL;
-	bool		need_claim = true;
+	pr_uuid    *done_ids = NULL;
+	size_t		ndone = 0;
 	int64_t		done = 0;
 	int			rc = PR_OK;
 
@@ -422,20 +485,24 @@ pr_worker_run(pr_conn *conn, const char *queue, const pr_worker_options *opts,
 		pri_set_error(err, PR_SQLSTATE_CLIENT, "cannot make a worker id");
 		return PR_ERROR;
 	}
-	if (interval > 0 && !(hb = heartbeat_start(conn, &worker, interval, err)))
-		return PR_ERROR;
-
-	while (!pr_stop_requested(opts->stop))
+	if (!(done_ids = malloc((size_t) batch * sizeof(*done_ids))))
 	{
-		if (need_claim)
-		{
-			if (pr_claim_job(conn, queue, &worker, batch, &jobs, err) != PR_OK)
-			{
-				rc = PR_ERROR;
-				break;
-			}
-		}
-		need_claim = true;
+		pri_set_error(err, PR_SQLSTATE_CLIENT, "out of memory");
+		return PR_ERROR;
+	}
+	if (interval > 0 && !(hb = heartbeat_start(conn, &worker, interval, err)))
+	{
+		free(done_ids);
+		return PR_ERROR;
+	}
+
+	if (!loop_over(opts, done) &&
+		pr_claim_job(conn, queue, &worker, batch, &jobs, err) != PR_OK)
+		rc = PR_ERROR;
+	while (rc == PR_OK && !loop_over(opts, done))
+	{
+		size_t		i;
+
 		if (jobs->n == 0)
 		{
 			free(jobs);
@@ -449,6 +516,7 @@ pr_worker_run(pr_conn *conn, const char *queue, const pr_worker_options *opts,
 			rc = PR_OK;
 			if (!jobs)
 				break;			/* stopped */
+			continue;
 		}
 		if (heartbeat_set_batch(hb, jobs, err) != PR_OK)
 		{
@@ -456,20 +524,12 @@ pr_worker_run(pr_conn *conn, const char *queue, const pr_worker_options *opts,
 			break;
 		}
 
-		for (size_t i = 0; i < jobs->n; i++)
+		ndone = 0;
+		for (i = 0; i < jobs->n && !loop_over(opts, done); i++)
 		{
 			pr_job_ctx	ctx;
 			int			hrc;
-			bool		last;
-			pr_job_list *next = NULL;
 
-			if (pr_stop_requested(opts->stop) ||
-				(opts->max_jobs > 0 && done >= opts->max_jobs))
-			{
-				if (hand_back(conn, jobs, i, &worker, err) != PR_OK)
-					rc = PR_ERROR;
-				goto out;
-			}
 			memset(&ctx, 0, sizeof(ctx));
 			ctx.conn = conn;
 			ctx.hb = hb;
@@ -481,70 +541,76 @@ pr_worker_run(pr_conn *conn, const char *queue, const pr_worker_options *opts,
 
 			hrc = opts->handler(&ctx, &jobs->rows[i], opts->user_data);
 			done++;
-			if (heartbeat_finish(hb, i) && !ctx.finished)
-				continue;		/* no longer ours: leave it alone */
 			if (ctx.finish_failed)
 			{
 				/* The handler's own completion failed, as ours would have. */
 				if (err)
 					*err = ctx.finish_err;
 				rc = PR_ERROR;
-				goto out;
-			}
-			if (ctx.finished || ctx.lost)
-				continue;
-
-			last = (i + 1 == jobs->n) && !pr_stop_requested(opts->stop) &&
-				!(opts->max_jobs > 0 && done >= opts->max_jobs);
-			if (hrc != 0)
-			{
-				if (pr_fail_job(conn, &jobs->rows[i].id, &worker,
-								ctx.error[0] ? ctx.error : "job handler failed",
-								ctx.retry_in, NULL, err) == PR_ERROR)
-				{
-					rc = PR_ERROR;
-					goto out;
-				}
-			}
-			else if (last)
-			{
-				/* Complete the last job and claim the next batch at once. */
-				if (pr_complete_and_claim_job(conn, &jobs->rows[i].id, &worker,
-											  queue, batch, &next, err) != PR_OK)
-				{
-					rc = PR_ERROR;
-					goto out;
-				}
-				free(jobs);
-				jobs = next;
-				need_claim = false;
 				break;
 			}
-			else if (pr_complete_job(conn, &jobs->rows[i].id, &worker, err) == PR_ERROR)
+			if (ctx.finished || pr_job_lost(&ctx))
+			{
+				/* Finished by the handler, or no longer ours: leave it alone. */
+				(void) heartbeat_finish(hb, i);
+				continue;
+			}
+			if (hrc == 0)
+			{
+				done_ids[ndone++] = jobs->rows[i].id;	/* heartbeats go on */
+				continue;
+			}
+			(void) heartbeat_finish(hb, i);
+			if (pr_fail_job(conn, &jobs->rows[i].id, &worker,
+							ctx.error[0] ? ctx.error : "job handler failed",
+							ctx.retry_in, NULL, err) == PR_ERROR)
 			{
 				rc = PR_ERROR;
-				goto out;
+				break;
 			}
 		}
-		if (need_claim)
+		if (rc == PR_ERROR)
+			break;
+		if (i < jobs->n || loop_over(opts, done))
 		{
-			free(jobs);
-			jobs = NULL;
-		}
-		if (opts->max_jobs > 0 && done >= opts->max_jobs)
-		{
-			if (jobs && hand_back(conn, jobs, 0, &worker, err) != PR_OK)
+			/* Stopped: complete what ran, hand back what did not. */
+			if (finish_batch(conn, done_ids, ndone, &worker, NULL, batch, NULL,
+							 err) != PR_OK)
 				rc = PR_ERROR;
+			else
+			{
+				ndone = 0;
+				if (hand_back(conn, jobs, i, &worker, err) != PR_OK)
+					rc = PR_ERROR;
+			}
 			break;
 		}
+		{
+			pr_job_list *next = NULL;
+
+			rc = finish_batch(conn, done_ids, ndone, &worker, queue, batch, &next, err);
+			if (rc == PR_OK)
+				ndone = 0;
+			free(jobs);
+			jobs = next;
+			(void) heartbeat_set_batch(hb, NULL, NULL);
+		}
 	}
-	if (rc == PR_OK && jobs && !need_claim && pr_stop_requested(opts->stop))
+	if (rc == PR_OK && jobs && jobs->n > 0 && loop_over(opts, done))
 	{
+		/* A batch claimed after the last job of the one before. */
 		if (hand_back(conn, jobs, 0, &worker, err) != PR_OK)
 			rc = PR_ERROR;
 	}
-out:
+	else if (rc == PR_ERROR && ndone > 0)
+	{
+		/* Whatever failed, try to record the jobs that did run. */
+		pr_error	ignored;
+
+		(void) pr_complete_jobs(conn, done_ids, ndone, &worker, NULL, &ignored);
+	}
 	free(jobs);
+	free(done_ids);
 	heartbeat_stop(hb);
 	return rc;
 }

@@ -299,5 +299,32 @@ GRANT EXECUTE ON FUNCTION @extschema@.usage_report(text) TO pict_repo_user;
 
 
 -- ===========================================================================
+-- The job queue: a worker's batch in one call
+-- ===========================================================================
+
+/*
+ * complete_and_claim_jobs: the batch form of complete_and_claim_job.  The
+ * worker loop (pr_worker_run) runs a claimed batch, then completes every
+ * job its handler finished and claims the next batch in this one call: one
+ * commit and one round trip per batch, instead of one per job.  SECURITY
+ * DEFINER for the same reason as complete_jobs and claim_job: it writes
+ * job_queue and queue_stats, which an application role may not touch, and
+ * a worker may only complete jobs it holds (the worker id check is in the
+ * function).  C code that pins search_path, names every table and built-in
+ * with its schema and passes its arguments as $n parameters.
+ */
+CREATE FUNCTION @extschema@.complete_and_claim_jobs(done uuid[], worker uuid, queue text,
+                                                    max_jobs integer DEFAULT 1)
+    RETURNS TABLE (id uuid, job jsonb, attempt integer)
+    LANGUAGE c VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_complete_and_claim_jobs';
+
+REVOKE ALL ON FUNCTION @extschema@.complete_and_claim_jobs(uuid[], uuid, text, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.complete_and_claim_jobs(uuid[], uuid, text, integer)
+    TO pict_repo_user;
+
+
+-- ===========================================================================
 -- End of 1.4
 -- ===========================================================================

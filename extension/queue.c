@@ -535,33 +535,21 @@ pict_repo_complete_job(PG_FUNCTION_ARGS)
 }
 
 /*
- * Complete a batch of jobs (the jobs of a claim_job with max_jobs > 1):
- * returns the ids of those the worker held, now deleted and counted in
- * queue_stats with one upsert per queue; ids it does not hold (or NULL
- * elements) are left alone.
+ * Delete the jobs of ids that worker holds and count them in queue_stats
+ * with one upsert per queue; the SPI result holds the ids deleted.  Ids it
+ * does not hold (or NULL elements) are left alone.
  */
-PG_FUNCTION_INFO_V1(pict_repo_complete_jobs);
-Datum
-pict_repo_complete_jobs(PG_FUNCTION_ARGS)
+static void
+CompleteJobs(Datum ids, Datum worker)
 {
 	static const Oid argtypes[] = {UUIDARRAYOID, UUIDOID, INT2OID};
 	Datum		values[3];
-	ArrayType  *ids;
-	int			nids;
 
-	PrRequireWritable();
-
-	ids = BatchArg(fcinfo, 0, "ids", "jobs", &nids);
-	values[0] = PointerGetDatum(ids);
-	values[1] = RequiredArg(fcinfo, 1, "worker");
+	values[0] = ids;
+	values[1] = worker;
 	values[2] = Int16GetDatum(PR_STATS_SHARD());
 
-	PrMaterialize(fcinfo);
-	if (nids == 0)
-		PG_RETURN_NULL();
-
 	KeepCommitDurable();
-	PrConnect();
 	/* worker = $2 implies status = 'running' (see heartbeat_job). */
 	ExecHot(&complete_many_plan,
 			"WITH d AS ("
@@ -582,8 +570,70 @@ pict_repo_complete_jobs(PG_FUNCTION_ARGS)
 			"      run_time = s.run_time + EXCLUDED.run_time) "
 			"SELECT id FROM d",
 			3, argtypes, values, NULL, SPI_OK_SELECT);
+}
+
+/*
+ * Complete a batch of jobs (the jobs of a claim_job with max_jobs > 1):
+ * returns the ids of those the worker held, now deleted and counted in
+ * queue_stats; ids it does not hold (or NULL elements) are left alone.
+ */
+PG_FUNCTION_INFO_V1(pict_repo_complete_jobs);
+Datum
+pict_repo_complete_jobs(PG_FUNCTION_ARGS)
+{
+	ArrayType  *ids;
+	Datum		worker;
+	int			nids;
+
+	PrRequireWritable();
+
+	ids = BatchArg(fcinfo, 0, "ids", "jobs", &nids);
+	worker = RequiredArg(fcinfo, 1, "worker");
+
+	PrMaterialize(fcinfo);
+	if (nids == 0)
+		PG_RETURN_NULL();
+
+	PrConnect();
+	CompleteJobs(PointerGetDatum(ids), worker);
 	PrPutRows(fcinfo);
 	PrFinish();
+	PG_RETURN_NULL();
+}
+
+/*
+ * Complete the jobs of a batch that worker finished and claim the next
+ * ones in the same transaction (one commit, one round trip): the worker
+ * loop's call after each batch.  The result is claim_job's; jobs the worker
+ * no longer holds are left alone.
+ */
+PG_FUNCTION_INFO_V1(pict_repo_complete_and_claim_jobs);
+Datum
+pict_repo_complete_and_claim_jobs(PG_FUNCTION_ARGS)
+{
+	ArrayType  *done;
+	Datum		worker;
+	Datum		queue;
+	int32		max_jobs;
+	int			ndone;
+
+	PrRequireWritable();
+
+	done = BatchArg(fcinfo, 0, "done", "jobs", &ndone);
+	worker = RequiredArg(fcinfo, 1, "worker");
+	queue = QueueArg(fcinfo, 2);
+	max_jobs = IntArgDefault(fcinfo, 3, "max_jobs", 1, 1, PR_LIM_MAX);
+
+	if (ndone > 0)
+	{
+		PrConnect();
+		CompleteJobs(PointerGetDatum(done), worker);
+		PrFinish();
+	}
+	else
+		RelaxCommit();
+	PrRequeueIfUnattended(queue);
+	ClaimJobs(fcinfo, queue, worker, max_jobs);
 	PG_RETURN_NULL();
 }
 

@@ -80,3 +80,39 @@ SELECT regress.error_of($$SELECT pict_repo.push_jobs('qcap', ARRAY['{}', NULL, '
 SELECT count(*) - :jobs_before AS added FROM pict_repo.job_queue;
 SELECT pict_repo.queue_length('qcap') AS qcap;
 DELETE FROM pict_repo.job_queue WHERE queue = 'qcap';
+
+-- complete_and_claim_jobs (1.4): a worker's batch completed and the next one
+-- claimed in one call: only the jobs the worker holds are completed (each
+-- once), then up to max_jobs are claimed, as claim_job would.
+SELECT count(*) AS pushed FROM pict_repo.push_jobs('qcc', ARRAY(SELECT jsonb_build_object('n', i) FROM generate_series(1, 7) i));
+CREATE TEMP TABLE cc1 AS SELECT id, job FROM pict_repo.claim_job('qcc', :'w1', 3);
+CREATE TEMP TABLE cc2 AS SELECT id, job FROM pict_repo.claim_job('qcc', :'w2', 1);
+SELECT sum(completed) IS NULL AS no_stats_yet FROM pict_repo.queue_stats WHERE queue = 'qcc';
+CREATE TEMP TABLE cc3 AS
+SELECT id, job, attempt FROM pict_repo.complete_and_claim_jobs(
+    ARRAY(SELECT id FROM cc1) || ARRAY(SELECT id FROM cc2)
+    || ARRAY['00000000-0000-0000-0000-000000000001'::uuid, NULL]
+    || ARRAY(SELECT id FROM cc1 LIMIT 1),
+    :'w1', 'qcc', 2);
+SELECT job, attempt FROM cc3 ORDER BY job->>'n';
+SELECT count(*) AS w1_completed_left FROM pict_repo.job_queue WHERE id IN (SELECT id FROM cc1);
+SELECT count(*) AS w2_still_running FROM pict_repo.job_queue
+WHERE id IN (SELECT id FROM cc2) AND status = 'running' AND worker = :'w2';
+SELECT count(*) AS w1_running FROM pict_repo.job_queue WHERE queue = 'qcc' AND worker = :'w1';
+SELECT sum(completed) AS completed FROM pict_repo.queue_stats WHERE queue = 'qcc';
+-- nothing done: a claim alone
+SELECT count(*) AS claimed FROM pict_repo.complete_and_claim_jobs('{}', :'w1', 'qcc', 10);
+-- what it claimed, it completes; an empty queue claims nothing
+SELECT count(*) AS claimed FROM pict_repo.complete_and_claim_jobs(
+    ARRAY(SELECT id FROM pict_repo.job_queue WHERE queue = 'qcc' AND worker = :'w1'), :'w1', 'qcc', 10);
+SELECT sum(completed) AS completed FROM pict_repo.queue_stats WHERE queue = 'qcc';
+SELECT pict_repo.queue_length('qcc') AS left_in_queue;
+-- bad input: 22023 naming the argument, nothing changed
+SELECT regress.error_of($$SELECT * FROM pict_repo.complete_and_claim_jobs(NULL, '00000000-0000-0000-0000-0000000000c1', 'qcc')$$);
+SELECT regress.error_of($$SELECT * FROM pict_repo.complete_and_claim_jobs(ARRAY(SELECT id FROM cc2), NULL, 'qcc')$$);
+SELECT regress.error_of($$SELECT * FROM pict_repo.complete_and_claim_jobs(ARRAY(SELECT id FROM cc2), '00000000-0000-0000-0000-0000000000c2', '')$$);
+SELECT regress.error_of($$SELECT * FROM pict_repo.complete_and_claim_jobs(ARRAY(SELECT id FROM cc2), '00000000-0000-0000-0000-0000000000c2', 'qcc', 0)$$);
+SELECT regress.error_of($$SELECT * FROM pict_repo.complete_and_claim_jobs(ARRAY(SELECT gen_random_uuid() FROM generate_series(1, 10001)), '00000000-0000-0000-0000-0000000000c2', 'qcc')$$);
+SELECT count(*) AS w2_still_running FROM pict_repo.job_queue
+WHERE id IN (SELECT id FROM cc2) AND status = 'running' AND worker = :'w2';
+SELECT count(*) AS completed FROM pict_repo.complete_jobs(ARRAY(SELECT id FROM cc2), :'w2');

@@ -11,7 +11,7 @@
 #include "tap.h"
 
 #define QUEUE_FUNCS "push_job", "claim_job", "heartbeat_job", "complete_job", \
-	"complete_and_claim_job", "fail_job", "queue_length"
+	"complete_and_claim_job", "complete_and_claim_jobs", "fail_job", "queue_length"
 
 static int64_t
 mono_ms(void)
@@ -220,6 +220,44 @@ test_queue(void)
 				 "pr_complete_jobs with NULL ids");
 		pr_free(jobs);
 		jobs = NULL;
+	}
+
+	if (need(c, "complete_and_claim_jobs", "complete_and_claim_jobs", "push_jobs", "claim_job",
+			 NULL))
+	{
+		pr_uuid		held[3];
+
+		pr_push_jobs(c, "client-q7", batch, 3, &ids, &err);
+		pr_free(ids);
+		ids = NULL;
+		ok(pr_claim_job(c, "client-q7", &worker, 2, &jobs, &err) == PR_OK && jobs->n == 2,
+		   "a batch of two claimed");
+		held[0] = jobs->rows[0].id;
+		held[1] = jobs->rows[1].id;
+		pr_uuid_random(&held[2]);
+		pr_free(jobs);
+		jobs = NULL;
+		ok(pr_complete_and_claim_jobs(c, held, 3, &worker, "client-q7", 5, &jobs, &err) == PR_OK &&
+		   jobs->n == 1, "pr_complete_and_claim_jobs completes the batch and claims the rest");
+		ok(pr_complete_job(c, &held[0], &worker, &err) == PR_NONE &&
+		   pr_complete_job(c, &held[1], &worker, &err) == PR_NONE,
+		   "the batch's jobs are completed");
+		held[0] = jobs->rows[0].id;
+		pr_free(jobs);
+		jobs = NULL;
+		ok(pr_complete_and_claim_jobs(c, held, 1, &other, "client-q7", 5, &jobs, &err) == PR_OK &&
+		   jobs->n == 0, "another worker's call completes nothing and claims nothing");
+		pr_free(jobs);
+		jobs = NULL;
+		ok(pr_complete_and_claim_jobs(c, held, 1, &worker, "client-q7", 1, &jobs, &err) == PR_OK &&
+		   jobs->n == 0 && pr_queue_length(c, "client-q7", &len, &err) == PR_OK && len == 0,
+		   "the last one completed, nothing left to claim");
+		pr_free(jobs);
+		jobs = NULL;
+		is_error(pr_complete_and_claim_jobs(c, NULL, 2, &worker, "client-q7", 1, &jobs, &err),
+				 &err, "22023", "pr_complete_and_claim_jobs with NULL done");
+		is_error(pr_complete_and_claim_jobs(c, held, 1, &worker, "client-q7", 0, &jobs, &err),
+				 &err, "22023", "pr_complete_and_claim_jobs with max_jobs 0");
 	}
 
 	if (need(c, "requeue_stale", "requeue_stale", "claim_job", NULL))
@@ -615,6 +653,8 @@ typedef struct Seen
 	bool		worker_matches;
 	bool		stop_seen;
 	pr_uuid		worker;
+	int			running_seen;	/* jobs of client-work6 running in "pending" */
+	bool		pending_beat;	/* a finished job's heartbeat moved meanwhile */
 } Seen;
 
 static int
@@ -640,6 +680,29 @@ handler(pr_job_ctx *ctx, const pr_job *job, void *user)
 		seen->heartbeat_advanced = a[0] && b[0] && strcmp(a, b) != 0;
 		if (!seen->heartbeat_advanced)
 			diag("heartbeat before '%s' after '%s'", a, b);
+	}
+	if (strstr(job->job, "pending"))
+	{
+		/*
+		 * The jobs of the batch that finished before this one are completed
+		 * after the batch: still running now, and the heartbeat thread keeps
+		 * beating for them.
+		 */
+		const char *q = "SELECT heartbeat FROM pict_repo.job_queue "
+			"WHERE queue = 'client-work6' AND job->>'n' = '1'";
+		char		n[32] = "",
+					a[64] = "",
+					b[64] = "";
+
+		admin_value("SELECT count(*) FROM pict_repo.job_queue "
+					"WHERE queue = 'client-work6' AND status = 'running'", n, sizeof(n));
+		seen->running_seen = atoi(n);
+		admin_value(q, a, sizeof(a));
+		sleep_ms(900);
+		admin_value(q, b, sizeof(b));
+		seen->pending_beat = a[0] && b[0] && strcmp(a, b) != 0;
+		if (!seen->pending_beat)
+			diag("heartbeat of a finished job before '%s' after '%s'", a, b);
 	}
 	if (strstr(job->job, "steal"))
 	{
@@ -948,6 +1011,28 @@ test_worker(void)
 	ok(rc == PR_OK && seen.handled == 2, "pr_worker_run stops after max_jobs");
 	ok(pr_queue_length(c, "client-work2", &len, &err) == PR_OK && len == 1,
 	   "one job is left");
+
+	/* A batch is completed together, after its last job, in one call. */
+	pr_push_job(c, "client-work6", "{\"n\": 1}", NULL, NULL, &err);
+	pr_push_job(c, "client-work6", "{\"n\": 2}", NULL, NULL, &err);
+	pr_push_job(c, "client-work6", "{\"n\": 3, \"pending\": 1}", NULL, NULL, &err);
+	memset(&seen, 0, sizeof(seen));
+	memset(&opts, 0, sizeof(opts));
+	opts.batch_size = 3;
+	opts.heartbeat_interval_ms = 100;
+	opts.handler = handler;
+	opts.user_data = &seen;
+	opts.exit_when_idle = true;
+	rc = pr_worker_run(c, "client-work6", &opts, &err);
+	ok(rc == PR_OK && seen.handled == 3, "pr_worker_run runs a batch of three (%d)", seen.handled);
+	ok(seen.running_seen == 3,
+	   "the finished jobs of a batch stay running until the batch ends (%d running)",
+	   seen.running_seen);
+	ok(seen.pending_beat, "and their heartbeats go on meanwhile");
+	ok(pr_queue_length(c, "client-work6", &len, &err) == PR_OK && len == 0 &&
+	   admin_value("SELECT sum(completed) FROM pict_repo.queue_stats WHERE queue = 'client-work6'",
+				   buf, sizeof(buf)) && strcmp(buf, "3") == 0,
+	   "then all three are completed and counted");
 
 	/* A worker waiting on an empty queue wakes for a push and stops when asked. */
 	stop = pr_stop_new(&err);

@@ -126,6 +126,10 @@ INSERT INTO expected_functions VALUES
     ('the file service', 'list_media_explain', 's'),
     ('the file service', 'usage_report', 's');
 
+-- 1.4: the job queue: a worker's batch in one call.
+INSERT INTO expected_functions VALUES
+    ('job queue', 'complete_and_claim_jobs', 'v');
+
 -- 1.3: storage tiers.
 INSERT INTO expected_functions VALUES
     ('storage tiers', 'create_store', 'v'),
@@ -312,6 +316,10 @@ INSERT INTO expected_signatures (name, args, arguments, result) VALUES
      'done uuid, worker uuid, queue text, max_jobs integer DEFAULT 1',
      'TABLE(id uuid, job jsonb, attempt integer)'),
     ('complete_jobs', '{uuid[],uuid}', 'ids uuid[], worker uuid', 'SETOF uuid'),
+    -- 1.4: the batch form of complete_and_claim_job.
+    ('complete_and_claim_jobs', '{uuid[],uuid,text,integer}',
+     'done uuid[], worker uuid, queue text, max_jobs integer DEFAULT 1',
+     'TABLE(id uuid, job jsonb, attempt integer)'),
     ('fail_job', '{uuid,uuid,text,interval}',
      'id uuid, worker uuid, error text DEFAULT NULL::text, retry_in interval DEFAULT NULL::interval',
      'text'),

@@ -200,7 +200,8 @@ media_fill(void)
 
 	printf("== media: filling %ld uploads of %ld owners\n", n, mscale->owners);
 	exec_ok(ctl, "TRUNCATE pict_repo.proxies, pict_repo.aliases, pict_repo.variants, "
-			"pict_repo.variant_locks, pict_repo.details, pict_repo.usage_totals, pict_repo.hashes");
+			"pict_repo.variant_locks, pict_repo.details, pict_repo.usage_totals, pict_repo.copies, "
+			"pict_repo.store_totals, pict_repo.hashes");
 	for (long done = 0; done < n; done += 100000)
 	{
 		long		k = n - done < 100000 ? n - done : 100000;

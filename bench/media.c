@@ -26,11 +26,14 @@ static const MediaScale media_quick = {50000, 500, 2000, 50, 3, 200};
 static const MediaScale media_full = {1000000, 10000, 10000, 200, 5, 1000};
 static const MediaScale *mscale;
 
-/* The file service's indexes of aliases (pict_repo--1.3--1.4.sql). */
+/*
+ * The file service's indexes of aliases (pict_repo--1.3--1.4.sql).  The
+ * tags' table, alias_tags, gets no row from today's ingest (no tags).
+ */
 static const char *const media_indexes[] = {
 	"aliases_created_at_alias_idx", "aliases_owner_created_at_alias_idx",
 	"aliases_access_created_at_alias_idx", "aliases_content_type_created_at_alias_idx",
-	"aliases_media_type_created_at_alias_idx", "aliases_tags_idx", "aliases_width_idx",
+	"aliases_media_type_created_at_alias_idx", "aliases_width_idx",
 	"aliases_height_idx", "aliases_bytes_idx", "aliases_animated_created_at_alias_idx",
 	"aliases_owner_content_type_created_at_alias_idx"
 };
@@ -200,7 +203,8 @@ media_fill(void)
 
 	printf("== media: filling %ld uploads of %ld owners\n", n, mscale->owners);
 	exec_ok(ctl, "TRUNCATE pict_repo.proxies, pict_repo.aliases, pict_repo.variants, "
-			"pict_repo.variant_locks, pict_repo.details, pict_repo.usage_totals, pict_repo.copies, "
+			"pict_repo.variant_locks, pict_repo.details, pict_repo.usage_totals, pict_repo.alias_tags, "
+			"pict_repo.copies, "
 			"pict_repo.store_totals, pict_repo.hashes");
 	for (long done = 0; done < n; done += 100000)
 	{
@@ -243,7 +247,10 @@ media_fill(void)
 	exec_ok(ctl, "INSERT INTO pict_repo.usage_totals (owner, shard, uploads, bytes) "
 			"SELECT v.owner, 0, count(*), coalesce(sum(a.bytes), 0) FROM pict_repo.aliases a, "
 			"LATERAL (VALUES (''), (a.owner)) v(owner) WHERE v.owner IS NOT NULL GROUP BY v.owner");
-	exec_ok(ctl, "VACUUM ANALYZE pict_repo.hashes, pict_repo.aliases, pict_repo.usage_totals");
+	exec_ok(ctl, "INSERT INTO pict_repo.alias_tags (tag, created_at, alias) "
+			"SELECT t, created_at, alias FROM pict_repo.aliases, unnest(tags) t");
+	exec_ok(ctl, "VACUUM ANALYZE pict_repo.hashes, pict_repo.aliases, pict_repo.alias_tags, "
+			"pict_repo.usage_totals");
 }
 
 /* Time calls of list_media; page 10 after the cursor given (NULL: the first page). */

@@ -76,6 +76,27 @@
 	"  ON CONFLICT (owner, shard) DO UPDATE" \
 	"  SET uploads = u.uploads + EXCLUDED.uploads, bytes = u.bytes + EXCLUDED.bytes) "
 
+/*
+ * The common table expressions that keep alias_tags equal to the tags of
+ * the aliases (pict_repo--1.3--1.4.sql): "name" adds, or removes, a row
+ * for each element of the text[] column col of each row of src (which has
+ * the columns alias and created_at of the alias).  The statement that
+ * holds them writes the alias rows themselves, so the rows of one alias
+ * change only under the lock on it; and its caller locked those rows in an
+ * earlier statement, so that it reads alias_tags with a snapshot taken
+ * after the lock was granted (one taken before would miss the rows that
+ * the transaction it waited for inserted: READ COMMITTED's recheck of a
+ * changed row does not show new rows of another table).
+ */
+#define PR_TAGS_INSERT(name, src, col) \
+	name " AS (INSERT INTO " PR_SCHEMA ".alias_tags (tag, created_at, alias)" \
+	"  SELECT x.tag, s.created_at, s.alias" \
+	"  FROM " src " s, pg_catalog.unnest(s." col ") x(tag)) "
+#define PR_TAGS_DELETE(name, src, col) \
+	name " AS (DELETE FROM " PR_SCHEMA ".alias_tags d" \
+	"  USING " src " s, pg_catalog.unnest(s." col ") x(tag)" \
+	"  WHERE d.tag = x.tag AND d.created_at = s.created_at AND d.alias = s.alias) "
+
 /* The columns of the copies, in the order of MediaProps. */
 #define PR_MEDIA_NPROPS 5
 
@@ -92,6 +113,8 @@ static PrPlan insert_plan;
 static PrPlan read_details_plan;
 static PrPlan delete_alias_plan;
 static PrPlan delete_hash_plan;
+static PrPlan lock_aliases_of_hash_plan;
+static PrPlan lock_tags_plan;
 static PrPlan lock_original_plan;
 static PrPlan lock_hash_plan;
 static PrPlan refresh_plan;
@@ -528,8 +551,9 @@ PrMediaInsertUpload(const PrUpload *upload)
 				  "          $2, COALESCE($3, pg_catalog.gen_random_uuid()::pg_catalog.text),"
 				  "          $5, $6, $7, $8, $9, $10, $11, $12, $13)"
 				  "  ON CONFLICT (alias) DO NOTHING"
-				  "  RETURNING alias, token, owner, 1::pg_catalog.int8 AS uploads,"
+				  "  RETURNING alias, token, created_at, tags, owner, 1::pg_catalog.int8 AS uploads,"
 				  "            COALESCE(bytes, 0) AS bytes), "
+				  PR_TAGS_INSERT("g", "a", "tags") ", "
 				  PR_MEDIA_TOTALS("a", "$14")
 				  "SELECT alias, token FROM a",
 				  14, types, values, nulls, false, 0, SPI_OK_SELECT);
@@ -553,8 +577,9 @@ DeleteCounted(PrPlan *plan, const char *sql, Datum key, Oid keytype)
 
 #define PR_DELETE_COUNTED(where) \
 	"WITH c AS (DELETE FROM " PR_SCHEMA ".aliases WHERE " where \
-	"           RETURNING owner, -1::pg_catalog.int8 AS uploads," \
+	"           RETURNING alias, created_at, tags, owner, -1::pg_catalog.int8 AS uploads," \
 	"                     -COALESCE(bytes, 0) AS bytes), " \
+	PR_TAGS_DELETE("g", "c", "tags") ", " \
 	PR_MEDIA_TOTALS("c", "$2") \
 	"SELECT pg_catalog.count(*) FROM c"
 
@@ -570,6 +595,10 @@ PrMediaDeleteAlias(Datum alias)
 int
 PrMediaDeleteAliasesOfHash(Datum hash)
 {
+	/* Locked first, in alias order: see PR_TAGS_INSERT. */
+	PrExec(&lock_aliases_of_hash_plan,
+		   "SELECT 1 FROM " PR_SCHEMA ".aliases WHERE hash = $1 ORDER BY alias FOR UPDATE",
+		   1, bytea_only, &hash, NULL, false, 0, SPI_OK_SELECT);
 	return DeleteCounted(&delete_hash_plan, PR_DELETE_COUNTED("hash = $1"),
 						 hash, BYTEAOID);
 }
@@ -651,7 +680,8 @@ PrMediaRefresh(Datum hash)
  * of an original whose hash has aliases, rewrite those aliases' copies.
  * The import inserts the rows itself (pictrs_import.c), in its own
  * statements; this keeps the file service's columns and totals in step in
- * the same transaction.
+ * the same transaction.  Imported aliases have no tags (pict-rs has none),
+ * so alias_tags gets no rows here.
  */
 void
 PrMediaImported(const char *kind, Datum rows, const Datum *outcomes,
@@ -829,14 +859,20 @@ pict_repo_set_owner(PG_FUNCTION_ARGS)
  * (expression expr over the row's tags a.tags and the given tags $2) from
  * the row locked FOR UPDATE, which is the latest version of it, so
  * concurrent edits of one upload's tags queue on its row and none is lost;
- * u stores them unless they are too many (then the caller raises 22023).
+ * m keeps them unless they are too many (then the caller raises 22023),
+ * with the tags added and removed; u stores them, and alias_tags gets the
+ * same change.
  */
 #define PR_CHANGE_TAGS(expr) \
-	"WITH n AS (SELECT " expr " AS tags FROM " PR_SCHEMA ".aliases a" \
-	"           WHERE a.alias = $1 FOR UPDATE), " \
-	"u AS (UPDATE " PR_SCHEMA ".aliases a SET tags = n.tags FROM n" \
-	"      WHERE a.alias = $1" \
-	"      AND pg_catalog.cardinality(n.tags) <= " CppAsString2(PR_TAGS_MAX) ") " \
+	"WITH n AS (SELECT a.alias, a.created_at, a.tags AS old, " expr " AS tags" \
+	"           FROM " PR_SCHEMA ".aliases a WHERE a.alias = $1 FOR UPDATE), " \
+	"m AS (SELECT n.alias, n.created_at, n.tags," \
+	"      ARRAY(SELECT x.t FROM pg_catalog.unnest(n.tags) x(t) WHERE x.t <> ALL (n.old)) AS added," \
+	"      ARRAY(SELECT x.t FROM pg_catalog.unnest(n.old) x(t) WHERE x.t <> ALL (n.tags)) AS removed" \
+	"      FROM n WHERE pg_catalog.cardinality(n.tags) <= " CppAsString2(PR_TAGS_MAX) "), " \
+	"u AS (UPDATE " PR_SCHEMA ".aliases a SET tags = m.tags FROM m WHERE a.alias = m.alias), " \
+	PR_TAGS_INSERT("ti", "m", "added") ", " \
+	PR_TAGS_DELETE("td", "m", "removed") \
 	"SELECT n.tags FROM n"
 
 /*
@@ -856,6 +892,10 @@ ChangeTags(FunctionCallInfo fcinfo, PrPlan *plan, const char *sql)
 	values[1] = PointerGetDatum(TagsArg(fcinfo, 1, false));
 
 	PrConnect();
+	/* Locked first: see PR_TAGS_INSERT. */
+	PrExec(&lock_tags_plan,
+		   "SELECT 1 FROM " PR_SCHEMA ".aliases WHERE alias = $1 FOR UPDATE",
+		   1, text_only, values, NULL, false, 0, SPI_OK_SELECT);
 	if (PrExec(plan, sql, 2, text_textarray, values, NULL, false, 0, SPI_OK_SELECT) > 0)
 	{
 		ArrayType  *tags;
@@ -962,13 +1002,16 @@ pict_repo_rename_alias(PG_FUNCTION_ARGS)
 	}
 
 	if (PrExec(&rename_insert_plan,
-			   "INSERT INTO " PR_SCHEMA ".aliases (alias, hash, token, created_at, owner, tags,"
-			   "  access, upload_bytes, content_type, width, height, frames, media_bytes) "
-			   "SELECT $2, hash, token, created_at, owner, tags, access, upload_bytes,"
-			   "       content_type, width, height, frames, media_bytes"
-			   "  FROM " PR_SCHEMA ".aliases WHERE alias = $1 "
-			   "ON CONFLICT (alias) DO NOTHING",
-			   2, text_text, values, NULL, false, 0, SPI_OK_INSERT) == 0)
+			   "WITH a AS ("
+			   "  INSERT INTO " PR_SCHEMA ".aliases (alias, hash, token, created_at, owner, tags,"
+			   "    access, upload_bytes, content_type, width, height, frames, media_bytes)"
+			   "  SELECT $2, hash, token, created_at, owner, tags, access, upload_bytes,"
+			   "         content_type, width, height, frames, media_bytes"
+			   "    FROM " PR_SCHEMA ".aliases WHERE alias = $1"
+			   "  ON CONFLICT (alias) DO NOTHING RETURNING alias, created_at, tags), "
+			   PR_TAGS_INSERT("g", "a", "tags")
+			   "SELECT 1 FROM a",
+			   2, text_text, values, NULL, false, 0, SPI_OK_SELECT) == 0)
 	{
 		PrFinish();
 		PG_RETURN_BOOL(false);
@@ -978,8 +1021,11 @@ pict_repo_rename_alias(PG_FUNCTION_ARGS)
 		   2, text_text, values, NULL, false, 0, SPI_OK_UPDATE);
 	/* Same owner and bytes under the new name: the totals do not change. */
 	PrExec(&rename_delete_plan,
-		   "DELETE FROM " PR_SCHEMA ".aliases WHERE alias = $1",
-		   1, text_only, values, NULL, false, 0, SPI_OK_DELETE);
+		   "WITH c AS (DELETE FROM " PR_SCHEMA ".aliases WHERE alias = $1"
+		   "           RETURNING alias, created_at, tags), "
+		   PR_TAGS_DELETE("g", "c", "tags")
+		   "SELECT 1 FROM c",
+		   1, text_only, values, NULL, false, 0, SPI_OK_SELECT);
 	PrFinish();
 	PG_RETURN_BOOL(true);
 }

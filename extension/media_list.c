@@ -9,8 +9,21 @@
  * its value as a $n parameter, to one query over pict_repo.aliases, ordered
  * by (created_at, alias) descending, so that the index that serves the
  * filter is walked backwards and the walk stops after lim rows (README,
- * "Which index serves which filter").  The query of each combination of
- * keys is prepared once and kept (up to LIST_PLANS_MAX combinations); it is
+ * "Which index serves which filter").
+ *
+ * Tags are read from pict_repo.alias_tags, whose primary key (tag,
+ * created_at, alias) lists the uploads of one tag newest first: with
+ * tags_all the query walks the rarest of its tags (each counted up to
+ * TAG_COUNT_CAP rows, CountTags) joined to the aliases, which filter the
+ * other tags; with tags_any (and no tags_all) it walks each tag and merges
+ * the walks (a UNION ALL of one ordered, limited query per tag); an upload
+ * with several of the tags is listed only by the walk of the first of them
+ * it has.  With an owner too, the tags are walked only when they are rare
+ * (under TAG_COUNT_CAP uploads); otherwise the owner index is walked and
+ * the tags are checked on aliases.tags (ChooseTagWalk).
+ *
+ * The query of each combination of keys is prepared once and kept (up to
+ * LIST_PLANS_MAX combinations); it is
  * planned for every call with the call's values (a custom plan), because
  * which index is best depends on them: a range of widths that keeps most
  * uploads is best filtered on the walk of the created_at index, one that
@@ -40,6 +53,9 @@
 
 /* The version byte of a cursor. */
 #define CURSOR_VERSION 1
+
+/* Rows of a tag counted when choosing the tag that tags_all walks. */
+#define TAG_COUNT_CAP 1000
 
 /* How a filter key's value is checked and bound. */
 typedef enum FilterKind
@@ -78,8 +94,9 @@ static const FilterKey filter_keys[F_NKEYS] = {
 	{"owner", FK_NAME, TEXTOID, "a.owner = $%d"},
 	{"access", FK_ACCESS, TEXTOID, "a.access = $%d"},
 	{"content_type", FK_MEDIA_TYPE, TEXTOID, "a.content_type = $%d"},
-	{"tags_all", FK_TAGS, TEXTARRAYOID, "a.tags @> $%d"},
-	{"tags_any", FK_TAGS, TEXTARRAYOID, "a.tags && $%d"},
+	/* The tags are read through alias_tags (WriteTagQuery). */
+	{"tags_all", FK_TAGS, TEXTARRAYOID, NULL},
+	{"tags_any", FK_TAGS, TEXTARRAYOID, NULL},
 	{"min_width", FK_INT4, INT4OID, "a.width >= $%d"},
 	{"max_width", FK_INT4, INT4OID, "a.width <= $%d"},
 	{"min_height", FK_INT4, INT4OID, "a.height >= $%d"},
@@ -101,6 +118,15 @@ static const FilterKey filter_keys[F_NKEYS] = {
 #define SHAPE_MEDIA_TYPE	(1u << F_NKEYS)
 #define SHAPE_ANIMATED		(1u << (F_NKEYS + 1))
 #define SHAPE_AFTER			(1u << (F_NKEYS + 2))
+#define SHAPE_ALL_REST		(1u << (F_NKEYS + 3))	/* tags of tags_all filtered */
+#define SHAPE_WALK			(1u << (F_NKEYS + 4))	/* the tags are walked */
+#define SHAPE_ANY_SHIFT		(F_NKEYS + 5)	/* number of tags_any walks */
+
+/* The columns of a row of list_media, before its cursor. */
+#define LIST_COLUMNS \
+	"a.alias, a.hash, a.owner, a.tags, a.access, a.content_type," \
+	" a.width, a.height, a.bytes, a.created_at"
+#define LIST_ORDER " ORDER BY a.created_at DESC, a.alias DESC LIMIT $%d"
 
 /* A filter, its cursor and lim, as parameters of the query of its shape. */
 typedef struct ListQuery
@@ -114,11 +140,17 @@ typedef struct ListQuery
 	Datum		after_created;
 	Datum		after_alias;
 	int32		lim;
+	/* the tags of tags_all and tags_any, without repeats, in their order */
+	int			ntags[2];
+	Datum		tags[2][PR_TAGS_MAX];
+	/* whether the tags are walked (ChooseTagWalk), and which of tags_all */
+	bool		walk;
+	int			driver;
 	/* the query */
 	StringInfoData sql;
 	int			nargs;
-	Oid			types[F_NKEYS + 5];
-	Datum		values[F_NKEYS + 5];
+	Oid			types[F_NKEYS + 6 + 2 * PR_TAGS_MAX];
+	Datum		values[F_NKEYS + 6 + 2 * PR_TAGS_MAX];
 } ListQuery;
 
 static struct
@@ -127,6 +159,8 @@ static struct
 	SPIPlanPtr	plan;
 }			list_plans[LIST_PLANS_MAX];
 static int	n_list_plans;
+
+static PrPlan count_plan;
 
 /* ---- the filter ------------------------------------------------------------ */
 
@@ -175,15 +209,29 @@ ParseTime(const char *key, const char *s)
 	return result;
 }
 
-/* Return the tags of a JSON array value (1 to 64 strings of 1 to 64 characters). */
+/* Return whether two texts are equal, byte by byte. */
+static bool
+TextEqual(Datum a, Datum b)
+{
+	text	   *x = DatumGetTextPP(a);
+	text	   *y = DatumGetTextPP(b);
+
+	return VARSIZE_ANY_EXHDR(x) == VARSIZE_ANY_EXHDR(y) &&
+		memcmp(VARDATA_ANY(x), VARDATA_ANY(y), VARSIZE_ANY_EXHDR(x)) == 0;
+}
+
+/*
+ * Return the tags of a JSON array value (1 to 64 strings of 1 to 64
+ * characters) as a text[], and in items (n of them) without repeats.
+ */
 static Datum
-ParseTags(const char *key, JsonbValue *v)
+ParseTags(const char *key, JsonbValue *v, Datum *items, int *nitems)
 {
 	static const char *must = "an array of 1 to 64 tags of 1 to 64 characters";
 	JsonbIterator *it;
 	JsonbValue	elem;
 	JsonbIteratorToken tok;
-	Datum	   *items = palloc(sizeof(Datum) * PR_TAGS_MAX);
+	Datum	   *all = palloc(sizeof(Datum) * PR_TAGS_MAX);
 	int			n = 0;
 
 	if (v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data) ||
@@ -198,12 +246,22 @@ ParseTags(const char *key, JsonbValue *v)
 			BadKey(key, must);
 		if (StringChars(&elem, PR_TAG_MAX) < 1 || StringChars(&elem, PR_TAG_MAX) > PR_TAG_MAX)
 			BadKey(key, must);
-		items[n++] = PointerGetDatum(cstring_to_text_with_len(elem.val.string.val,
-															  elem.val.string.len));
+		all[n++] = PointerGetDatum(cstring_to_text_with_len(elem.val.string.val,
+															elem.val.string.len));
 	}
 	if (n == 0)
 		BadKey(key, must);
-	return PointerGetDatum(construct_array(items, n, TEXTOID, -1, false, TYPALIGN_INT));
+	*nitems = 0;
+	for (int i = 0; i < n; i++)
+	{
+		bool		seen = false;
+
+		for (int j = 0; j < *nitems && !seen; j++)
+			seen = TextEqual(all[i], items[j]);
+		if (!seen)
+			items[(*nitems)++] = all[i];
+	}
+	return PointerGetDatum(construct_array(all, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
 /* Check and keep the value of one filter key. */
@@ -245,7 +303,8 @@ ParseKey(ListQuery *q, int k, JsonbValue *v)
 			q->value[k] = PointerGetDatum(cstring_to_text(s));
 			break;
 		case FK_TAGS:
-			q->value[k] = ParseTags(key->name, v);
+			q->value[k] = ParseTags(key->name, v, q->tags[k - F_TAGS_ALL],
+									&q->ntags[k - F_TAGS_ALL]);
 			break;
 		case FK_INT4:
 		case FK_INT8:
@@ -402,21 +461,140 @@ AddParam(ListQuery *q, Oid type, Datum value)
  * owner's uploads of that type when they are few among the owner's.
  */
 static void
-AddTypeRange(ListQuery *q)
+AddTypeRange(ListQuery *q, StringInfo conds)
 {
 	char	   *type = text_to_cstring(DatumGetTextPP(q->value[F_CONTENT_TYPE]));
 	int			lo = AddParam(q, TEXTOID, PointerGetDatum(cstring_to_text(psprintf("%s/", type))));
 	int			hi = AddParam(q, TEXTOID, PointerGetDatum(cstring_to_text(psprintf("%s0", type))));
 
-	appendStringInfo(&q->sql, " AND a.content_type >= $%d AND a.content_type < $%d", lo, hi);
+	appendStringInfo(conds, " AND a.content_type >= $%d AND a.content_type < $%d", lo, hi);
+}
+
+/* Return a text[] of n tags. */
+static Datum
+TagArray(Datum *tags, int n)
+{
+	return PointerGetDatum(construct_array(tags, n, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
 /*
- * Read the arguments (filter, lim, after) and write the query of their
- * shape with its parameters.
+ * Count the uploads of each tag of tags_all (which = 0) or tags_any (1),
+ * each up to TAG_COUNT_CAP, into counts.  Called inside SPI.
  */
 static void
-BuildQuery(FunctionCallInfo fcinfo, ListQuery *q)
+CountTags(ListQuery *q, int which, int64 *counts)
+{
+	static const Oid types[] = {TEXTARRAYOID};
+	Datum		tags = TagArray(q->tags[which], q->ntags[which]);
+	int			n;
+	bool		isnull;
+
+	n = PrExec(&count_plan,
+			   "SELECT (SELECT pg_catalog.count(*) FROM (SELECT 1 FROM " PR_SCHEMA ".alias_tags x"
+			   "         WHERE x.tag = u.tag LIMIT " CppAsString2(TAG_COUNT_CAP) ") c)"
+			   "  FROM pg_catalog.unnest($1) WITH ORDINALITY u(tag, i) ORDER BY u.i",
+			   1, types, &tags, NULL, true, 0, SPI_OK_SELECT);
+	if (n != q->ntags[which])
+		elog(ERROR, "counting the uploads of %d tags gave %d rows", q->ntags[which], n);
+	for (int i = 0; i < n; i++)
+		counts[i] = DatumGetInt64(PrGetDatum(i, 1, &isnull));
+}
+
+/*
+ * Decide how a filter with tags is read (see the top): set q->walk, and
+ * q->driver, the tag of tags_all to walk.  Called inside SPI.
+ */
+static void
+ChooseTagWalk(ListQuery *q)
+{
+	int64		counts[PR_TAGS_MAX];
+	int64		fewest = PG_INT64_MAX;
+
+	q->walk = true;
+	if (q->present[F_TAGS_ALL])
+	{
+		if (q->ntags[0] > 1 || q->present[F_OWNER])
+			CountTags(q, 0, counts);
+		for (int i = 0; i < q->ntags[0] && q->ntags[0] > 1; i++)
+			if (counts[i] < fewest)
+			{
+				fewest = counts[i];
+				q->driver = i;
+			}
+		if (q->ntags[0] == 1 && q->present[F_OWNER])
+			fewest = counts[0];
+	}
+	else if (q->present[F_OWNER])
+	{
+		CountTags(q, 1, counts);
+		fewest = 0;
+		for (int i = 0; i < q->ntags[1]; i++)
+			fewest += counts[i];
+	}
+	/* An owner's uploads: walked by the owner index unless the tags are rare. */
+	if (q->present[F_OWNER] && fewest >= TAG_COUNT_CAP)
+		q->walk = false;
+}
+
+/* The columns of a row read through the walk of a tag (t.created_at = a.created_at). */
+#define WALK_COLUMNS \
+	"a.alias, a.hash, a.owner, a.tags, a.access, a.content_type," \
+	" a.width, a.height, a.bytes, t.created_at"
+
+/*
+ * The walk of one tag: its rows of alias_tags newest first, each upload
+ * looked up by its alias and checked (conditions %s) in a subquery per row
+ * (LIMIT 1: alias is the key of aliases; the LIMIT keeps the subquery a
+ * lookup per row of the walk rather than a join the planner may turn
+ * into a scan of aliases).  The walk stops when lim uploads passed.
+ */
+#define WALK_FROM \
+	" FROM " PR_SCHEMA ".alias_tags t," \
+	" LATERAL (SELECT * FROM " PR_SCHEMA ".aliases a WHERE a.alias = t.alias%s LIMIT 1) a" \
+	" WHERE t.tag = $%d%s"
+#define WALK_ORDER " ORDER BY t.created_at DESC, t.alias DESC LIMIT $%d"
+
+/*
+ * Write the query of a filter with tags (see the top) into q->sql, with
+ * conds, the conditions on the aliases, tconds, those on the walk (the
+ * cursor), and the parameter of lim.
+ */
+static void
+WriteTagQuery(ListQuery *q, const char *conds, const char *tconds, int lim)
+{
+	/* The walk of one tag: tags_all's, or tags_any's only tag. */
+	if (q->present[F_TAGS_ALL] || q->ntags[1] == 1)
+	{
+		Datum		tag = q->present[F_TAGS_ALL] ? q->tags[0][q->driver] : q->tags[1][0];
+
+		appendStringInfo(&q->sql, "SELECT " WALK_COLUMNS WALK_FROM WALK_ORDER,
+						 conds, AddParam(q, TEXTOID, tag), tconds, lim);
+		return;
+	}
+
+	/*
+	 * The walks of the tags of tags_any, merged: walk j lists the uploads
+	 * that have tag j and none of the tags before it.
+	 */
+	q->shape |= (uint32) q->ntags[1] << SHAPE_ANY_SHIFT;
+	appendStringInfoString(&q->sql, "SELECT * FROM (");
+	for (int j = 0; j < q->ntags[1]; j++)
+	{
+		char	   *walk_conds = (char *) conds;
+
+		if (j > 0)
+			walk_conds = psprintf("%s AND NOT (a.tags && $%d)", conds,
+								  AddParam(q, TEXTARRAYOID, TagArray(q->tags[1], j)));
+		appendStringInfo(&q->sql, "%s(SELECT " WALK_COLUMNS WALK_FROM WALK_ORDER ")",
+						 j > 0 ? " UNION ALL " : "", walk_conds,
+						 AddParam(q, TEXTOID, q->tags[1][j]), tconds, lim);
+	}
+	appendStringInfo(&q->sql, ") a" LIST_ORDER, lim);
+}
+
+/* Read the arguments (filter, lim, after). */
+static void
+ReadArgs(FunctionCallInfo fcinfo, ListQuery *q)
 {
 	memset(q, 0, sizeof(*q));
 	if (!PG_ARGISNULL(0))
@@ -424,44 +602,89 @@ BuildQuery(FunctionCallInfo fcinfo, ListQuery *q)
 	q->lim = PG_ARGISNULL(1) ? 100 : PrIntArg(fcinfo, 1, "lim", 1, PR_LIM_MAX);
 	if (!PG_ARGISNULL(2))
 		DecodeCursor(q, PrTextArg(fcinfo, 2, "after", 1, 2048));
+}
 
+/*
+ * Write the query of the arguments' shape with its parameters.  Called
+ * inside SPI: with tags, ChooseTagWalk may count them first.
+ */
+static void
+BuildQuery(ListQuery *q)
+{
+	StringInfoData conds;
+	StringInfoData tconds;
+	bool		tagged = q->present[F_TAGS_ALL] || q->present[F_TAGS_ANY];
+	int			lim;
+
+	if (tagged)
+		ChooseTagWalk(q);
+	initStringInfo(&conds);
+	initStringInfo(&tconds);
 	initStringInfo(&q->sql);
-	appendStringInfoString(&q->sql,
-						   "SELECT a.alias, a.hash, a.owner, a.tags, a.access, a.content_type,"
-						   " a.width, a.height, a.bytes, a.created_at"
-						   " FROM " PR_SCHEMA ".aliases a WHERE true");
 	for (int k = 0; k < F_NKEYS; k++)
 	{
 		if (!q->present[k])
 			continue;
 		q->shape |= 1u << k;
-		appendStringInfoString(&q->sql, " AND ");
+		if (k == F_TAGS_ALL || k == F_TAGS_ANY)
+			continue;
+		appendStringInfoString(&conds, " AND ");
 		if (k == F_ANIMATED)
 		{
 			if (q->animated)
 				q->shape |= SHAPE_ANIMATED;
-			appendStringInfoString(&q->sql, q->animated ? CONDITION_ANIMATED : CONDITION_NOT_ANIMATED);
+			appendStringInfoString(&conds, q->animated ? CONDITION_ANIMATED : CONDITION_NOT_ANIMATED);
 			continue;
 		}
 		if (k == F_CONTENT_TYPE && q->media_type)
 			q->shape |= SHAPE_MEDIA_TYPE;
-		appendStringInfo(&q->sql,
+		appendStringInfo(&conds,
 						 k == F_CONTENT_TYPE && q->media_type ? CONDITION_MEDIA_TYPE :
 						 filter_keys[k].condition,
 						 AddParam(q, filter_keys[k].type, q->value[k]));
 		if (k == F_CONTENT_TYPE && q->media_type && q->present[F_OWNER])
-			AddTypeRange(q);
+			AddTypeRange(q, &conds);
 	}
+
+	/*
+	 * The tags that no walk reads are checked on the aliases: with a walk,
+	 * tags_all's others and tags_any beside tags_all; without, all of them.
+	 */
+	if (q->present[F_TAGS_ALL] && (!q->walk || q->ntags[0] > 1))
+	{
+		Datum		others[PR_TAGS_MAX];
+		int			n = 0;
+
+		for (int i = 0; i < q->ntags[0]; i++)
+			if (!q->walk || i != q->driver)
+				others[n++] = q->tags[0][i];
+		appendStringInfo(&conds, " AND a.tags @> $%d",
+						 AddParam(q, TEXTARRAYOID, TagArray(others, n)));
+		q->shape |= SHAPE_ALL_REST;
+	}
+	if (q->present[F_TAGS_ANY] && (!q->walk || q->present[F_TAGS_ALL]))
+		appendStringInfo(&conds, " AND a.tags && $%d",
+						 AddParam(q, TEXTARRAYOID, q->value[F_TAGS_ANY]));
+	if (tagged && q->walk)
+		q->shape |= SHAPE_WALK;
+
 	if (q->has_after)
 	{
+		const char *r = tagged && q->walk ? "t" : "a";
 		int			c = AddParam(q, TIMESTAMPTZOID, q->after_created);
 		int			a = AddParam(q, TEXTOID, q->after_alias);
 
+		/* On the index walked: alias_tags' with a walk of tags. */
 		q->shape |= SHAPE_AFTER;
-		appendStringInfo(&q->sql, " AND (a.created_at, a.alias) < ($%d, $%d)", c, a);
+		appendStringInfo(tagged && q->walk ? &tconds : &conds,
+						 " AND (%s.created_at, %s.alias) < ($%d, $%d)", r, r, c, a);
 	}
-	appendStringInfo(&q->sql, " ORDER BY a.created_at DESC, a.alias DESC LIMIT $%d",
-					 AddParam(q, INT4OID, Int32GetDatum(q->lim)));
+	lim = AddParam(q, INT4OID, Int32GetDatum(q->lim));
+	if (tagged && q->walk)
+		WriteTagQuery(q, conds.data, tconds.data, lim);
+	else
+		appendStringInfo(&q->sql, "SELECT " LIST_COLUMNS " FROM " PR_SCHEMA ".aliases a WHERE true%s"
+						 LIST_ORDER, conds.data, lim);
 }
 
 /*
@@ -507,10 +730,11 @@ pict_repo_list_media(PG_FUNCTION_ARGS)
 	Datum		values[11];
 	bool		nulls[11];
 
-	BuildQuery(fcinfo, &q);
+	ReadArgs(fcinfo, &q);
 
 	PrMaterialize(fcinfo);
 	PrConnect();
+	BuildQuery(&q);
 	rc = SPI_execute_plan(ListPlan(&q), q.values, NULL, true, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_plan returned %s for \"%s\"",
@@ -541,12 +765,13 @@ pict_repo_list_media_explain(PG_FUNCTION_ARGS)
 	int			rc;
 	char	   *plan;
 
-	BuildQuery(fcinfo, &q);
-	initStringInfo(&sql);
-	appendStringInfo(&sql, "EXPLAIN (FORMAT JSON) %s", q.sql.data);
+	ReadArgs(fcinfo, &q);
 
 	/* read_only false: SPI refuses EXPLAIN as a read-only statement. */
 	PrConnect();
+	BuildQuery(&q);
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "EXPLAIN (FORMAT JSON) %s", q.sql.data);
 	rc = SPI_execute_with_args(sql.data, q.nargs, q.types, q.values, NULL, false, 0);
 	if ((rc != SPI_OK_UTILITY && rc != SPI_OK_SELECT) || SPI_processed != 1)
 		elog(ERROR, "EXPLAIN of list_media returned %s", SPI_result_code_string(rc));

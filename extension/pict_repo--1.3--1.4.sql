@@ -118,7 +118,8 @@ ALTER TABLE @extschema@.aliases
  * is a walk of its index that stops after lim rows, and the cursor is a
  * range on the same index.  Ranges of width, height and bytes have their
  * own indexes for the selective ones (the planner walks the created_at
- * index and filters when a range keeps most rows); tags have a GIN index.
+ * index and filters when a range keeps most rows); tags have a table of
+ * their own (alias_tags, below).
  */
 CREATE INDEX aliases_created_at_alias_idx
     ON @extschema@.aliases (created_at, alias);
@@ -135,12 +136,31 @@ CREATE INDEX aliases_content_type_created_at_alias_idx
 -- A content_type prefix such as "image/" is its top-level type.
 CREATE INDEX aliases_media_type_created_at_alias_idx
     ON @extschema@.aliases (pg_catalog.split_part(content_type, '/', 1), created_at, alias);
-CREATE INDEX aliases_tags_idx ON @extschema@.aliases USING gin (tags);
 CREATE INDEX aliases_width_idx ON @extschema@.aliases (width);
 CREATE INDEX aliases_height_idx ON @extschema@.aliases (height);
 CREATE INDEX aliases_bytes_idx ON @extschema@.aliases (bytes);
 CREATE INDEX aliases_animated_created_at_alias_idx
     ON @extschema@.aliases (created_at, alias) WHERE frames > 1;
+
+/*
+ * The tags of every upload again, one row per tag: the uploads of a tag
+ * newest first are a walk of the primary key that stops after lim rows,
+ * and the cursor is a range on it (a GIN index over aliases.tags only
+ * gives the set of every matching upload, fetched and sorted on each
+ * call).  Every statement that writes aliases.tags, creates an alias or
+ * deletes one writes these rows in the same statement, under the lock it
+ * holds on the alias row (media.c): the rows are exactly unnest(tags) of
+ * the aliases.  No foreign key: the writers keep them, and a key would
+ * need one more index to delete by alias.
+ */
+CREATE TABLE @extschema@.alias_tags (
+    -- "C": a tag is only ever looked up by equality; bytes compare fastest.
+    tag         text COLLATE pg_catalog."C" NOT NULL,
+    created_at  timestamptz NOT NULL,
+    alias       text NOT NULL,
+    PRIMARY KEY (tag, created_at, alias)
+);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.alias_tags', '');
 
 /*
  * Uploads and bytes per owner, for usage_report without reading the

@@ -22,6 +22,37 @@ LANGUAGE sql AS $$
                                FROM pict_repo.aliases a, LATERAL (VALUES (''), (a.owner)) v(owner)
                               WHERE v.owner IS NOT NULL GROUP BY v.owner) t), '{}')
 $$;
+-- alias_tags holds exactly the tags of the aliases, one row each.
+CREATE FUNCTION regress.tags_exact() RETURNS boolean
+LANGUAGE sql AS $$
+    SELECT NOT EXISTS (SELECT tag, created_at, alias FROM pict_repo.alias_tags
+                       EXCEPT ALL
+                       SELECT t, created_at, alias FROM pict_repo.aliases, unnest(tags) t)
+       AND NOT EXISTS (SELECT t, created_at, alias FROM pict_repo.aliases, unnest(tags) t
+                       EXCEPT ALL
+                       SELECT tag, created_at, alias FROM pict_repo.alias_tags)
+$$;
+-- Every page of a filter, lim rows each, through the cursor.
+CREATE FUNCTION regress.walk(f jsonb, lim int) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    c text := NULL;
+    r record;
+    n int;
+    got text[] := '{}';
+BEGIN
+    LOOP
+        n := 0;
+        FOR r IN SELECT alias, cursor FROM pict_repo.list_media(f, lim, c) LOOP
+            got := got || r.alias;
+            c := r.cursor;
+            n := n + 1;
+        END LOOP;
+        EXIT WHEN n < lim;
+    END LOOP;
+    RETURN NULLIF(array_to_string(got, ' '), '');
+END
+$$;
 -- One upload as media_info shows it, without the time.
 CREATE FUNCTION regress.info(a text) RETURNS text
 LANGUAGE sql AS $$
@@ -130,6 +161,7 @@ SELECT regress.error_of($$SELECT pict_repo.add_tags('e1.png', '{NULL}')$$);
 SELECT regress.error_of($$SELECT pict_repo.add_tags('e1.png', ARRAY[repeat('x', 65)])$$);
 SELECT regress.error_of($$SELECT pict_repo.remove_tags('e1.png', '{""}')$$);
 SELECT regress.error_of($$SELECT pict_repo.remove_tags('e1.png', NULL)$$);
+SELECT regress.tags_exact();
 
 -- ---- set_access -----------------------------------------------------------------
 SELECT pict_repo.set_access('{e1.png,e2.gif,e3.mp4,nope.png}', 'private');   -- e1 is private already
@@ -182,9 +214,10 @@ SELECT regress.error_of($$SELECT pict_repo.rename_alias(NULL, 'x', 'tok')$$);
 SELECT regress.error_of($$SELECT pict_repo.rename_alias('e1-renamed.png', '', 'tok')$$);
 SELECT regress.error_of($$SELECT pict_repo.rename_alias('e1-renamed.png', repeat('x', 257), 'tok')$$);
 SELECT regress.error_of($$SELECT pict_repo.rename_alias('e1-renamed.png', 'x', NULL)$$);
+SELECT regress.tags_exact();
 -- the token goes with it
 SELECT orphaned FROM pict_repo.delete_alias('e1-renamed.png', 'tok-e1');
-SELECT regress.totals_exact();
+SELECT regress.totals_exact(), regress.tags_exact();
 
 -- ---- usage_report -------------------------------------------------------------------
 SELECT * FROM pict_repo.usage_report();
@@ -209,7 +242,7 @@ SELECT count(*) FROM generate_series(1, 12) i, LATERAL pict_repo.ingest('\xd0' |
     CASE WHEN i % 5 = 0 THEN '{cat,dog}'::text[] WHEN i % 5 = 1 THEN '{cat}' ELSE '{}' END,
     CASE WHEN i > 9 THEN 'private' ELSE 'public' END);
 COMMIT;
-SELECT regress.totals_exact();
+SELECT regress.totals_exact(), regress.tags_exact();
 -- every row once, newest first, by pages of 5 through the cursor
 CREATE TEMP TABLE walk (page int, alias text, cursor text);
 DO $$
@@ -231,6 +264,7 @@ SELECT page, string_agg(alias, ' ' ORDER BY alias DESC) FROM walk GROUP BY page 
 -- the cursor of a deleted row still works
 SELECT cursor AS c5 FROM walk WHERE alias = 'l08.png' \gset
 SELECT count(*) FROM pict_repo.cleanup_alias('l08.png');
+SELECT regress.tags_exact();
 SELECT string_agg(alias, ' ') FROM pict_repo.list_media('{}', 3, :'c5');
 -- each key
 SELECT f, (SELECT string_agg(alias, ' ') FROM pict_repo.list_media(f::jsonb, 100)) AS aliases
@@ -249,6 +283,16 @@ SELECT f, (SELECT string_agg(alias, ' ') FROM pict_repo.list_media(f::jsonb, 100
 SELECT string_agg(alias, ' ') FROM pict_repo.list_media('{"owner": "bob"}', 2);
 SELECT cursor AS cb FROM pict_repo.list_media('{"owner": "bob"}', 2) ORDER BY alias LIMIT 1 \gset
 SELECT string_agg(alias, ' ') FROM pict_repo.list_media('{"owner": "bob"}', 2, :'cb');
+-- the walks of alias_tags page one row at a time; an upload with several
+-- of the tags of tags_any comes once
+SELECT f, regress.walk(f::jsonb, 1) AS pages,
+       regress.walk(f::jsonb, 1) IS NOT DISTINCT FROM
+       (SELECT string_agg(alias, ' ') FROM pict_repo.list_media(f::jsonb, 100)) AS same
+  FROM unnest(ARRAY[
+    '{"tags_all": ["cat"]}', '{"tags_all": ["dog", "cat"]}', '{"tags_all": ["cat", "dog", "cat"]}',
+    '{"tags_any": ["dog", "cat"]}', '{"tags_any": ["cat", "dog", "cat"], "owner": "alice"}',
+    '{"tags_any": ["bird", "dog"], "tags_all": ["cat"]}', '{"tags_all": ["cat", "bird"]}',
+    '{"tags_all": ["cat"], "owner": "bob"}', '{"tags_any": ["dog", "cat"], "owner": "alice"}']) f;
 -- NULL arguments mean the defaults
 SELECT count(*) FROM pict_repo.list_media(NULL, NULL, NULL);
 -- bad filters: 22023 naming the key
@@ -288,13 +332,15 @@ SELECT regress.info('imported.png');
 SELECT regress.totals_exact();
 SELECT count(*) FROM pict_repo.import_pictrs('alias', '[{"a": "imported.png", "h": "d0ff", "t": "tok-imp"}]');
 SELECT regress.totals_exact();   -- an alias already there is not counted again
+SELECT regress.tags_exact();
 
 -- ---- removing uploads keeps the totals -----------------------------------------------
 SELECT count(*) FROM pict_repo.delete_alias('l01.png', pict_repo.alias_token('l01.png'));
 SELECT count(*) FROM pict_repo.cleanup_hash('\xd002', true);
-SELECT regress.totals_exact();
+SELECT regress.totals_exact(), regress.tags_exact();
 SELECT * FROM pict_repo.usage_report();
 SELECT count(*) FROM (SELECT pict_repo.cleanup_hash(hash, true) FROM pict_repo.hashes) c;
 SELECT * FROM pict_repo.usage_report();
-SELECT regress.totals_exact();
-DROP FUNCTION regress.totals_exact(), regress.info(text);
+SELECT regress.totals_exact(), regress.tags_exact();
+SELECT count(*) FROM pict_repo.alias_tags;
+DROP FUNCTION regress.totals_exact(), regress.tags_exact(), regress.walk(jsonb, int), regress.info(text);

@@ -14,6 +14,7 @@ CREATE EXTENSION pict_repo;
 -- same on every run.
 ALTER TABLE pict_repo.aliases SET (autovacuum_enabled = false);
 ALTER TABLE pict_repo.hashes SET (autovacuum_enabled = false);
+ALTER TABLE pict_repo.alias_tags SET (autovacuum_enabled = false);
 
 INSERT INTO pict_repo.hashes (hash, identifier, created_at)
 SELECT sha256(int8send(g)), 'plan/' || g, '2026-01-01 00:00:00+00'::timestamptz + g * interval '1 second'
@@ -38,8 +39,11 @@ SELECT 'p' || g || '.png', sha256(int8send(g)), 'tok' || g,
        CASE WHEN g % 20 IN (0, 1) THEN 10 ELSE 1 END,
        ((g * 37) % 4000 + 16) * ((g * 53) % 3000 + 16) / 4
   FROM generate_series(1, 100000) g;
+-- The tags' rows, as the functions write them with the tags.
+INSERT INTO pict_repo.alias_tags (tag, created_at, alias)
+SELECT t, created_at, alias FROM pict_repo.aliases, unnest(tags) t;
 SET default_statistics_target = 400;
-ANALYZE pict_repo.hashes, pict_repo.aliases;
+ANALYZE pict_repo.hashes, pict_repo.aliases, pict_repo.alias_tags;
 RESET default_statistics_target;
 
 CREATE TEMP TABLE filters (ord serial, filter jsonb);
@@ -56,6 +60,8 @@ INSERT INTO filters (filter) VALUES
     ('{"tags_all": ["cat", "dog"]}'),
     ('{"tags_any": ["rare"]}'),
     ('{"tags_any": ["cat", "dog"]}'),
+    ('{"tags_all": ["cat", "rare"]}'),
+    ('{"tags_any": ["rare", "cat", "tag7"]}'),
     ('{"min_width": 1000}'),
     ('{"min_width": 3990}'),
     ('{"max_width": 100}'),
@@ -96,11 +102,18 @@ SELECT f, (SELECT array_agg(alias) FROM pict_repo.list_media(f::jsonb, 20)) =
                               THEN a.owner = 'owner42' AND a.content_type LIKE 'image/%'
                               WHEN '{"tags_any": ["rare"], "content_type": "video/mp4"}'
                               THEN a.tags && '{rare}' AND a.content_type = 'video/mp4'
+                              WHEN '{"tags_all": ["cat", "rare"]}' THEN a.tags @> '{cat,rare}'
+                              WHEN '{"tags_any": ["rare", "cat", "tag7"]}'
+                              THEN a.tags && '{rare,cat,tag7}'
+                              WHEN '{"owner": "owner42", "tags_all": ["cat"]}'
+                              THEN a.owner = 'owner42' AND a.tags @> '{cat}'
                               WHEN '{"min_width": 3990}' THEN a.width >= 3990
                               ELSE a.frames > 1 END
                  ORDER BY created_at DESC, alias DESC LIMIT 20) AS same_rows
   FROM unnest(ARRAY['{"owner": "owner42", "content_type": "image/"}',
                     '{"tags_any": ["rare"], "content_type": "video/mp4"}',
+                    '{"tags_all": ["cat", "rare"]}', '{"tags_any": ["rare", "cat", "tag7"]}',
+                    '{"owner": "owner42", "tags_all": ["cat"]}',
                     '{"min_width": 3990}', '{"animated": true}']) f;
 
 DROP EXTENSION pict_repo;

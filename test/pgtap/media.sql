@@ -14,7 +14,7 @@ SET LOCAL client_min_messages = warning;
 CREATE ROLE tap_media_app LOGIN;
 GRANT pict_repo_user TO tap_media_app;
 
-SELECT plan(37);
+SELECT plan(40);
 
 -- ---------------------------------------------------------------------------
 -- Grants
@@ -27,9 +27,10 @@ SELECT ok(pg_catalog.has_function_privilege('tap_media_app', p.oid, 'EXECUTE'),
                      'set_access', 'rename_alias', 'list_media', 'list_media_explain',
                      'usage_report', 'ingest')
  ORDER BY p.proname;
-SELECT ok(NOT pg_catalog.has_table_privilege('tap_media_app', 'pict_repo.usage_totals',
+SELECT ok(NOT pg_catalog.has_table_privilege('tap_media_app', t,
                                              'SELECT, INSERT, UPDATE, DELETE, TRUNCATE'),
-          'the application role has no privilege on usage_totals');
+          'the application role has no privilege on ' || t)
+  FROM unnest(ARRAY['pict_repo.usage_totals', 'pict_repo.alias_tags']) t;
 SELECT ok(NOT pg_catalog.has_column_privilege('tap_media_app', 'pict_repo.aliases', c, 'SELECT, UPDATE'),
           'the application role cannot read or write aliases.' || c)
   FROM unnest(ARRAY['owner', 'tags', 'access', 'bytes']) c;
@@ -67,6 +68,8 @@ SELECT throws_ok($$SELECT * FROM pict_repo.usage_totals$$, '42501', NULL,
                  'the app cannot read usage_totals');
 SELECT throws_ok($$UPDATE pict_repo.usage_totals SET uploads = 0$$, '42501', NULL,
                  'the app cannot change usage_totals');
+SELECT throws_ok($$SELECT * FROM pict_repo.alias_tags$$, '42501', NULL,
+                 'the app cannot read alias_tags');
 RESET ROLE;
 
 -- ---------------------------------------------------------------------------
@@ -86,6 +89,9 @@ SELECT throws_ok($$UPDATE pict_repo.aliases SET bytes = 1 WHERE alias = 'tap-siz
                  '428C9', NULL, 'bytes is generated');
 SELECT is((SELECT pg_catalog.sum(uploads)::bigint FROM pict_repo.usage_totals WHERE owner = ''),
           (SELECT pg_catalog.count(*) FROM pict_repo.aliases), 'the totals count every alias');
+SELECT set_eq($$SELECT tag, created_at, alias FROM pict_repo.alias_tags$$,
+              $$SELECT t, created_at, alias FROM pict_repo.aliases, pg_catalog.unnest(tags) t$$,
+              'alias_tags holds the tags of every alias, one row each');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -66,7 +66,11 @@ INSERT INTO expected_tables VALUES
 -- 1.4, the file service (issue 10): uploads and bytes per owner ('' for
 -- all) and backend shard, kept by every write of an alias; dumped with them.
 INSERT INTO expected_tables VALUES
-    (101, 'usage_totals',    '{owner,shard}',    true);
+    (101, 'usage_totals',    '{owner,shard}',    true),
+    -- The tags of every upload, one row per tag, in the order list_media
+    -- walks them (newest first per tag): the same data as aliases.tags,
+    -- dumped with it.
+    (102, 'alias_tags',      '{tag,created_at,alias}', true);
 
 -- Every column, in table order: type as format_type() spells it, NOT NULL,
 -- UNIQUE on its own.
@@ -208,7 +212,10 @@ INSERT INTO expected_columns (tab, col, typ, not_null, is_unique) VALUES
     ('usage_totals', 'owner', 'text', true, false),
     ('usage_totals', 'shard', 'smallint', true, false),
     ('usage_totals', 'uploads', 'bigint', true, false),
-    ('usage_totals', 'bytes', 'bigint', true, false);
+    ('usage_totals', 'bytes', 'bigint', true, false),
+    ('alias_tags', 'tag', 'text', true, false),
+    ('alias_tags', 'created_at', 'timestamp with time zone', true, false),
+    ('alias_tags', 'alias', 'text', true, false);
 
 -- Every foreign key: columns, referenced table and columns, ON DELETE action
 -- as pg_constraint.confdeltype spells it (a = no action, c = cascade).
@@ -300,7 +307,6 @@ INSERT INTO expected_indexes VALUES
     (105, 'aliases', 'aliases_content_type_created_at_alias_idx', '{content_type,created_at,alias}'),
     (106, 'aliases', 'aliases_media_type_created_at_alias_idx',
      '{"split_part(content_type, ''/''::text, 1)",created_at,alias}'),
-    (107, 'aliases', 'aliases_tags_idx', '{tags}'),
     (108, 'aliases', 'aliases_width_idx', '{width}'),
     (109, 'aliases', 'aliases_height_idx', '{height}'),
     (110, 'aliases', 'aliases_bytes_idx', '{bytes}'),
@@ -338,8 +344,9 @@ INSERT INTO expected_indexdefs VALUES
      'CREATE UNIQUE INDEX copies_store_identifier_digest_idx ON pict_repo.copies USING btree '
      '(store_id, pict_repo.text_digest(identifier))');
 -- 1.4, the file service: uploads without an owner take no room in the
--- owner indexes; a content_type prefix is its top-level type; tags are
--- searched with GIN; only animated uploads are in the animated index.
+-- owner indexes; a content_type prefix is its top-level type; only
+-- animated uploads are in the animated index.  (Tags are searched through
+-- alias_tags' primary key.)
 INSERT INTO expected_indexdefs VALUES
     (101, 'aliases_owner_created_at_alias_idx',
      'CREATE INDEX aliases_owner_created_at_alias_idx ON pict_repo.aliases USING btree '
@@ -350,8 +357,6 @@ INSERT INTO expected_indexdefs VALUES
     (103, 'aliases_media_type_created_at_alias_idx',
      'CREATE INDEX aliases_media_type_created_at_alias_idx ON pict_repo.aliases USING btree '
      '(split_part(content_type, ''/''::text, 1), created_at, alias)'),
-    (104, 'aliases_tags_idx',
-     'CREATE INDEX aliases_tags_idx ON pict_repo.aliases USING gin (tags)'),
     (105, 'aliases_animated_created_at_alias_idx',
      'CREATE INDEX aliases_animated_created_at_alias_idx ON pict_repo.aliases USING btree '
      '(created_at, alias) WHERE (frames > 1)');

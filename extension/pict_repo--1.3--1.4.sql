@@ -210,8 +210,9 @@ CREATE FUNCTION @extschema@.ingest(hash bytea, identifier text, details jsonb,
 
 /*
  * The functions of the file service (extension/media.c).  Every one reads
- * or writes aliases, hashes, variants, details or usage_totals, which an
- * application role may not touch (aliases hold the delete tokens): they are
+ * or writes aliases, alias_tags, hashes, variants, details or usage_totals,
+ * which an application role may not touch (aliases hold the delete
+ * tokens): they are
  * SECURITY DEFINER, C code that pins search_path, names every table and
  * built-in with its schema and passes its arguments as $n parameters.  The
  * reads (media_info, media_exists, list_media, list_media_explain,

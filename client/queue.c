@@ -222,6 +222,25 @@ pr_complete_job(pr_conn *conn, const pr_uuid *id, const pr_uuid *worker,
 	return pri_exec_bool(conn, &st_complete_job, &p, err);
 }
 
+/*
+ * The parameters of a batch of a worker's jobs: ids (n of them) and worker;
+ * false, with 22023 naming the argument, when ids is NULL with n > 0.
+ */
+static bool
+batch_params(PrParams *p, const pr_uuid *ids, size_t n, const pr_uuid *worker,
+			 const char *name, pr_error *err)
+{
+	pri_params_init(p);
+	if (pri_pp_uuid_array(p, ids, n) != 0)
+	{
+		pri_params_free(p);
+		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT, "%s must not be NULL", name);
+		return false;
+	}
+	pri_pp_uuid(p, worker);
+	return true;
+}
+
 int
 pr_complete_jobs(pr_conn *conn, const pr_uuid *ids, size_t n_ids,
 				 const pr_uuid *worker, pr_uuid_list **completed, pr_error *err)
@@ -230,15 +249,8 @@ pr_complete_jobs(pr_conn *conn, const pr_uuid *ids, size_t n_ids,
 
 	if (completed)
 		*completed = NULL;
-	pri_params_init(&p);
-	if (pri_pp_uuid_array(&p, ids, n_ids) != 0)
-	{
-		pri_params_free(&p);
-		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT,
-					  "ids must not be NULL");
+	if (!batch_params(&p, ids, n_ids, worker, "ids", err))
 		return PR_ERROR;
-	}
-	pri_pp_uuid(&p, worker);
 	return uuid_rows(conn, &st_complete_jobs, &p, completed, err);
 }
 
@@ -264,15 +276,8 @@ pr_complete_and_claim_jobs(pr_conn *conn, const pr_uuid *done, size_t n_done,
 
 	if (jobs)
 		*jobs = NULL;
-	pri_params_init(&p);
-	if (pri_pp_uuid_array(&p, done, n_done) != 0)
-	{
-		pri_params_free(&p);
-		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT,
-					  "done must not be NULL");
+	if (!batch_params(&p, done, n_done, worker, "done", err))
 		return PR_ERROR;
-	}
-	pri_pp_uuid(&p, worker);
 	pri_pp_text(&p, queue);
 	pri_pp_int4(&p, max_jobs);
 	return job_rows(conn, &st_complete_and_claim_jobs, &p, jobs, err);

@@ -21,8 +21,6 @@
 #include "utils/guc.h"
 #include "utils/tuplestore.h"
 
-PG_MODULE_MAGIC;
-
 /* Connect to SPI, failing loudly if it refuses. */
 void
 PrConnect(void)

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * guc.c
- *		The settings (GUCs) of pict_repo and the module's _PG_init.
+ *		The settings (GUCs) of pict_repo, defined by _PG_init (pict_repo.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -41,12 +41,9 @@ double		pict_repo_queue_vacuum_scale_factor = 0.05;
 /* pict_repo.claim_requeue: claims requeue stale jobs when maintenance stopped. */
 bool		pict_repo_claim_requeue = true;
 
-/*
- * Define the settings and, when the library is preloaded, register the
- * background worker.
- */
+/* Define the settings; the PGC_POSTMASTER ones only while preloading. */
 void
-_PG_init(void)
+PrDefineSettings(void)
 {
 	/*
 	 * A PGC_POSTMASTER setting can only be defined while the postmaster
@@ -150,12 +147,4 @@ _PG_init(void)
 							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("pict_repo");
-
-	/*
-	 * The maintenance worker exists only when the library is preloaded; as
-	 * pg_cron does, none is started by pg_upgrade's server.
-	 */
-	if (!process_shared_preload_libraries_in_progress || IsBinaryUpgrade)
-		return;
-	PrRegisterWorker();
 }

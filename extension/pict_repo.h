@@ -9,11 +9,11 @@
 #ifndef PICT_REPO_H
 #define PICT_REPO_H
 
-#include "postgres.h"
-
+/* Include "postgres.h" first, then this. */
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/timestamp.h"
+#include "utils/uuid.h"
 
 /* Every query of the module names its objects with this schema. */
 #define PR_SCHEMA "pict_repo"
@@ -38,6 +38,7 @@ extern void PrNotifyUpload(Datum id);
 extern void PrNotifyVariant(Datum hash, Datum variant);
 
 /* Settings (guc.c); the intervals are in the units of their GUC_UNIT_*. */
+extern void PrDefineSettings(void);
 extern char *pict_repo_database;
 extern char *pict_repo_worker_role;
 extern int	pict_repo_maintenance_interval;	/* ms */
@@ -49,10 +50,15 @@ extern int	pict_repo_queue_vacuum_threshold;	/* dead rows */
 extern double pict_repo_queue_vacuum_scale_factor;	/* of live rows */
 extern bool pict_repo_claim_requeue;
 
+/* The module's entry point (pict_repo.c). */
 extern void _PG_init(void);
 
-/* The maintenance background worker (worker.c), registered by _PG_init. */
+/*
+ * The maintenance background worker (worker.c), registered by _PG_init;
+ * PrWorkerMain is its bgw_function_name.
+ */
 extern void PrRegisterWorker(void);
+extern PGDLLEXPORT void PrWorkerMain(Datum main_arg);
 
 /*
  * A plan prepared on first use and kept for the life of the backend.  One
@@ -84,6 +90,9 @@ extern Datum PrReturnOrderedRows(FunctionCallInfo fcinfo, PrPlan *slot,
 								 Datum *values, const char *nulls);
 extern int	PrRun(PrPlan *slot, const char *sql, int nargs, const Oid *argtypes,
 				  Datum *values, const char *nulls, int expected);
+
+/* A new time-ordered UUID (version 7), as job ids are (uuid7.c). */
+extern void PrUuidV7(pg_uuid_t *uuid);
 
 /* Files in use (files.c): one slot per stored file. */
 extern void PrLockIdentifier(text *identifier);

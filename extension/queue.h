@@ -2,7 +2,7 @@
  *
  * queue.h
  *		Declarations shared by the job queue files of pict_repo (queue.c,
- *		queue_admin.c, uuid7.c, maintenance.c, worker.c).
+ *		queue_admin.c, claim_requeue.c, maintenance.c, worker.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -57,7 +57,6 @@ SecondsInterval(int secs)
 	return IntervalPGetDatum(i);
 }
 
-extern void PrUuidV7(pg_uuid_t *uuid);
 extern Datum PrIntervalArgOpt(FunctionCallInfo fcinfo, int argno, const char *name);
 extern void PrRequeueStale(Datum timeout, int *requeued, int *dead);
 extern void PrRequeueStaleQueue(Datum timeout, Datum queue, int *requeued, int *dead);
@@ -66,7 +65,5 @@ extern void PrRunMaintenance(PrMaintenanceResult *result);
 /* claim_requeue.c: stale jobs come back without the background worker. */
 extern void PrRequeueIfUnattended(Datum queue);
 extern void PrNoteMaintenancePass(void);
-
-extern PGDLLEXPORT void PrWorkerMain(Datum main_arg);
 
 #endif							/* PICT_REPO_QUEUE_H */

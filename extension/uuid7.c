@@ -14,7 +14,7 @@
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
-#include "queue.h"
+#include "pict_repo.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 

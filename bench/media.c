@@ -2,15 +2,18 @@
  *
  * media.c
  *		The file service's benchmark (`--only media`): list_media for every
- *		filter of the issue, first page and page 10, against the same call
+ *		filter, first page and page 10, against the same call
  *		answered by a sequential scan; usage_report against the GROUP BY
  *		it replaces; ingest with metadata against today's ingest.
  *
- * Included by bench.c (it uses bench.c's helpers: add_row, fmt, run_procs,
- * the control connection...); its sections are MEDIA_SECTIONS (media.h).
+ * One of the benchmark's scenario families (bench.h: add_row, fmt,
+ * run_procs, ingest_proc, the control connection...); its sections are
+ * MEDIA_SECTIONS (media.h), listed in report.c's table of sections.
  *
  *-------------------------------------------------------------------------
  */
+#include "bench.h"
+
 
 typedef struct MediaScale
 {
@@ -571,7 +574,7 @@ media_bench_usage(void)
 
 /* ---- the section ------------------------------------------------------------------- */
 
-static void
+void
 bench_media(void)
 {
 	mscale = scale == &quick_scale ? &media_quick : &media_full;

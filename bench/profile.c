@@ -34,6 +34,7 @@
 #include <libpq-fe.h>
 
 #include "pict_repo_client.h"
+#include "driver.h"
 
 #define QUEUE "profile"
 #define WARMUP 500
@@ -50,15 +51,6 @@ static pr_uuid worker;
 static pr_uuid held;			/* complete-claim: the job held */
 static double t_first;			/* seconds spent in the first call of an iteration */
 static double t_second;
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static double
 cpu_s(void)

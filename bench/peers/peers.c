@@ -53,6 +53,7 @@
 #include <libpq-fe.h>
 
 #include "pict_repo_client.h"
+#include "driver.h"
 
 #define MAX_PROCS 64
 #define QUEUE "peers"
@@ -83,19 +84,6 @@ now_ns(void)
 	return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void
-die(const char *f,...)
-{
-	va_list		ap;
-
-	va_start(ap, f);
-	fprintf(stderr, "peers: ");
-	vfprintf(stderr, f, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	exit(1);
-}
-
 /* In a child: record the first error and end the process. */
 static void
 child_fail(const char *f,...)
@@ -107,39 +95,6 @@ child_fail(const char *f,...)
 		vsnprintf(sh->error, sizeof(sh->error), f, ap);
 	va_end(ap);
 	_exit(1);
-}
-
-static PGconn *
-pg_connect(void)
-{
-	PGconn	   *c = PQconnectdb("");
-
-	if (PQstatus(c) != CONNECTION_OK)
-		die("cannot connect: %s", PQerrorMessage(c));
-	return c;
-}
-
-static void
-exec_ok(PGconn *c, const char *sql)
-{
-	PGresult   *r = PQexec(c, sql);
-
-	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-		die("%s\n  failed: %s", sql, PQerrorMessage(c));
-	PQclear(r);
-}
-
-static char *
-query_text(PGconn *c, const char *sql)
-{
-	PGresult   *r = PQexec(c, sql);
-	char	   *v;
-
-	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) < 1)
-		die("%s\n  failed: %s", sql, PQerrorMessage(c));
-	v = strdup(PQgetisnull(r, 0, 0) ? "" : PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return v;
 }
 
 static long
@@ -465,6 +420,7 @@ pgq_setup(long n, long consumers)
 int
 main(int argc, char **argv)
 {
+	driver_init("peers", 1);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 3 && strcmp(argv[1], "pict_repo-setup") == 0)
 		pict_repo_setup(parse_count(argv[2], "N"));

@@ -25,6 +25,8 @@
  *	   poison job is in dead_jobs with attempts = max_attempts = 3.
  *
  * The connection comes from the libpq environment (PGHOST, PGDATABASE...).
+ * Built with the benchmark's driver core (bench/driver.c: die, now_s,
+ * exec_ok); die() exits with 2, a failed check makes the exit status 1.
  * Output is TAP ("ok N - ..."); the exit status is 0 when all passed.
  */
 #include <errno.h>
@@ -40,6 +42,8 @@
 
 #include <libpq-fe.h>
 #include <pict_repo_client.h>
+
+#include "driver.h"
 
 #define POISON_ATTEMPTS 3
 #define MAX_WORKERS 64
@@ -71,28 +75,6 @@ ok(int cond, const char *fmt,...)
 }
 
 static void
-die(const char *fmt,...)
-{
-	va_list		ap;
-
-	fprintf(stderr, "queue_proof[%d]: ", (int) getpid());
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	exit(2);
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void
 sleep_ms(int ms)
 {
 	struct timespec ts = {ms / 1000, (long) (ms % 1000) * 1000000};
@@ -111,20 +93,9 @@ connect_or_die(void)
 	return c;
 }
 
-/* Run a statement; die unless it succeeds. */
-static void
-exec_ok(PGconn *pg, const char *sql)
-{
-	PGresult   *r = PQexec(pg, sql);
-
-	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
-		die("%s: %s", sql, PQerrorMessage(pg));
-	PQclear(r);
-}
-
 /* One bigint from a query with the queue as $1. */
 static long long
-query_num(PGconn *pg, const char *sql)
+queue_num(PGconn *pg, const char *sql)
 {
 	const char *params[1] = {queue};
 	PGresult   *r = PQexecParams(pg, sql, 1, NULL, params, NULL, NULL, 0);
@@ -390,14 +361,14 @@ spawn(int worker_no, int pushed_fd, int close_fd)
 static void
 check_exactly_once(PGconn *pg)
 {
-	long long	rows = query_num(pg, "SELECT count(*) FROM proof.done WHERE queue = $1");
-	long long	distinct_n = query_num(pg, "SELECT count(DISTINCT n) FROM proof.done WHERE queue = $1");
-	long long	distinct_id = query_num(pg, "SELECT count(DISTINCT job_id) FROM proof.done WHERE queue = $1");
-	long long	dups = query_num(pg, "SELECT count(*) FROM (SELECT n FROM proof.done WHERE queue = $1 "
+	long long	rows = queue_num(pg, "SELECT count(*) FROM proof.done WHERE queue = $1");
+	long long	distinct_n = queue_num(pg, "SELECT count(DISTINCT n) FROM proof.done WHERE queue = $1");
+	long long	distinct_id = queue_num(pg, "SELECT count(DISTINCT job_id) FROM proof.done WHERE queue = $1");
+	long long	dups = queue_num(pg, "SELECT count(*) FROM (SELECT n FROM proof.done WHERE queue = $1 "
 								 "GROUP BY n HAVING count(*) > 1) d");
-	long long	in_range = query_num(pg, "SELECT count(DISTINCT n) FROM proof.done WHERE queue = $1");
-	long long	lo = query_num(pg, "SELECT min(n) FROM proof.done WHERE queue = $1");
-	long long	hi = query_num(pg, "SELECT max(n) FROM proof.done WHERE queue = $1");
+	long long	in_range = queue_num(pg, "SELECT count(DISTINCT n) FROM proof.done WHERE queue = $1");
+	long long	lo = queue_num(pg, "SELECT min(n) FROM proof.done WHERE queue = $1");
+	long long	hi = queue_num(pg, "SELECT max(n) FROM proof.done WHERE queue = $1");
 
 	ok(rows == njobs, "%lld completions recorded for %ld jobs", rows, njobs);
 	ok(dups == 0, "no job completed twice (%lld duplicated)", dups);
@@ -405,7 +376,7 @@ check_exactly_once(PGconn *pg)
 	   "no job lost: every n in 1..%ld completed (%lld distinct, %lld..%lld)", njobs,
 	   distinct_n, lo, hi);
 	ok(distinct_id == njobs, "%lld distinct job ids completed", distinct_id);
-	ok(query_num(pg, "SELECT pict_repo.queue_length($1)") == 0,
+	ok(queue_num(pg, "SELECT pict_repo.queue_length($1)") == 0,
 	   "the queue is empty (nothing waiting or running)");
 }
 
@@ -441,18 +412,18 @@ run_once(void)
 		   njobs, nworkers, t_push, now_s() - t0, njobs / (now_s() - t0));
 	ok(bad_exit == 0, "all %d workers exited cleanly", nworkers);
 	check_exactly_once(pg);
-	ok(query_num(pg, "SELECT count(*) FROM proof.done WHERE queue = $1 AND n % 97 = 0 "
+	ok(queue_num(pg, "SELECT count(*) FROM proof.done WHERE queue = $1 AND n % 97 = 0 "
 				 "AND attempt = 2") == failed_first,
 	   "the %lld jobs that failed their first attempt completed on the second", failed_first);
-	ok(query_num(pg, "SELECT count(*) FROM proof.done WHERE queue = $1 AND n % 97 <> 0 "
+	ok(queue_num(pg, "SELECT count(*) FROM proof.done WHERE queue = $1 AND n % 97 <> 0 "
 				 "AND attempt <> 1") == 0,
 	   "every other job completed on its first attempt");
-	ok(query_num(pg, "SELECT count(DISTINCT worker) FROM proof.done WHERE queue = $1") == nworkers,
+	ok(queue_num(pg, "SELECT count(DISTINCT worker) FROM proof.done WHERE queue = $1") == nworkers,
 	   "all %d workers completed jobs", nworkers);
-	ok(query_num(pg, "SELECT count(*) FROM pict_repo.dead_jobs WHERE queue = $1") == 0,
+	ok(queue_num(pg, "SELECT count(*) FROM pict_repo.dead_jobs WHERE queue = $1") == 0,
 	   "no dead jobs");
-	ok(query_num(pg, "SELECT completed FROM pict_repo.queue_stats() WHERE queue = $1") == njobs &&
-	   query_num(pg, "SELECT failed FROM pict_repo.queue_stats() WHERE queue = $1") == failed_first,
+	ok(queue_num(pg, "SELECT completed FROM pict_repo.queue_stats() WHERE queue = $1") == njobs &&
+	   queue_num(pg, "SELECT failed FROM pict_repo.queue_stats() WHERE queue = $1") == failed_first,
 	   "queue_stats counts %ld completed and %lld failed", njobs, failed_first);
 	pr_finish(c);
 	return 0;
@@ -556,15 +527,15 @@ run_crash(void)
 	ok(kills == nkills, "%d workers killed with SIGKILL at random moments", kills);
 	ok(failed_workers == 0, "no worker failed otherwise (%d did)", failed_workers);
 	check_exactly_once(pg);
-	ok(query_num(pg, "SELECT count(*) FROM proof.done d WHERE queue = $1 AND attempt <> "
+	ok(queue_num(pg, "SELECT count(*) FROM proof.done d WHERE queue = $1 AND attempt <> "
 				 "(SELECT count(*) FROM proof.claims c WHERE c.queue = d.queue AND c.job_id = d.job_id)") == 0,
 	   "every job completed on attempt k after exactly k claims (attempts are counted)");
-	ok(query_num(pg, "SELECT count(*) FROM (SELECT job_id FROM proof.claims WHERE queue = $1 "
+	ok(queue_num(pg, "SELECT count(*) FROM (SELECT job_id FROM proof.claims WHERE queue = $1 "
 				 "GROUP BY job_id HAVING count(DISTINCT attempt) <> count(*) "
 				 "OR max(attempt) <> count(*)) x") == 0,
 	   "the attempts of each job's claims are exactly 1..k");
 	{
-		long long	retried = query_num(pg, "SELECT count(*) FROM proof.done WHERE queue = $1 AND attempt > 1");
+		long long	retried = queue_num(pg, "SELECT count(*) FROM proof.done WHERE queue = $1 AND attempt > 1");
 
 		ok(retried >= 1, "%lld jobs lost their worker mid-job and were completed by another", retried);
 	}
@@ -598,6 +569,7 @@ main(int argc, char **argv)
 {
 	int			opt;
 
+	driver_init("queue_proof", 2);
 	if (argc < 2 || (strcmp(argv[1], "once") != 0 && strcmp(argv[1], "crash") != 0))
 	{
 		fprintf(stderr, "usage: %s once|crash [-j JOBS] [-w WORKERS] [-b BATCH] [-k KILLS] [-q QUEUE]\n",

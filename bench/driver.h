@@ -1,0 +1,40 @@
+/*-------------------------------------------------------------------------
+ *
+ * driver.h
+ *		The small core shared by the C drivers that run many client
+ *		processes against a cluster: the benchmark (bench/), its peers'
+ *		driver (bench/peers/), the profile driver and the queue proofs
+ *		(test/proofs/).
+ *
+ * Every function here ends the process with a message on stderr when
+ * something fails: a driver has nothing to recover.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef PICT_REPO_BENCH_DRIVER_H
+#define PICT_REPO_BENCH_DRIVER_H
+
+#include <libpq-fe.h>
+
+/* Name the program in messages and choose the exit status of die(). */
+extern void driver_init(const char *name, int die_status);
+
+/* Print "name[pid]: message" on stderr and exit. */
+extern void die(const char *f,...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* Seconds on the monotonic clock. */
+extern double now_s(void);
+
+/* Connect from the libpq environment (PGHOST, PGPORT, PGDATABASE...). */
+extern PGconn *pg_connect(void);
+
+/* Run a statement that returns no rows or some; die unless it succeeds. */
+extern void exec_ok(PGconn *c, const char *sql);
+
+/* The first column of the first row as a number (NULL is 0). */
+extern double query_num(PGconn *c, const char *sql);
+
+/* The first column of the first row, malloc'd (NULL is ""). */
+extern char *query_text(PGconn *c, const char *sql);
+
+#endif

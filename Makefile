@@ -8,21 +8,20 @@
 #   make installcheck   pg_regress against an already running server (PGHOST, PGPORT)
 
 EXTENSION = pict_repo
-# The version lives in pict_repo.control only; everything else reads it.
-EXTVERSION := $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
+# PG_CONFIG and PR_VERSION (the version lives in pict_repo.control only;
+# everything else reads it through mk/common.mk).
+include mk/common.mk
 
 MODULE_big = pict_repo
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c)))
 DATA = $(sort $(wildcard extension/pict_repo--*.sql))
-PG_CPPFLAGS = -DPICT_REPO_VERSION='"$(EXTVERSION)"' -Iextension
+PG_CPPFLAGS = -DPICT_REPO_VERSION='"$(PR_VERSION)"' -Iextension
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 
 REGRESS = $(basename $(notdir $(sort $(wildcard sql/*.sql))))
 REGRESS_OPTS = --load-extension=pict_repo
 
-# Prefer the server-side pg_config of PostgreSQL 15 on Debian; any other
-# pg_config can be given with PG_CONFIG=...
-PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
+# PG_CONFIG=... builds against another PostgreSQL.
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 
 ifneq ($(wildcard $(PGXS)),)

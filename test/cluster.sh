@@ -9,7 +9,7 @@
 #
 # The settings come from test/postgresql.conf after the port and socket lines.
 
-PG_CONFIG=${PG_CONFIG:-$(ls /usr/lib/postgresql/15/bin/pg_config 2>/dev/null || command -v pg_config)}
+PG_CONFIG=${PG_CONFIG:-$(make -s --no-print-directory -f "$(dirname "${BASH_SOURCE[0]}")/../mk/common.mk" print-PG_CONFIG)}
 BINDIR=$("$PG_CONFIG" --bindir)
 PGXS_DIR=$(dirname "$("$PG_CONFIG" --pgxs)")/..
 export PATH="$BINDIR:$PATH"

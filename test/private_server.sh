@@ -17,7 +17,7 @@
 # checkouts (and a long benchmark) go on side by side, and nothing outside
 # the temporary directory is written.
 
-SYS_PG_CONFIG=${PG_CONFIG:-$(ls /usr/lib/postgresql/15/bin/pg_config 2>/dev/null || command -v pg_config)}
+SYS_PG_CONFIG=${PG_CONFIG:-$(make -s --no-print-directory -f "$(dirname "${BASH_SOURCE[0]}")/../mk/common.mk" print-PG_CONFIG)}
 
 private_server_install() {
     local sys_bindir sys_pkglibdir sys_sharedir d

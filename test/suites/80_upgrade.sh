@@ -21,7 +21,7 @@ up_f=0
 up_check() {                # up_check NAME: count the exit status of the last command
     if [ "$1" -eq 0 ]; then up_p=$((up_p + 1)); else up_f=$((up_f + 1)); echo "not ok - $2"; fi
 }
-up_newest=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" pict_repo.control)
+up_newest=$(make -s --no-print-directory -f mk/common.mk print-PR_VERSION)
 up_sql() { psql -qXAt -v ON_ERROR_STOP=1 "$@"; }
 
 sha256sum --quiet -c test/upgrade/frozen.sha256 >"$up_dir/frozen.log" 2>&1

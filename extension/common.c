@@ -42,27 +42,67 @@ PrFinish(void)
 }
 
 /*
- * Return the plan in slot, preparing and keeping it on first use.
+ * Return the plan in slot, preparing and keeping it on first use with
+ * cursor_options (0, or CURSOR_OPT_GENERIC_PLAN for a plan that is never
+ * replanned for the parameters of a call).
  *
  * Kept plans live in the backend's cache memory until the backend exits;
  * the plan cache revalidates them when the tables change (for example after
  * DROP and CREATE EXTENSION in the same session).
  */
 SPIPlanPtr
-PrPlanGet(PrPlan *slot, const char *sql, int nargs, const Oid *argtypes)
+PrPlanPrepare(PrPlan *slot, const char *sql, int nargs, const Oid *argtypes,
+			  int cursor_options)
 {
 	SPIPlanPtr	plan;
 
 	if (slot->plan != NULL)
 		return slot->plan;
-	plan = SPI_prepare(sql, nargs, (Oid *) argtypes);
+	plan = SPI_prepare_cursor(sql, nargs, (Oid *) argtypes, cursor_options);
 	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql,
+		elog(ERROR, "SPI_prepare_cursor failed for \"%s\": %s", sql,
 			 SPI_result_code_string(SPI_result));
 	if (SPI_keepplan(plan) != 0)
 		elog(ERROR, "SPI_keepplan failed for \"%s\"", sql);
 	slot->plan = plan;
 	return plan;
+}
+
+/* Return the plan in slot, preparing and keeping it on first use. */
+SPIPlanPtr
+PrPlanGet(PrPlan *slot, const char *sql, int nargs, const Oid *argtypes)
+{
+	return PrPlanPrepare(slot, sql, nargs, argtypes, 0);
+}
+
+/*
+ * Plan the next statements with index scans only: sequential and bitmap
+ * scans off, and sorts too when no_sort (an ordered walk of an index).
+ * What a SET clause on the function would do, kept here so that the
+ * functions pin nothing but search_path.  Returns the level to hand to
+ * PrPlanSettingsBack right after the statement; on error the settings go
+ * back at the end of the (sub)transaction.
+ */
+int
+PrIndexScansOnly(bool no_sort)
+{
+	int			nestlevel = NewGUCNestLevel();
+
+	(void) set_config_option("enable_seqscan", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("enable_bitmapscan", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	if (no_sort)
+		(void) set_config_option("enable_sort", "off", PGC_USERSET,
+								 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	return nestlevel;
+}
+
+/* Put back the planner settings PrIndexScansOnly changed. */
+void
+PrPlanSettingsBack(int nestlevel)
+{
+	AtEOXact_GUC(true, nestlevel);
 }
 
 /*
@@ -146,13 +186,10 @@ PrReturnRows(FunctionCallInfo fcinfo, PrPlan *slot, const char *sql,
 }
 
 /*
- * PrReturnRows for a keyset page: the query is planned with sequential
- * scans, bitmap scans and sorts off, so that it walks an index in the order
- * of its ORDER BY and stops after LIMIT rows, whatever the planner guesses
- * of how many rows match (a sort would read every row before the key for
- * every page).  What a SET clause on the function would do, kept here so
- * that the functions pin nothing but search_path; the settings go back
- * after the statement (or at the end of the transaction, on error).
+ * PrReturnRows for a keyset page: the query is planned with index scans
+ * only and sorts off, so that it walks an index in the order of its ORDER
+ * BY and stops after LIMIT rows, whatever the planner guesses of how many
+ * rows match (a sort would read every row before the key for every page).
  */
 Datum
 PrReturnOrderedRows(FunctionCallInfo fcinfo, PrPlan *slot, const char *sql,
@@ -163,15 +200,9 @@ PrReturnOrderedRows(FunctionCallInfo fcinfo, PrPlan *slot, const char *sql,
 
 	PrMaterialize(fcinfo);
 	PrConnect();
-	nestlevel = NewGUCNestLevel();
-	(void) set_config_option("enable_seqscan", "off", PGC_USERSET,
-							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	(void) set_config_option("enable_bitmapscan", "off", PGC_USERSET,
-							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	(void) set_config_option("enable_sort", "off", PGC_USERSET,
-							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	nestlevel = PrIndexScansOnly(true);
 	PrExec(slot, sql, nargs, argtypes, values, nulls, true, 0, SPI_OK_SELECT);
-	AtEOXact_GUC(true, nestlevel);
+	PrPlanSettingsBack(nestlevel);
 	PrPutRows(fcinfo);
 	PrFinish();
 	return (Datum) 0;

@@ -73,6 +73,10 @@ extern void PrConnect(void);
 extern void PrFinish(void);
 extern SPIPlanPtr PrPlanGet(PrPlan *slot, const char *sql, int nargs,
 							const Oid *argtypes);
+extern SPIPlanPtr PrPlanPrepare(PrPlan *slot, const char *sql, int nargs,
+								const Oid *argtypes, int cursor_options);
+extern int	PrIndexScansOnly(bool no_sort);
+extern void PrPlanSettingsBack(int nestlevel);
 extern int	PrExec(PrPlan *slot, const char *sql, int nargs, const Oid *argtypes,
 				   Datum *values, const char *nulls, bool read_only,
 				   long count, int expected);

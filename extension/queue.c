@@ -35,6 +35,33 @@
 /* unique_key: long enough for a hash and a variant, short enough for a btree entry. */
 #define PR_UNIQUE_KEY_MAX 512
 
+/* A job that a claim may take, and the order in which claims take them. */
+#define PR_CLAIMABLE "status = 'new' AND run_at <= pg_catalog.now()"
+#define PR_CLAIM_ORDER "priority DESC, run_at, id"
+
+/*
+ * The first count runnable jobs of the queue named by parameter queue, in
+ * claiming order: the claim index's walk.
+ */
+#define PR_RUNNABLE(columns, queue, count) \
+	"SELECT " columns " FROM " PR_SCHEMA ".job_queue" \
+	" WHERE queue = " queue " AND " PR_CLAIMABLE \
+	" ORDER BY " PR_CLAIM_ORDER " LIMIT " count
+
+/*
+ * Whether the queue had no runnable job before this statement (read with
+ * the statement's snapshot, it never sees a row inserted beside it).  It is
+ * written as the first row in claiming order so that the generic plan walks
+ * the claim index rather than scanning the table.
+ */
+#define PR_QUEUE_IDLE(queue) \
+	"SELECT pg_catalog.count(*) = 0 AS idle FROM (" PR_RUNNABLE("1", queue, "1") ") r"
+
+/* A claimed job j: running for the worker of $2, one attempt more. */
+#define PR_CLAIM_SET \
+	" SET status = 'running', worker = $2, heartbeat = pg_catalog.now()," \
+	" run_at = pg_catalog.now(), attempts = j.attempts + 1"
+
 static PrPlan push_plan;
 static PrPlan push_many_plan;
 static PrPlan claim_plan;
@@ -61,32 +88,16 @@ ExecHot(PrPlan *slot, const char *sql, int nargs, const Oid *argtypes,
 	int			nestlevel;
 	int			n;
 
-	if (slot->plan == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, (Oid *) argtypes,
-											  CURSOR_OPT_GENERIC_PLAN);
-
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare_cursor failed for \"%s\": %s", sql,
-				 SPI_result_code_string(SPI_result));
-		if (SPI_keepplan(plan) != 0)
-			elog(ERROR, "SPI_keepplan failed for \"%s\"", sql);
-		slot->plan = plan;
-	}
+	(void) PrPlanPrepare(slot, sql, nargs, argtypes, CURSOR_OPT_GENERIC_PLAN);
 
 	/*
 	 * A generic plan is kept until the table's statistics change, and the
-	 * queue may be empty when it is made: with sequential and bitmap scans
-	 * off while it is planned (and replanned), it walks an index whatever
-	 * the table held then.  The settings go back right after.
+	 * queue may be empty when it is made: planned (and replanned) with index
+	 * scans only, it walks an index whatever the table held then.
 	 */
-	nestlevel = NewGUCNestLevel();
-	(void) set_config_option("enable_seqscan", "off", PGC_USERSET,
-							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	(void) set_config_option("enable_bitmapscan", "off", PGC_USERSET,
-							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	nestlevel = PrIndexScansOnly(false);
 	n = PrExec(slot, sql, nargs, argtypes, values, nulls, false, 0, expected);
-	AtEOXact_GUC(true, nestlevel);
+	PrPlanSettingsBack(nestlevel);
 	return n;
 }
 
@@ -248,18 +259,9 @@ pict_repo_push_job(PG_FUNCTION_ARGS)
 	KeepCommitDurable();
 	PrConnect();
 
-	/*
-	 * "idle" is read with the statement's snapshot, so it never sees the row
-	 * inserted beside it: it says whether the queue had a runnable job before.
-	 * It is written as the first row in claiming order so that the generic
-	 * plan walks the claim index rather than scanning the table.
-	 */
+	/* "idle": whether the queue had a runnable job before (PR_QUEUE_IDLE). */
 	n = ExecHot(&push_plan,
-			   "WITH idle AS ("
-			   "  SELECT pg_catalog.count(*) = 0 AS idle FROM ("
-			   "    SELECT 1 FROM " PR_SCHEMA ".job_queue"
-			   "    WHERE queue = $2 AND status = 'new' AND run_at <= pg_catalog.now()"
-			   "    ORDER BY priority DESC, run_at, id LIMIT 1) r), "
+			   "WITH idle AS (" PR_QUEUE_IDLE("$2") "), "
 			   "i AS ("
 			   "  INSERT INTO " PR_SCHEMA ".job_queue"
 			   "    (id, queue, job, unique_key, priority, run_at, max_attempts)"
@@ -333,11 +335,7 @@ pict_repo_push_jobs(PG_FUNCTION_ARGS)
 	KeepCommitDurable();
 	PrConnect();
 	ExecHot(&push_many_plan,
-		   "WITH idle AS ("
-		   "  SELECT pg_catalog.count(*) = 0 AS idle FROM ("
-		   "    SELECT 1 FROM " PR_SCHEMA ".job_queue"
-		   "    WHERE queue = $1 AND status = 'new' AND run_at <= pg_catalog.now()"
-		   "    ORDER BY priority DESC, run_at, id LIMIT 1) r), "
+		   "WITH idle AS (" PR_QUEUE_IDLE("$1") "), "
 		   "i AS ("
 		   "  INSERT INTO " PR_SCHEMA ".job_queue (id, queue, job)"
 		   "  SELECT t.id, $1, t.job"
@@ -384,14 +382,8 @@ ClaimJobs(FunctionCallInfo fcinfo, Datum queue, Datum worker, int32 max_jobs)
 	if (max_jobs == 1)
 	{
 		ExecHot(&claim_one_plan,
-				"UPDATE " PR_SCHEMA ".job_queue j"
-				"  SET status = 'running', worker = $2, heartbeat = pg_catalog.now(),"
-				"      run_at = pg_catalog.now(), attempts = j.attempts + 1"
-				"  WHERE j.id = ("
-				"    SELECT id FROM " PR_SCHEMA ".job_queue"
-				"    WHERE queue = $1 AND status = 'new' AND run_at <= pg_catalog.now()"
-				"    ORDER BY priority DESC, run_at, id"
-				"    LIMIT 1 FOR UPDATE SKIP LOCKED)"
+				"UPDATE " PR_SCHEMA ".job_queue j" PR_CLAIM_SET
+				"  WHERE j.id = (" PR_RUNNABLE("id", "$1", "1") " FOR UPDATE SKIP LOCKED)"
 				"  RETURNING j.id, j.job, j.attempts",
 				2, argtypes, values, NULL, SPI_OK_UPDATE_RETURNING);
 		PrPutRows(fcinfo);
@@ -408,15 +400,9 @@ ClaimJobs(FunctionCallInfo fcinfo, Datum queue, Datum worker, int32 max_jobs)
 	 * key: a join with the CTE may be planned as a scan of the whole table.
 	 */
 	ExecHot(&claim_plan,
-		   "WITH c AS ("
-		   "  SELECT id, priority, run_at FROM " PR_SCHEMA ".job_queue"
-		   "  WHERE queue = $1 AND status = 'new' AND run_at <= pg_catalog.now()"
-		   "  ORDER BY priority DESC, run_at, id"
-		   "  LIMIT $3 FOR UPDATE SKIP LOCKED), "
+		   "WITH c AS (" PR_RUNNABLE("id, priority, run_at", "$1", "$3") " FOR UPDATE SKIP LOCKED), "
 		   "u AS ("
-		   "  UPDATE " PR_SCHEMA ".job_queue j"
-		   "  SET status = 'running', worker = $2, heartbeat = pg_catalog.now(),"
-		   "      run_at = pg_catalog.now(), attempts = j.attempts + 1"
+		   "  UPDATE " PR_SCHEMA ".job_queue j" PR_CLAIM_SET
 		   "  WHERE j.id = ANY (ARRAY(SELECT id FROM c))"
 		   "  RETURNING j.id, j.job, j.attempts) "
 		   "SELECT u.id, u.job, u.attempts FROM u JOIN c ON c.id = u.id "
@@ -501,17 +487,9 @@ CompleteJob(Datum id, Datum worker)
 		   "  DELETE FROM " PR_SCHEMA ".job_queue"
 		   "  WHERE id = $1 AND worker = $2"
 		   "  RETURNING queue, queue_time, run_at), "
-		   "s AS ("
-		   "  INSERT INTO " PR_SCHEMA ".queue_stats AS s"
-		   "    (queue, minute, shard, completed, wait_time, run_time)"
-		   "  SELECT queue, pg_catalog.date_trunc('minute', pg_catalog.now(), 'UTC'), $3, 1,"
-		   "         GREATEST(run_at - queue_time, interval '0'),"
-		   "         GREATEST(pg_catalog.now() - run_at, interval '0')"
-		   "  FROM d"
-		   "  ON CONFLICT (queue, minute, shard) DO UPDATE"
-		   "  SET completed = s.completed + 1,"
-		   "      wait_time = s.wait_time + EXCLUDED.wait_time,"
-		   "      run_time = s.run_time + EXCLUDED.run_time) "
+		   "s AS (" PR_STATS_UPSERT("$3", "completed, wait_time, run_time",
+									"1, " PR_WAIT_TIME ", " PR_RUN_TIME, "d",
+									PR_STATS_ADD_COMPLETED) ") "
 		   "SELECT pg_catalog.count(*) FROM d",
 		   3, argtypes, values, NULL, SPI_OK_SELECT);
 	n = DatumGetInt64(PrGetDatum(0, 1, &isnull));
@@ -556,18 +534,10 @@ CompleteJobs(Datum ids, Datum worker)
 			"  DELETE FROM " PR_SCHEMA ".job_queue"
 			"  WHERE id = ANY ($1) AND worker = $2"
 			"  RETURNING id, queue, queue_time, run_at), "
-			"s AS ("
-			"  INSERT INTO " PR_SCHEMA ".queue_stats AS s"
-			"    (queue, minute, shard, completed, wait_time, run_time)"
-			"  SELECT queue, pg_catalog.date_trunc('minute', pg_catalog.now(), 'UTC'), $3,"
-			"         pg_catalog.count(*),"
-			"         pg_catalog.sum(GREATEST(run_at - queue_time, interval '0')),"
-			"         pg_catalog.sum(GREATEST(pg_catalog.now() - run_at, interval '0'))"
-			"  FROM d GROUP BY queue"
-			"  ON CONFLICT (queue, minute, shard) DO UPDATE"
-			"  SET completed = s.completed + EXCLUDED.completed,"
-			"      wait_time = s.wait_time + EXCLUDED.wait_time,"
-			"      run_time = s.run_time + EXCLUDED.run_time) "
+			"s AS (" PR_STATS_UPSERT("$3", "completed, wait_time, run_time",
+									 "pg_catalog.count(*), pg_catalog.sum(" PR_WAIT_TIME "),"
+									 " pg_catalog.sum(" PR_RUN_TIME ")",
+									 "d GROUP BY queue", PR_STATS_ADD_COMPLETED) ") "
 			"SELECT id FROM d",
 			3, argtypes, values, NULL, SPI_OK_SELECT);
 }
@@ -714,17 +684,8 @@ pict_repo_fail_job(PG_FUNCTION_ARGS)
 			   "  DELETE FROM " PR_SCHEMA ".job_queue q"
 			   "  WHERE q.id = $1 AND q.id = ANY (ARRAY(SELECT id FROM j WHERE dead))"
 			   "  RETURNING q.*), "
-			   "i AS ("
-			   "  INSERT INTO " PR_SCHEMA ".dead_jobs"
-			   "    (id, queue, job, status, worker, priority, run_at, queue_time,"
-			   "     heartbeat, attempts, max_attempts, unique_key, last_error)"
-			   "  SELECT id, queue, job, status, worker, priority, run_at, queue_time,"
-			   "         heartbeat, attempts, max_attempts, unique_key, $3 FROM d), "
-			   "s AS ("
-			   "  INSERT INTO " PR_SCHEMA ".queue_stats AS s (queue, minute, shard, failed)"
-			   "  SELECT queue, pg_catalog.date_trunc('minute', pg_catalog.now(), 'UTC'), $5, 1"
-			   "  FROM j"
-			   "  ON CONFLICT (queue, minute, shard) DO UPDATE SET failed = s.failed + 1) "
+			   "i AS (" PR_DEAD_LETTER("d", "$3") "), "
+			   "s AS (" PR_STATS_UPSERT("$5", "failed", "1", "j", PR_STATS_ADD_FAILED) ") "
 			   "SELECT queue, dead, next_run <= pg_catalog.now() FROM j",
 			   5, argtypes, values, nulls, false, 0, SPI_OK_SELECT);
 	if (n > 0)
@@ -776,14 +737,8 @@ pict_repo_abort_job(PG_FUNCTION_ARGS)
 		   "WITH d AS ("
 		   "  DELETE FROM " PR_SCHEMA ".job_queue WHERE id = $1 AND worker = $2"
 		   "  RETURNING " PR_DEAD_COLUMNS "), "
-		   "i AS ("
-		   "  INSERT INTO " PR_SCHEMA ".dead_jobs (" PR_DEAD_COLUMNS ", last_error)"
-		   "  SELECT " PR_DEAD_COLUMNS ", COALESCE($3, 'aborted by its worker') FROM d), "
-		   "s AS ("
-		   "  INSERT INTO " PR_SCHEMA ".queue_stats AS s (queue, minute, shard, failed)"
-		   "  SELECT queue, pg_catalog.date_trunc('minute', pg_catalog.now(), 'UTC'), $4, 1"
-		   "  FROM d"
-		   "  ON CONFLICT (queue, minute, shard) DO UPDATE SET failed = s.failed + 1) "
+		   "i AS (" PR_DEAD_LETTER("d", "COALESCE($3, 'aborted by its worker')") "), "
+		   "s AS (" PR_STATS_UPSERT("$4", "failed", "1", "d", PR_STATS_ADD_FAILED) ") "
 		   "SELECT pg_catalog.count(*) FROM d",
 		   4, argtypes, values, nulls, false, 0, SPI_OK_SELECT);
 	n = DatumGetInt64(PrGetDatum(0, 1, &isnull));

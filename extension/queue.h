@@ -34,6 +34,36 @@
 #define PR_DEAD_COLUMNS "id, queue, job, status, worker, priority, run_at, queue_time, " \
 	"heartbeat, attempts, max_attempts, unique_key"
 
+/*
+ * Copy the jobs of CTE "from" (deleted from job_queue, RETURNING its
+ * columns) into dead_jobs, with last_error (an SQL expression).
+ */
+#define PR_DEAD_LETTER(from, last_error) \
+	"INSERT INTO " PR_SCHEMA ".dead_jobs (" PR_DEAD_COLUMNS ", last_error)" \
+	" SELECT " PR_DEAD_COLUMNS ", " last_error " FROM " from
+
+/*
+ * Add to this minute's statistics of each queue in this backend's shard:
+ * one row of "from" (with a queue column, or grouped by it) per queue;
+ * columns are the counted columns of queue_stats, values their values after
+ * the shard parameter, set adds the new values (EXCLUDED) to the row's.
+ */
+#define PR_STATS_UPSERT(shard, columns, values, from, set) \
+	"INSERT INTO " PR_SCHEMA ".queue_stats AS qs (queue, minute, shard, " columns ")" \
+	" SELECT queue, pg_catalog.date_trunc('minute', pg_catalog.now(), 'UTC'), " \
+	shard ", " values " FROM " from \
+	" ON CONFLICT (queue, minute, shard) DO UPDATE SET " set
+
+/* Count failed attempts: fail_job, abort_job, the requeueing of stale jobs. */
+#define PR_STATS_ADD_FAILED "failed = qs.failed + EXCLUDED.failed"
+
+/* Count completions with their time waiting in the queue and running. */
+#define PR_STATS_ADD_COMPLETED "completed = qs.completed + EXCLUDED.completed," \
+	" wait_time = qs.wait_time + EXCLUDED.wait_time," \
+	" run_time = qs.run_time + EXCLUDED.run_time"
+#define PR_WAIT_TIME "GREATEST(run_at - queue_time, interval '0')"
+#define PR_RUN_TIME "GREATEST(pg_catalog.now() - run_at, interval '0')"
+
 /* Exponential backoff of fail_job: 2^attempts seconds, at most this. */
 #define PR_BACKOFF_MAX_SECS 3600
 

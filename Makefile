@@ -1,7 +1,7 @@
 # pict_repo: PGXS build of the server module, plus the client and the test,
 # demo and benchmark entry points.
 #
-#   make            build the extension (and the client, once it exists)
+#   make            build the extension, the client library and the tool
 #   make install    install it into the PostgreSQL found by PG_CONFIG
 #   make test       install missing packages (as root), build, install, run
 #                   every suite on a throw-away cluster, print "N passed, N failed"

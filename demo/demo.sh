@@ -57,7 +57,7 @@ export PGDATABASE=pict_repo_demo
 psql -qX -d postgres -c "CREATE DATABASE pict_repo_demo" >/dev/null || die "CREATE DATABASE failed"
 sql "CREATE EXTENSION pict_repo" >/dev/null || die "CREATE EXTENSION failed"
 tell "cluster in $TMP, port $PGPORT; extension pict_repo $(sql 'SELECT pict_repo.version()') created"
-# The demo needs the hash, alias and queue functions of DESIGN.md.
+# The demo needs the hash, alias and queue functions.
 for f in ingest hash_count hash_page cleanup_hash delete_alias push_job claim_job \
          heartbeat_job complete_job complete_and_claim_job fail_job queue_stats \
          queue_length run_maintenance; do

@@ -18,7 +18,7 @@
 /* Every query of the module names its objects with this schema. */
 #define PR_SCHEMA "pict_repo"
 
-/* Limits of DESIGN.md, checked by the functions. */
+/* Limits of the arguments (the README's limits table), checked by the functions. */
 #define PR_NAME_MAX		256		/* alias, token, variant, setting key */
 #define PR_LONG_MAX		4096	/* identifier, URL */
 #define PR_QUEUE_MAX	64		/* queue name */

@@ -1,6 +1,6 @@
 -- The indexes of list_media at scale: 100,000 uploads of 1,000 owners,
--- loaded with one INSERT ... SELECT per table, then every filter of the
--- issue (each key alone, and the combinations owner + content_type,
+-- loaded with one INSERT ... SELECT per table, then every filter
+-- (each key alone, and the combinations owner + content_type,
 -- owner + created_after, owner + tags_all, tags_any + content_type,
 -- access + min_width) is planned by list_media_explain, which plans the
 -- query of list_media the way list_media does.  None may plan a

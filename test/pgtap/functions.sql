@@ -8,10 +8,9 @@
 --    raised by the C code, not a silent NULL);
 --  - its volatility is the one listed below (getters STABLE, writers
 --    VOLATILE);
--- and the extension has exactly the functions the README documents for
--- every section that exists so far, with the argument names, types and
--- defaults and the result the README gives (checked for the sections
--- written out in pg_temp.expected_signatures).
+-- and the extension has exactly the functions the README documents, with
+-- the argument names, types and defaults and the result the README gives
+-- (pg_temp.expected_signatures).
 
 BEGIN;
 
@@ -19,8 +18,8 @@ SET LOCAL client_min_messages = warning;
 
 -- Every function of the README, by section, with its volatility:
 -- s = STABLE (a getter), v = VOLATILE (a writer), i = IMMUTABLE.
--- A section counts as present once any of its functions exists; then all of
--- its functions must exist.  A function not listed here fails the checks.
+-- Every function listed here must exist; a function not listed here fails
+-- the checks.
 CREATE TEMP TABLE expected_functions (
     section     text NOT NULL,
     name        name PRIMARY KEY,
@@ -28,7 +27,7 @@ CREATE TEMP TABLE expected_functions (
 );
 INSERT INTO expected_functions VALUES
     -- The version compiled into the loaded library cannot change within a
-    -- backend, so version() is IMMUTABLE (DESIGN.md does not say).
+    -- backend, so version() is IMMUTABLE.
     ('version', 'version', 'i'),
 
     ('settings, details, store migration, uploads', 'set_setting', 'v'),
@@ -98,8 +97,8 @@ INSERT INTO expected_functions VALUES
     ('job queue', 'queue_length', 's'),
     ('job queue', 'queue_stats', 's'),
     ('job queue', 'average_time_to_completion', 's'),
-    -- Job ids are time-ordered UUIDv7 made in C; issue 3 exposes the
-    -- generator too (volatile: every call gives a new id).
+    -- Job ids are time-ordered UUIDv7 made in C; the generator is a
+    -- function too (volatile: every call gives a new id).
     ('job queue', 'uuid_v7', 'v'),
 
     ('maintenance', 'run_maintenance', 'v');
@@ -191,13 +190,11 @@ INSERT INTO security_definer VALUES
     ('notifications',
      'reads notify_secret, the key of the notification tags, which must stay the owner''s');
 
--- Arguments and results as DESIGN.md gives them: the argument types (to
--- find the function), the argument list as pg_get_function_arguments()
+-- Arguments and results as the README documents them: the argument types
+-- (to find the function), the argument list as pg_get_function_arguments()
 -- prints it (names, types, defaults) and the result as
 -- pg_get_function_result() prints it (a TABLE with its column names and
--- types).  Where DESIGN.md names no argument or result column, or leaves a
--- type open, the row holds the install script's choice and says so.
--- Add the rows of a section when it lands.
+-- types).  A new function adds its row under its section.
 CREATE TEMP TABLE expected_signatures (
     ord         serial PRIMARY KEY,
     name        name NOT NULL REFERENCES expected_functions,
@@ -210,7 +207,7 @@ INSERT INTO expected_signatures (name, args, arguments, result) VALUES
     ('set_setting', '{text,bytea}', 'key text, value bytea', 'void'),
     ('get_setting', '{text}', 'key text', 'bytea'),
     ('remove_setting', '{text}', 'key text', 'boolean'),
-    -- relate_details: DESIGN.md gives no result; nothing to return.
+    -- relate_details has nothing to return.
     ('relate_details', '{text,jsonb}', 'identifier text, details jsonb', 'void'),
     ('details', '{text}', 'identifier text', 'jsonb'),
     ('cleanup_details', '{text}', 'identifier text', 'boolean'),
@@ -236,11 +233,8 @@ INSERT INTO expected_signatures (name, args, arguments, result) VALUES
      'TABLE(alias text, token text, stored_identifier text, hash_created boolean)'),
     ('hash_identifier', '{bytea}', 'hash bytea', 'text'),
     ('update_identifier', '{bytea,text}', 'hash bytea, identifier text', 'boolean'),
-    -- DESIGN.md: relate_motion_identifier(hash, text); the name of the
-    -- second argument is the install script's.
     ('relate_motion_identifier', '{bytea,text}', 'hash bytea, motion_identifier text', 'boolean'),
     ('motion_identifier', '{bytea}', 'hash bytea', 'text'),
-    -- DESIGN.md: relate_blurhash(hash, text); likewise.
     ('relate_blurhash', '{bytea,text}', 'hash bytea, blurhash text', 'boolean'),
     ('blurhash', '{bytea}', 'hash bytea', 'text'),
     ('hash_count', '{}', '', 'bigint'),
@@ -248,19 +242,18 @@ INSERT INTO expected_signatures (name, args, arguments, result) VALUES
      'lim integer DEFAULT 100, after_created timestamp with time zone DEFAULT NULL::timestamp with time zone, '
      'after_hash bytea DEFAULT NULL::bytea',
      'TABLE(hash bytea, created_at timestamp with time zone)'),
-    -- DESIGN.md gives no result for hash_page_by_date; hash_page's, so a
-    -- caller can go on with hash_page from its last row.
+    -- hash_page_by_date returns hash_page's rows, so a caller can go on
+    -- with hash_page from its last row.
     ('hash_page_by_date', '{timestamptz,integer}',
      'before timestamp with time zone, lim integer DEFAULT 100',
      'TABLE(hash bytea, created_at timestamp with time zone)'),
     ('relate_variant', '{bytea,text,text}', 'hash bytea, variant text, identifier text', 'boolean'),
     ('variant_identifier', '{bytea,text}', 'hash bytea, variant text', 'text'),
-    -- DESIGN.md: TABLE(variant, identifier), types not given.
     ('variants', '{bytea}', 'hash bytea', 'TABLE(variant text, identifier text)'),
     ('remove_variant', '{bytea,text}', 'hash bytea, variant text', 'text'),
     ('claim_variant_processing', '{bytea,text}', 'hash bytea, variant text', 'boolean'),
     ('variant_heartbeat', '{bytea,text}', 'hash bytea, variant text', 'boolean'),
-    -- DESIGN.md gives no result.
+    -- Nothing to return: the waiters are told by a notification.
     ('release_variant_processing', '{bytea,text}', 'hash bytea, variant text', 'void'),
     -- 1.3 (storage tiers): each file with its store, NULL for the hash's own.
     ('cleanup_hash', '{bytea,boolean}', 'hash bytea, force boolean DEFAULT false',
@@ -274,7 +267,7 @@ INSERT INTO expected_signatures (name, args, arguments, result) VALUES
     ('alias_token', '{text}', 'alias text', 'text'),
     ('aliases_for_hash', '{bytea}', 'hash bytea', 'SETOF text'),
     ('delete_alias', '{text,text}', 'alias text, token text', 'TABLE(hash bytea, orphaned boolean)'),
-    -- DESIGN.md: "does the same without a token": delete_alias's result.
+    -- delete_alias without a token, with its result.
     ('cleanup_alias', '{text}', 'alias text', 'TABLE(hash bytea, orphaned boolean)'),
     ('relate_url', '{text,text}', 'url text, alias text', 'boolean'),
     ('related', '{text}', 'url text', 'text'),
@@ -282,7 +275,6 @@ INSERT INTO expected_signatures (name, args, arguments, result) VALUES
     ('touch_alias', '{text,timestamptz}',
      'alias text, at timestamp with time zone DEFAULT now()', 'boolean'),
     ('alias_accessed_at', '{text}', 'alias text', 'timestamp with time zone'),
-    -- DESIGN.md: TABLE(alias, url, accessed), types not given.
     ('older_aliases', '{timestamptz,integer,timestamptz,text}',
      'before timestamp with time zone, lim integer DEFAULT 100, '
      'after_accessed timestamp with time zone DEFAULT NULL::timestamp with time zone, '
@@ -291,7 +283,6 @@ INSERT INTO expected_signatures (name, args, arguments, result) VALUES
     ('touch_variant', '{bytea,text,timestamptz}',
      'hash bytea, variant text, at timestamp with time zone DEFAULT now()', 'boolean'),
     ('variant_accessed_at', '{bytea,text}', 'hash bytea, variant text', 'timestamp with time zone'),
-    -- DESIGN.md: TABLE(hash, variant, accessed), types not given.
     ('older_variants', '{timestamptz,integer,timestamptz,bytea,text}',
      'before timestamp with time zone, lim integer DEFAULT 100, '
      'after_accessed timestamp with time zone DEFAULT NULL::timestamp with time zone, '
@@ -308,8 +299,7 @@ INSERT INTO expected_signatures (name, args, arguments, result) VALUES
     ('claim_job', '{text,uuid,integer}',
      'queue text, worker uuid, max_jobs integer DEFAULT 1',
      'TABLE(id uuid, job jsonb, attempt integer)'),
-    -- DESIGN.md: heartbeat_job(id, worker), complete_job(id, worker); the
-    -- types are those of the job_queue columns.
+    -- The types of id and worker are those of the job_queue columns.
     ('heartbeat_job', '{uuid,uuid}', 'id uuid, worker uuid', 'boolean'),
     ('complete_job', '{uuid,uuid}', 'id uuid, worker uuid', 'boolean'),
     ('complete_and_claim_job', '{uuid,uuid,text,integer}',
@@ -326,16 +316,15 @@ INSERT INTO expected_signatures (name, args, arguments, result) VALUES
     ('requeue_stale', '{interval}', 'timeout interval DEFAULT NULL::interval', 'integer'),
     ('retry_dead_job', '{uuid}', 'id uuid', 'boolean'),
     ('cancel_job', '{uuid}', 'id uuid', 'boolean'),
-    -- DESIGN.md: queue_length(queue DEFAULT NULL); the type is the column's.
+    -- queue_length(NULL) counts every queue; the type is the column's.
     ('queue_length', '{text}', 'queue text DEFAULT NULL::text', 'bigint'),
-    -- DESIGN.md gives the types of avg_wait and avg_run only; the counts
-    -- are bigint, as count() gives them.
+    -- The counts are bigint, as count() gives them.
     ('queue_stats', '{}', '',
      'TABLE(queue text, pending bigint, scheduled bigint, running bigint, dead bigint, '
      'completed bigint, failed bigint, avg_wait interval, avg_run interval)'),
     ('average_time_to_completion', '{text,timestamptz,timestamptz}',
      'queue text, since timestamp with time zone, until timestamp with time zone', 'interval'),
-    -- Not in DESIGN.md; issue 3 exposes the job id generator.
+    -- The job id generator.
     ('uuid_v7', '{}', '', 'uuid'),
     ('run_maintenance', '{}', '',
      'TABLE(requeued integer, dead integer, expired_uploads integer, expired_locks integer, '
@@ -369,7 +358,7 @@ UPDATE expected_signatures
        result = 'boolean'
  WHERE name = 'relate_details';
 
--- 1.3: storage tiers (issue 11 gives the arguments and results).
+-- 1.3: storage tiers.
 INSERT INTO expected_signatures (name, args, arguments, result) VALUES
     ('create_store', '{text,text,integer,text,text}',
      'name text, kind text, priority integer, location text, notes text DEFAULT NULL::text', 'integer'),
@@ -475,13 +464,11 @@ SELECT is(a.provolatile, x.volatility,
 -- ---------------------------------------------------------------------------
 -- The set of functions
 -- ---------------------------------------------------------------------------
--- Exactly the functions of the present sections, each once (no overloads).
+-- Exactly the functions listed here, each once (no overloads).
 SELECT bag_eq(
     $$SELECT name FROM pg_temp.actual_functions$$,
-    $$SELECT x.name FROM pg_temp.expected_functions x
-      WHERE x.section IN (SELECT f.section FROM pg_temp.expected_functions f
-                          JOIN pg_temp.actual_functions a USING (name))$$,
-    'the extension has exactly the functions DESIGN.md names for its present sections, each once');
+    $$SELECT x.name FROM pg_temp.expected_functions x$$,
+    'the extension has exactly the functions listed in expected_functions, each once');
 
 -- Nothing in the schema that is not part of the extension.
 SELECT is_empty(

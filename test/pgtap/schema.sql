@@ -1,6 +1,6 @@
 -- schema.sql: the shape of the pict_repo schema, checked against the data
--- model of DESIGN.md (not against whatever the install script happens to
--- create): the enum, every table, its key, every column with its type and
+-- model the README documents (not against whatever the install scripts
+-- happen to create): the enum, every table, its key, every column with its type and
 -- nullability, unique columns, foreign keys with their ON DELETE action,
 -- every index by name and columns, and which tables pg_dump keeps; for the
 -- job queue also the index definitions (partial, descending, unique), that
@@ -9,8 +9,8 @@
 --
 -- The expected shape is written once as data (pg_temp.expected_*) and every
 -- assertion is generated from it, so adding a table is adding rows.  Where
--- DESIGN.md is silent and the install script decides (NOT NULL on time
--- columns, the extra indexes for lookups), the rows say so in a comment.
+-- a choice is not obvious from the README (NOT NULL on time columns, the
+-- extra indexes for lookups), the rows say why in a comment.
 
 BEGIN;
 
@@ -41,10 +41,10 @@ INSERT INTO expected_tables VALUES
     -- Queued and dead jobs are work a restore must not lose.
     (10, 'job_queue',        '{id}',             true),
     (11, 'dead_jobs',        '{id}',             true),
-    -- DESIGN.md: per queue and minute.  The install script adds a shard
-    -- (the backend's pid modulo 16) to the key so that concurrent workers
-    -- do not all update one row (issue 3); readers sum the shards.  Kept by
-    -- pg_dump: the figures of the last day survive a restore.
+    -- Per queue and minute, and a shard (the backend's slot in the proc
+    -- array, modulo PR_STATS_SHARDS of queue.h) so that concurrent workers
+    -- do not all update one row; readers sum the shards.  Kept by pg_dump:
+    -- the figures of the last day survive a restore.
     (12, 'queue_stats',      '{queue,minute,shard}', true),
     -- 1.3: the key of the notification tags.  Not dumped: a restored
     -- database makes a secret of its own.
@@ -56,14 +56,14 @@ INSERT INTO expected_tables VALUES
 INSERT INTO expected_tables VALUES
     (14, 'maintenance_state', '{id}',            false),
     (15, 'imported_jobs',     '{id}',            true);
--- 1.3, storage tiers (issue 11): stores, the copies each holds, and their
+-- 1.3, storage tiers: stores, the copies each holds, and their
 -- totals per store, form and shard (the backend's slot, as for
 -- queue_stats), which pg_dump keeps with the copies they count.
 INSERT INTO expected_tables VALUES
     (16, 'stores',           '{id}',             true),
     (17, 'copies',           '{store_id,hash,form}', true),
     (18, 'store_totals',     '{store_id,form,shard}', true);
--- 1.4, the file service (issue 10): uploads and bytes per owner ('' for
+-- 1.4, the file service: uploads and bytes per owner ('' for
 -- all) and backend shard, kept by every write of an alias; dumped with them.
 INSERT INTO expected_tables VALUES
     (101, 'usage_totals',    '{owner,shard}',    true),
@@ -88,7 +88,7 @@ INSERT INTO expected_columns (tab, col, typ, not_null, is_unique) VALUES
     ('hashes', 'identifier', 'text', true, false),
     ('hashes', 'motion_identifier', 'text', false, false),
     ('hashes', 'blurhash', 'text', false, false),
-    -- DESIGN.md does not say; NOT NULL because hash_page's keyset is
+    -- NOT NULL because hash_page's keyset is
     -- (created_at, hash) and a NULL would fall out of every page.
     ('hashes', 'created_at', 'timestamp with time zone', true, false),
     ('variants', 'hash', 'bytea', true, false),
@@ -121,9 +121,8 @@ INSERT INTO expected_columns (tab, col, typ, not_null, is_unique) VALUES
     ('variant_locks', 'hash', 'bytea', true, false),
     ('variant_locks', 'variant', 'text', true, false),
     ('variant_locks', 'heartbeat', 'timestamp with time zone', true, false),
-    -- DESIGN.md gives the columns and the key; NOT NULL is the install
-    -- script's: what every job has from its push on is NOT NULL, what only
-    -- a running, failed or keyed job has may be NULL.
+    -- What every job has from its push on is NOT NULL, what only a
+    -- running, failed or keyed job has may be NULL.
     ('job_queue', 'id', 'uuid', true, false),
     ('job_queue', 'queue', 'text', true, false),
     ('job_queue', 'job', 'jsonb', true, false),
@@ -137,7 +136,7 @@ INSERT INTO expected_columns (tab, col, typ, not_null, is_unique) VALUES
     ('job_queue', 'max_attempts', 'integer', true, false),
     ('job_queue', 'unique_key', 'text', false, false),
     ('job_queue', 'last_error', 'text', false, false),
-    -- DESIGN.md: the job_queue columns plus died_at.
+    -- The job_queue columns plus died_at.
     ('dead_jobs', 'id', 'uuid', true, false),
     ('dead_jobs', 'queue', 'text', true, false),
     ('dead_jobs', 'job', 'jsonb', true, false),
@@ -152,8 +151,8 @@ INSERT INTO expected_columns (tab, col, typ, not_null, is_unique) VALUES
     ('dead_jobs', 'unique_key', 'text', false, false),
     ('dead_jobs', 'last_error', 'text', false, false),
     ('dead_jobs', 'died_at', 'timestamp with time zone', true, false),
-    -- DESIGN.md: jobs completed, failed, summed wait and run time, per
-    -- queue and minute; the shard is the install script's (see above).
+    -- Jobs completed, failed, summed wait and run time, per queue, minute
+    -- and shard (see above).
     ('queue_stats', 'queue', 'text', true, false),
     ('queue_stats', 'minute', 'timestamp with time zone', true, false),
     ('queue_stats', 'shard', 'smallint', true, false),
@@ -171,7 +170,7 @@ INSERT INTO expected_columns (tab, col, typ, not_null, is_unique) VALUES
     ('imported_jobs', 'imported_at', 'timestamp with time zone', true, false);
 -- 1.3, storage tiers.
 INSERT INTO expected_columns (tab, col, typ, not_null, is_unique) VALUES
-    -- 1.3, storage tiers: the columns issue 11 names.  A location is unique
+    -- 1.3, storage tiers.  A location is unique
     -- too, through its digest (stores_location_digest_idx below).
     ('stores', 'id', 'integer', true, false),
     ('stores', 'name', 'text', true, true),
@@ -233,9 +232,9 @@ INSERT INTO expected_fks VALUES
     (1, 'variants', '{hash}', 'hashes', '{hash}', 'a'),
     -- No cascade: a hash with aliases is in use (55006 unless force).
     (2, 'aliases', '{hash}', 'hashes', '{hash}', 'a'),
-    -- DESIGN.md: FK -> aliases ON DELETE CASCADE.
+    -- A proxy goes with its alias.
     (3, 'proxies', '{alias}', 'aliases', '{alias}', 'c'),
-    -- DESIGN.md is silent; a lock dies with its hash.
+    -- A lock dies with its hash.
     (4, 'variant_locks', '{hash}', 'hashes', '{hash}', 'c'),
     -- No cascade: cleanup_hash deletes the copies and returns their files.
     (5, 'copies', '{hash}', 'hashes', '{hash}', 'a'),
@@ -253,42 +252,42 @@ CREATE TEMP TABLE expected_indexes (
     cols        name[] NOT NULL
 );
 INSERT INTO expected_indexes VALUES
-    -- DESIGN.md: index (created_at, hash); hash_page, hash_page_by_date.
+    -- hash_page, hash_page_by_date.
     (1, 'hashes', 'hashes_created_at_hash_idx', '{created_at,hash}'),
-    -- DESIGN.md: index (accessed, hash, variant); older_variants.
+    -- older_variants.
     (2, 'variants', 'variants_accessed_hash_variant_idx', '{accessed,hash,variant}'),
     -- migrate_identifier and the check that a file is in one slot only look
     -- variants up by identifier, through its digest (1.3).
     (3, 'variants', 'variants_identifier_digest_idx', '{pict_repo.text_digest(identifier)}'),
-    -- DESIGN.md: index on hash.  (hash, alias) leads with hash and also
+    -- The aliases of a hash: (hash, alias) leads with hash and also
     -- serves the ordering of aliases_for_hash.
     (4, 'aliases', 'aliases_hash_alias_idx', '{hash,alias}'),
     -- Indexes on alias and (accessed, url digest) (1.3: the digest).
     (5, 'proxies', 'proxies_alias_idx', '{alias}'),
     (6, 'proxies', 'proxies_accessed_url_digest_idx', '{accessed,url_digest}'),
-    -- Not in DESIGN.md: expiry of abandoned uploads, oldest first.
+    -- Expiry of abandoned uploads, oldest first.
     (7, 'uploads', 'uploads_created_at_idx', '{created_at}'),
-    -- Not in DESIGN.md: expiry of dead locks, oldest heartbeat first.
+    -- Expiry of dead locks, oldest heartbeat first.
     (8, 'variant_locks', 'variant_locks_heartbeat_idx', '{heartbeat}'),
-    -- DESIGN.md: partial index for claiming WHERE status = 'new' (its full
+    -- The claims' partial index WHERE status = 'new' (its full
     -- definition is checked below).
     (9, 'job_queue', 'job_queue_claim_idx', '{queue,priority,run_at,id}'),
-    -- Not in DESIGN.md: requeue_stale and the running counts read only
+    -- requeue_stale and the running counts read only
     -- the running jobs.
     (10, 'job_queue', 'job_queue_running_idx', '{queue}'),
-    -- DESIGN.md: unique (queue, unique_key).  A partial unique index, not a
+    -- Unique (queue, unique_key): a partial unique index, not a
     -- constraint: jobs without a key take no room in it.
     (11, 'job_queue', 'job_queue_unique_key_idx', '{queue,unique_key}'),
-    -- Not in DESIGN.md: queue_stats() counts the dead jobs of each queue.
+    -- queue_stats() counts the dead jobs of each queue.
     (12, 'dead_jobs', 'dead_jobs_queue_died_at_idx', '{queue,died_at}'),
-    -- Not in DESIGN.md: queue_stats() reads the last day; maintenance
+    -- queue_stats() reads the last day; maintenance
     -- drops the minutes past retention.
     (13, 'queue_stats', 'queue_stats_minute_idx', '{minute}'),
     -- 1.3: one hash per original and per motion file, through the digests.
     (14, 'hashes', 'hashes_identifier_digest_idx', '{pict_repo.text_digest(identifier)}'),
     (15, 'hashes', 'hashes_motion_identifier_digest_idx',
      '{pict_repo.text_digest(motion_identifier)}'),
-    -- Not in DESIGN.md (1.3): list_dead_jobs pages one queue in id order.
+    -- 1.3: list_dead_jobs pages one queue in id order.
     (16, 'dead_jobs', 'dead_jobs_queue_id_idx', '{queue,id}'),
     -- 1.3, storage tiers: unique locations and identifiers (per store)
     -- through their digests, the copies of a hash, one form of a store.
@@ -508,7 +507,7 @@ SELECT is(ARRAY(SELECT a.attname || ' ' || pg_catalog.format_type(a.atttypid, a.
           'dead_jobs has the columns of job_queue (plus died_at)');
 
 -- A heartbeat changes no indexed column and finds room on its page, so it
--- can be a HOT update (issue 3).
+-- can be a HOT update.
 -- (The index definitions cover columns, expressions and predicates.)
 SELECT ok(NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
                       WHERE i.indrelid = 'pict_repo.job_queue'::pg_catalog.regclass

@@ -22,9 +22,7 @@
  *-------------------------------------------------------------------------
  */
 #define _GNU_SOURCE
-#include <signal.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "bench.h"
@@ -125,13 +123,10 @@ run_procs(int nprocs, proc_fn fn, void *arg, long mark, RunResult *res)
 	fflush(stderr);
 	for (int i = 0; i < nprocs; i++)
 	{
-		pid_t		pid = fork();
+		pid_t		pid = spawn_child();
 
-		if (pid < 0)
-			die("fork: %s", strerror(errno));
 		if (pid == 0)
 		{
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			fn(i, nprocs, arg);
 			_exit(0);
 		}

@@ -6,10 +6,13 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +39,18 @@ die(const char *f,...)
 	va_end(ap);
 	fprintf(stderr, "\n");
 	exit(driver_die_status);
+}
+
+pid_t
+spawn_child(void)
+{
+	pid_t		pid = fork();
+
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0)
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+	return pid;
 }
 
 double

@@ -14,6 +14,8 @@
 #ifndef PICT_REPO_BENCH_DRIVER_H
 #define PICT_REPO_BENCH_DRIVER_H
 
+#include <sys/types.h>
+
 #include <libpq-fe.h>
 
 /* Name the program in messages and choose the exit status of die(). */
@@ -21,6 +23,12 @@ extern void driver_init(const char *name, int die_status);
 
 /* Print "name[pid]: message" on stderr and exit. */
 extern void die(const char *f,...) __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * Fork a process that dies with its parent: 0 in the child, its pid in the
+ * parent (a failed fork ends the parent).
+ */
+extern pid_t spawn_child(void);
 
 /* Seconds on the monotonic clock. */
 extern double now_s(void);

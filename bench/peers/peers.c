@@ -45,7 +45,6 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -154,13 +153,10 @@ run_procs(int n, proc_fn fn, long arg1, long arg2, long expect, long cap)
 	fflush(stdout);
 	for (int i = 0; i < n; i++)
 	{
-		pid_t		pid = fork();
+		pid_t		pid = spawn_child();
 
-		if (pid < 0)
-			die("fork: %s", strerror(errno));
 		if (pid == 0)
 		{
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			my_idx = i;
 			fn(i, arg1, arg2);
 			sh->end_ns[i] = now_ns();

@@ -9,11 +9,11 @@
  * matches, so the stale worker changes nothing and is told false/NULL.
  *
  * Wake-ups: a job that becomes runnable is announced on the channel
- * pict_repo_queue with the queue name as payload.  NOTIFY serialises the
- * commits of every notifying transaction on one lock, so producers only
- * notify when the queue had no runnable job before (a worker may be idle
- * and listening); while runnable jobs wait, workers are busy and will claim
- * again without being told.  Each maintenance pass notifies every queue that
+ * pict_repo_queue with the queue's tag (notify.c) as payload.  NOTIFY
+ * serialises the commits of every notifying transaction on one lock, so
+ * producers only notify when the queue had no runnable job before (a worker
+ * may be idle and listening); while runnable jobs wait, workers are busy and
+ * will claim again without being told.  Each maintenance pass notifies every queue that
  * still holds runnable jobs, which also covers scheduled jobs falling due.
  *
  *-------------------------------------------------------------------------

@@ -14,8 +14,6 @@
 #include "utils/builtins.h"
 #include "utils/uuid.h"
 
-/* Channel told, with the upload id as payload, when an upload completes. */
-
 static PrPlan create_plan;
 static PrPlan complete_plan;
 static PrPlan result_plan;
@@ -86,7 +84,7 @@ pict_repo_create_upload(PG_FUNCTION_ARGS)
 
 /*
  * Store the result of an upload and tell the waiters (channel
- * pict_repo_upload, payload the id).  False if the upload does not exist.
+ * pict_repo_upload, payload the id's tag).  False if the upload does not exist.
  */
 PG_FUNCTION_INFO_V1(pict_repo_complete_upload);
 Datum

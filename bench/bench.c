@@ -46,19 +46,6 @@ prepare(PGconn *c, const char *name, const char *sql)
 	PQclear(r);
 }
 
-/* Record an error of a child process and end it. */
-void
-child_fail(const char *f,...)
-{
-	va_list		ap;
-
-	va_start(ap, f);
-	if (!__atomic_exchange_n(&sh->failed, 1, __ATOMIC_SEQ_CST))
-		vsnprintf(sh->error, sizeof(sh->error), f, ap);
-	va_end(ap);
-	_exit(1);
-}
-
 PGresult *
 run_prepared(PGconn *c, const char *name, int n, const char *const *values,
 			 ExecStatusType want)
@@ -251,6 +238,7 @@ main(int argc, char **argv)
 	sh = mmap(NULL, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
 		die("mmap: %s", strerror(errno));
+	driver_share_failure(&sh->failed, sh->error, sizeof(sh->error));
 	ctl = pg_connect();
 	exec_ok(ctl, "SET client_min_messages = warning");
 	setup_baseline_table();

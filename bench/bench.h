@@ -67,7 +67,7 @@ typedef struct Shared
 	long		commits[MAX_PROCS];
 	long		extra[MAX_PROCS];
 	double		seconds[MAX_PROCS];	/* when each process finished its work */
-	int			failed;
+	volatile int failed;
 	char		error[512];
 } Shared;
 
@@ -94,8 +94,7 @@ extern void wait_start(void);
 extern void finish_work(int idx);
 extern void count_done(int idx, long n);
 
-/* In a process: end it with an error the parent reports. */
-extern void child_fail(const char *f,...) __attribute__((format(printf, 1, 2), noreturn));
+/* In a process: end it with an error the parent reports (child_fail, driver.h). */
 extern void pr_fail(const char *what, const pr_error *err) __attribute__((noreturn));
 extern void prepare(PGconn *c, const char *name, const char *sql);
 extern PGresult *run_prepared(PGconn *c, const char *name, int n, const char *const *values,

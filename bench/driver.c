@@ -20,6 +20,9 @@
 
 static const char *driver_name = "driver";
 static int	driver_die_status = 1;
+static volatile int *shared_failed;
+static char *shared_error;
+static size_t shared_error_size;
 
 void
 driver_init(const char *name, int die_status)
@@ -51,6 +54,26 @@ spawn_child(void)
 	if (pid == 0)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 	return pid;
+}
+
+void
+driver_share_failure(volatile int *failed, char *error, size_t size)
+{
+	shared_failed = failed;
+	shared_error = error;
+	shared_error_size = size;
+}
+
+void
+child_fail(const char *f,...)
+{
+	va_list		ap;
+
+	va_start(ap, f);
+	if (!__atomic_exchange_n(shared_failed, 1, __ATOMIC_SEQ_CST))
+		vsnprintf(shared_error, shared_error_size, f, ap);
+	va_end(ap);
+	_exit(1);
 }
 
 double

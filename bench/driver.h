@@ -30,6 +30,15 @@ extern void die(const char *f,...) __attribute__((format(printf, 1, 2), noreturn
  */
 extern pid_t spawn_child(void);
 
+/*
+ * Where child_fail() records the first error of the child processes: a
+ * flag and a buffer in memory the parent shares with them.
+ */
+extern void driver_share_failure(volatile int *failed, char *error, size_t size);
+
+/* In a child process: record the first error (see above) and end it. */
+extern void child_fail(const char *f,...) __attribute__((format(printf, 1, 2), noreturn));
+
 /* Seconds on the monotonic clock. */
 extern double now_s(void);
 

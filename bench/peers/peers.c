@@ -83,19 +83,6 @@ now_ns(void)
 	return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* In a child: record the first error and end the process. */
-static void
-child_fail(const char *f,...)
-{
-	va_list		ap;
-
-	va_start(ap, f);
-	if (!__atomic_exchange_n(&sh->failed, 1, __ATOMIC_SEQ_CST))
-		vsnprintf(sh->error, sizeof(sh->error), f, ap);
-	va_end(ap);
-	_exit(1);
-}
-
 static long
 parse_count(const char *s, const char *what)
 {
@@ -149,6 +136,7 @@ run_procs(int n, proc_fn fn, long arg1, long arg2, long expect, long cap)
 	sh = mmap(NULL, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
 		die("mmap: %s", strerror(errno));
+	driver_share_failure(&sh->failed, sh->error, sizeof(sh->error));
 	memset(sh, 0, sizeof(*sh));
 	fflush(stdout);
 	for (int i = 0; i < n; i++)

@@ -81,6 +81,7 @@ typedef struct PrParams
 extern void pri_set_error(pr_error *err, const char *sqlstate, const char *fmt,...)
 			__attribute__((format(printf, 3, 4)));
 extern void pri_set_result_error(pr_error *err, const PGresult *res, PGconn *pg);
+extern void pri_copy_field(char *dst, size_t size, const char *src);
 extern int	pri_prepare(pr_conn *conn, const PrStmt *stmt, pr_error *err);
 extern PGresult *pri_exec(pr_conn *conn, const PrStmt *stmt, PrParams *p,
 						 int ncols, pr_error *err);

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * wait.c
- *		libpictrepo: waiting for jobs and upload results with LISTEN/NOTIFY,
- *		and the stop signal that interrupts a wait.
+ *		libpictrepo: waiting for jobs and upload results with LISTEN/NOTIFY;
+ *		a wait ends early when its stop signal (stop.c) is raised.
  *
  * Every wait follows the same order so that no notification is lost:
  * LISTEN first (once per connection), then drop what is already queued,
@@ -21,11 +21,8 @@
  *
  *-------------------------------------------------------------------------
  */
-#define _GNU_SOURCE				/* pipe2 */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -75,86 +72,6 @@ static const PrStmt st_listen_variant = {"pr_listen_variant", "LISTEN " VARIANT_
 static const PrStmt st_variant_state = {"pr_variant_state",
 	"SELECT pict_repo.variant_identifier($1, $2)::text, pict_repo.variant_processing($1, $2)",
 2, {PR_BYTEAOID, PR_TEXTOID}};
-
-/* ---- the stop signal ----------------------------------------------------------- */
-
-struct pr_stop
-{
-	int			fds[2];			/* a self-pipe: readable once stop was requested */
-	volatile sig_atomic_t requested;
-};
-
-/* Make a stop signal. */
-pr_stop *
-pr_stop_new(pr_error *err)
-{
-	pr_stop    *stop = calloc(1, sizeof(*stop));
-
-	if (!stop)
-	{
-		pri_set_error(err, PR_SQLSTATE_CLIENT, "out of memory");
-		return NULL;
-	}
-	if (pipe2(stop->fds, O_CLOEXEC | O_NONBLOCK) != 0)
-	{
-		pri_set_error(err, PR_SQLSTATE_CLIENT, "cannot create a pipe: %s",
-					 strerror(errno));
-		free(stop);
-		return NULL;
-	}
-	return stop;
-}
-
-/* Ask every wait and worker loop using this signal to stop (async-signal-safe). */
-void
-pr_worker_stop(pr_stop *stop)
-{
-	int			saved = errno;
-	ssize_t		n;
-
-	if (!stop)
-		return;
-	stop->requested = 1;
-	do
-		n = write(stop->fds[1], "x", 1);
-	while (n < 0 && errno == EINTR);
-	errno = saved;
-}
-
-bool
-pr_stop_requested(const pr_stop *stop)
-{
-	return stop && stop->requested;
-}
-
-/* Clear a stop request. */
-void
-pr_stop_reset(pr_stop *stop)
-{
-	char		buf[64];
-
-	if (!stop)
-		return;
-	while (read(stop->fds[0], buf, sizeof(buf)) > 0)
-		;
-	stop->requested = 0;
-}
-
-void
-pr_stop_free(pr_stop *stop)
-{
-	if (!stop)
-		return;
-	close(stop->fds[0]);
-	close(stop->fds[1]);
-	free(stop);
-}
-
-int
-pri_stop_fd(const pr_stop *stop)
-{
-	return stop ? stop->fds[0] : -1;
-}
 
 /* ---- LISTEN and waiting ---------------------------------------------------------- */
 

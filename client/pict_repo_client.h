@@ -127,6 +127,8 @@ void		pr_free(void *p);
 
 void		pr_uuid_format(const pr_uuid *id, char out[PR_UUID_STRLEN]);
 int			pr_uuid_parse(const char *text, pr_uuid *id);	/* 0 or -1 */
+/* A hash in hex, "\x" prefix optional, 1..PR_HASH_MAX bytes: 0 or -1. */
+int			pr_hash_parse(const char *text, pr_hash *hash);
 bool		pr_uuid_is_nil(const pr_uuid *id);
 int			pr_uuid_random(pr_uuid *id);	/* version 4, 0 or -1 */
 int64_t		pr_now(void);		/* client clock, microseconds since the epoch */

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * uuid.c
- *		libpictrepo: uuids in text and random, and the time in the server's
- *		form (microseconds since 2000-01-01).
+ *		libpictrepo: uuids and hashes in text, random uuids, and the client's
+ *		clock.
  *
  *-------------------------------------------------------------------------
  */
@@ -70,6 +70,35 @@ pr_uuid_parse(const char *text, pr_uuid *id)
 		id->bytes[b++] = (uint8_t) (hi << 4 | lo);
 		i += 2;
 	}
+	return 0;
+}
+
+/*
+ * Parse a hash in hex, with or without PostgreSQL's "\x" prefix:
+ * 1..PR_HASH_MAX bytes, either case; 0 or -1.
+ */
+int
+pr_hash_parse(const char *text, pr_hash *hash)
+{
+	size_t		n;
+
+	if (!text || !hash)
+		return -1;
+	if (text[0] == '\\' && text[1] == 'x')
+		text += 2;
+	n = strlen(text);
+	if (n == 0 || n % 2 != 0 || n / 2 > PR_HASH_MAX)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++)
+	{
+		int			hi = hexval(text[2 * i]);
+		int			lo = hexval(text[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		hash->data[i] = (uint8_t) (hi << 4 | lo);
+	}
+	hash->len = n / 2;
 	return 0;
 }
 

@@ -24,6 +24,9 @@
 
 #include "pict_repo_client.h"
 
+/* The program's name in its messages. */
+#define TOOL_NAME "pict-repo"
+
 #define EXIT_OK			0
 #define EXIT_NOTHING	1
 #define EXIT_USAGE		2

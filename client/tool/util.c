@@ -3,7 +3,8 @@
  * util.c
  *		Helpers of the pict-repo tool shared by the subcommands: escaping the
  *		text that comes from the database or from a job before it reaches a
- *		terminal, a file or a script.
+ *		terminal, a file or a script; then exit codes, messages, connecting,
+ *		and parsing and formatting arguments and values.
  *
  * Queue names, errors, identifiers, JSON and a command's stderr are chosen
  * by whoever pushed the job or uploaded the file.  Printed raw, a newline
@@ -25,9 +26,14 @@
  *-------------------------------------------------------------------------
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tool.h"
 
@@ -210,4 +216,358 @@ tool_put_json(FILE *out, const char *s)
 			i += n;
 		}
 	}
+}
+
+/* ---- exit codes, messages, connecting, parsing, formatting -------------- */
+
+/* Map an error to an exit code. */
+int
+tool_exit_code(const pr_error *err)
+{
+	if (strncmp(err->sqlstate, "22", 2) == 0)
+		return EXIT_USAGE;
+	/* object_in_use, unique_violation: conflicts */
+	if (strcmp(err->sqlstate, "55006") == 0 || strcmp(err->sqlstate, "23505") == 0)
+		return EXIT_NOTHING;
+	return EXIT_SERVER;
+}
+
+/*
+ * Print prefix and a message on stderr, the message escaped (tool_put) and so
+ * on one line: a server's message may quote what a tenant sent, libpq's
+ * span several lines, a job's error is a command's stderr.
+ */
+static void
+message_v(const char *prefix, const char *fmt, va_list ap)
+{
+	char	   *text = NULL;
+	char	   *line = NULL;
+	size_t		len = 0;
+	FILE	   *f;
+
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
+	/* The whole line in one write: workers of a pool share stderr. */
+	if ((f = open_memstream(&line, &len)) != NULL)
+	{
+		fputs(prefix, f);
+		if (text)
+			tool_put(f, text);
+		else
+			fputs("(out of memory)", f);
+		fputc('\n', f);
+		if (fclose(f) == 0)
+			fwrite(line, 1, len, stderr);
+	}
+	free(line);
+	free(text);
+}
+
+void
+tool_message(const char *prefix, const char *fmt,...)
+{
+	va_list		ap;
+
+	va_start(ap, fmt);
+	message_v(prefix, fmt, ap);
+	va_end(ap);
+}
+
+/* Print an error with its SQLSTATE on stderr; return its exit code. */
+int
+tool_fail(const char *what, const pr_error *err)
+{
+	tool_warn("%s: %s: %s", what, err->sqlstate[0] ? err->sqlstate : "58000",
+			  err->message);
+	if (err->detail[0])
+		tool_message("DETAIL: ", "%s", err->detail);
+	if (err->hint[0])
+		tool_message("HINT: ", "%s", err->hint);
+	return tool_exit_code(err);
+}
+
+/* Connect with -d or the libpq environment. */
+pr_conn *
+tool_connect(int *exit_code)
+{
+	pr_error	err;
+	pr_conn    *conn = pr_connect(tool.conninfo, &err);
+
+	if (!conn)
+		*exit_code = tool_fail("cannot connect", &err);
+	else if (tool.read_conninfo &&
+			 pr_set_read_conninfo(conn, tool.read_conninfo, &err) != PR_OK)
+	{
+		*exit_code = tool_fail("cannot connect to the read connection", &err);
+		pr_finish(conn);
+		conn = NULL;
+	}
+	return conn;
+}
+
+/* Print a usage error of a subcommand; returns EXIT_USAGE. */
+int
+tool_usage_error(const char *cmd, const char *fmt,...)
+{
+	va_list		ap;
+
+	fprintf(stderr, "%s %s: ", TOOL_NAME, cmd);
+	va_start(ap, fmt);
+	message_v("", fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try '%s %s --help' for more information.\n", TOOL_NAME, cmd);
+	return EXIT_USAGE;
+}
+
+/*
+ * Parse the arguments of a subcommand that takes none but --help.  Returns
+ * -1 to go on, or the exit code to return at once (help printed, or a
+ * usage error).
+ */
+int
+tool_no_arguments(int argc, char **argv, const char *cmd,
+				  void (*usage) (FILE *out))
+{
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	int			c;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
+	{
+		if (c == 'h')
+		{
+			usage(stdout);
+			return EXIT_OK;
+		}
+		return tool_usage_error(cmd, "unknown option");
+	}
+	if (optind != argc)
+		return tool_usage_error(cmd, "unexpected argument \"%s\"", argv[optind]);
+	return -1;
+}
+
+/* Print "pict-repo: " and a message on stderr, escaped, on one line. */
+void
+tool_warn(const char *fmt,...)
+{
+	va_list		ap;
+
+	fprintf(stderr, "%s: ", TOOL_NAME);
+	va_start(ap, fmt);
+	message_v("", fmt, ap);
+	va_end(ap);
+}
+
+/* Parse a whole decimal integer in [min, max]. */
+bool
+parse_int(const char *s, long min, long max, long *out)
+{
+	char	   *end;
+	long		v;
+
+	if (!s || !*s)
+		return false;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Parse "N", "N.N" seconds with an optional unit ms, s, m, h or d. */
+bool
+parse_seconds(const char *s, int64_t *usec)
+{
+	char	   *end;
+	double		v;
+	double		mult = 1e6;
+
+	if (!s || !*s)
+		return false;
+	errno = 0;
+	v = strtod(s, &end);
+	/* !(v >= 0) also rejects "nan", which no comparison below would catch. */
+	if (errno != 0 || end == s || !(v >= 0))
+		return false;
+	if (strcmp(end, "") == 0 || strcmp(end, "s") == 0)
+		mult = 1e6;
+	else if (strcmp(end, "ms") == 0)
+		mult = 1e3;
+	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+		mult = 60e6;
+	else if (strcmp(end, "h") == 0)
+		mult = 3600e6;
+	else if (strcmp(end, "d") == 0)
+		mult = 86400e6;
+	else
+		return false;
+	if (v * mult > 9.0e18)
+		return false;
+	*usec = (int64_t) (v * mult);
+	return true;
+}
+
+/*
+ * Parse a time: "+DURATION" (from now, see parse_seconds), "now",
+ * "@EPOCH-SECONDS", or "YYYY-MM-DD[T ]HH:MM[:SS[.ffffff]][Z|+HH[:MM]|-HH[:MM]]"
+ * (UTC when no offset is given).
+ */
+bool
+parse_time(const char *s, int64_t *usec)
+{
+	struct tm	tm;
+	const char *p;
+	int64_t		frac = 0;
+	long		off = 0;
+	time_t		t;
+
+	if (!s || !*s)
+		return false;
+	if (strcmp(s, "now") == 0)
+	{
+		*usec = pr_now();
+		return true;
+	}
+	if (s[0] == '+')
+	{
+		int64_t		d;
+
+		if (!parse_seconds(s + 1, &d))
+			return false;
+		*usec = pr_now() + d;
+		return true;
+	}
+	if (s[0] == '@')
+	{
+		int64_t		d;
+
+		if (!parse_seconds(s + 1, &d))
+			return false;
+		*usec = d;
+		return true;
+	}
+	memset(&tm, 0, sizeof(tm));
+	p = strptime(s, "%Y-%m-%d", &tm);
+	if (!p)
+		return false;
+	if (*p == 'T' || *p == ' ')
+	{
+		const char *q = strptime(p + 1, "%H:%M:%S", &tm);
+
+		if (!q)
+			q = strptime(p + 1, "%H:%M", &tm);
+		if (!q)
+			return false;
+		p = q;
+		if (*p == '.')
+		{
+			int			digits = 0;
+
+			p++;
+			while (*p >= '0' && *p <= '9')
+			{
+				if (digits < 6)
+				{
+					frac = frac * 10 + (*p - '0');
+					digits++;
+				}
+				p++;
+			}
+			while (digits++ < 6)
+				frac *= 10;
+		}
+	}
+	if (*p == 'Z' || *p == 'z')
+		p++;
+	else if (*p == '+' || *p == '-')
+	{
+		int			sign = *p == '-' ? -1 : 1;
+		int			hh,
+					mm = 0,
+					n = 0;
+
+		if (sscanf(p + 1, "%2d:%2d%n", &hh, &mm, &n) == 2 ||
+			(mm = 0, sscanf(p + 1, "%2d%n", &hh, &n) == 1))
+		{
+			off = sign * (hh * 3600L + mm * 60L);
+			p += 1 + n;
+		}
+		else
+			return false;
+	}
+	if (*p != '\0')
+		return false;
+	t = timegm(&tm);
+	*usec = ((int64_t) t - off) * 1000000 + frac;
+	return true;
+}
+
+/* Format a timestamp as ISO 8601 in UTC with microseconds. */
+void
+format_time(int64_t usec, char *buf, size_t len)
+{
+	time_t		secs;
+	int64_t		frac;
+	struct tm	tm;
+	char		base[32];
+
+	if (usec == PR_NO_TIME)
+	{
+		snprintf(buf, len, "-");
+		return;
+	}
+	secs = (time_t) (usec / 1000000);
+	frac = usec % 1000000;
+	if (frac < 0)
+	{
+		frac += 1000000;
+		secs--;
+	}
+	if (!gmtime_r(&secs, &tm))
+	{
+		snprintf(buf, len, "?");
+		return;
+	}
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%06lldZ", base, (long long) frac);
+}
+
+/* Format an interval as seconds with milliseconds ("-" for NULL). */
+void
+format_interval(int64_t usec, char *buf, size_t len)
+{
+	if (usec == PR_NO_INTERVAL)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.3fs", (double) usec / 1e6);
+}
+
+/* Parse a hash in hex (an optional "\x" prefix); 1..PR_HASH_MAX bytes. */
+bool
+parse_hex_hash(const char *s, uint8_t *out, size_t *len)
+{
+	pr_hash		h;
+
+	if (pr_hash_parse(s, &h) != 0)
+		return false;
+	memcpy(out, h.data, h.len);
+	*len = h.len;
+	return true;
+}
+
+/* Format bytes as lower-case hex into out (2 * len + 1 bytes). */
+void
+format_hex(const uint8_t *data, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++)
+	{
+		out[2 * i] = digits[data[i] >> 4];
+		out[2 * i + 1] = digits[data[i] & 15];
+	}
+	out[2 * len] = '\0';
 }

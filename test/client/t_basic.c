@@ -87,6 +87,25 @@ test_connect(void)
 	ok(pr_uuid_parse(s, &u2) == 0 && memcmp(&u, &u2, sizeof(u)) == 0 && s[14] == '4',
 	   "uuid format and parse round-trip (%s)", s);
 	ok(pr_uuid_parse("not-a-uuid", &u2) == -1, "pr_uuid_parse rejects garbage");
+	{
+		pr_hash		h;
+		char		big[2 * PR_HASH_MAX + 3];
+
+		ok(pr_hash_parse("\\x00fFa1", &h) == 0 && h.len == 3 && h.data[0] == 0 &&
+		   h.data[1] == 0xff && h.data[2] == 0xa1, "pr_hash_parse reads hex with \\x, either case");
+		ok(pr_hash_parse("0a", &h) == 0 && h.len == 1 && h.data[0] == 10,
+		   "pr_hash_parse reads hex without \\x");
+		memset(big, 'a', sizeof(big));
+		big[2 * PR_HASH_MAX] = '\0';
+		ok(pr_hash_parse(big, &h) == 0 && h.len == PR_HASH_MAX, "pr_hash_parse takes PR_HASH_MAX bytes");
+		big[2 * PR_HASH_MAX] = 'a';
+		big[2 * PR_HASH_MAX + 1] = 'a';
+		big[2 * PR_HASH_MAX + 2] = '\0';
+		ok(pr_hash_parse(big, &h) == -1, "pr_hash_parse refuses PR_HASH_MAX + 1 bytes");
+		ok(pr_hash_parse("", &h) == -1 && pr_hash_parse("\\x", &h) == -1 &&
+		   pr_hash_parse("abc", &h) == -1 && pr_hash_parse("zz", &h) == -1,
+		   "pr_hash_parse refuses empty, odd and non-hex text");
+	}
 	pr_error_clear(&err);
 	ok(strcmp(pr_error_format(&err, ebuf, sizeof(ebuf)), "no error") == 0,
 	   "pr_error_format of no error");

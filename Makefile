@@ -15,7 +15,7 @@ include mk/common.mk
 MODULE_big = pict_repo
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c)))
 DATA = $(sort $(wildcard extension/pict_repo--*.sql))
-PG_CPPFLAGS = -DPICT_REPO_VERSION='"$(PR_VERSION)"' -Iextension
+PG_CPPFLAGS = -DPICT_REPO_VERSION='"$(PR_VERSION)"' -Iextension -Iinclude
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 
 REGRESS = $(basename $(notdir $(sort $(wildcard sql/*.sql))))

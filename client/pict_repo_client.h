@@ -69,6 +69,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pict_repo_protocol.h"
+
 #ifdef __cplusplus
 extern "C"
 {
@@ -80,9 +82,7 @@ extern "C"
 
 #define PR_NO_TIME		INT64_MIN
 #define PR_NO_INTERVAL	INT64_MIN
-#define PR_HASH_MAX		128
 #define PR_UUID_STRLEN	37			/* 36 characters and the NUL */
-#define PR_DEFAULT_LIM	100			/* the SQL default of every lim argument */
 
 #define PR_SQLSTATE_CONNECTION			"08001"
 #define PR_SQLSTATE_CONNECTION_LOST		"08006"

@@ -19,24 +19,7 @@
 #error "PR_CLIENT_VERSION must be defined by the Makefile (from pict_repo.control)"
 #endif
 
-/* Built-in type OIDs (fixed in pg_type.dat). */
-#define PR_BOOLOID			16
-#define PR_BYTEAOID			17
-#define PR_INT8OID			20
-#define PR_INT4OID			23
-#define PR_TEXTOID			25
-#define PR_TEXTARRAYOID		1009
-#define PR_TIMESTAMPTZOID	1184
-#define PR_INTERVALOID		1186
-#define PR_UUIDOID			2950
-#define PR_UUIDARRAYOID		2951
-#define PR_JSONBOID			3802
-#define PR_JSONBARRAYOID	3807
-
 #define PR_MAX_PARAMS		10
-
-/* Characters of a notification tag (notify_tag() on the server). */
-#define PR_TAG_LEN			16
 
 /* Microseconds between the Unix epoch and PostgreSQL's epoch (2000-01-01). */
 #define PR_EPOCH_DIFF_US	INT64_C(946684800000000)

@@ -30,12 +30,8 @@
 
 #include "pr_internal.h"
 
-#define QUEUE_CHANNEL	"pict_repo_queue"
-#define UPLOAD_CHANNEL	"pict_repo_upload"
-#define VARIANT_CHANNEL	"pict_repo_variant"
-
-static const PrStmt st_listen_queue = {"pr_listen_queue", "LISTEN " QUEUE_CHANNEL, 0, {0}};
-static const PrStmt st_listen_upload = {"pr_listen_upload", "LISTEN " UPLOAD_CHANNEL, 0, {0}};
+static const PrStmt st_listen_queue = {"pr_listen_queue", "LISTEN " PR_QUEUE_CHANNEL, 0, {0}};
+static const PrStmt st_listen_upload = {"pr_listen_upload", "LISTEN " PR_UPLOAD_CHANNEL, 0, {0}};
 static const PrStmt st_notify_tag = {"pr_notify_tag",
 	"SELECT pict_repo.notify_tag($1, $2)", 2, {PR_TEXTOID, PR_TEXTOID}};
 
@@ -68,7 +64,7 @@ notify_tag(pr_conn *conn, const char *channel, const char *key, char *tag,
 	return rc;
 }
 
-static const PrStmt st_listen_variant = {"pr_listen_variant", "LISTEN " VARIANT_CHANNEL, 0, {0}};
+static const PrStmt st_listen_variant = {"pr_listen_variant", "LISTEN " PR_VARIANT_CHANNEL, 0, {0}};
 static const PrStmt st_variant_state = {"pr_variant_state",
 	"SELECT pict_repo.variant_identifier($1, $2)::text, pict_repo.variant_processing($1, $2)",
 2, {PR_BYTEAOID, PR_TEXTOID}};
@@ -215,7 +211,7 @@ pr_wait_for_job(pr_conn *conn, const char *queue, const pr_uuid *worker,
 		pri_set_error(err, PR_SQLSTATE_INVALID_ARGUMENT, "queue is NULL");
 		return PR_ERROR;
 	}
-	if (pri_listen(conn, false, err) != PR_OK || notify_tag(conn, QUEUE_CHANNEL, queue, tag, err) != PR_OK)
+	if (pri_listen(conn, false, err) != PR_OK || notify_tag(conn, PR_QUEUE_CHANNEL, queue, tag, err) != PR_OK)
 		return PR_ERROR;
 	for (;;)
 	{
@@ -235,7 +231,7 @@ pr_wait_for_job(pr_conn *conn, const char *queue, const pr_uuid *worker,
 		}
 		free(got);
 		got = NULL;
-		rc = wait_notify(conn, QUEUE_CHANNEL, tag, deadline, stop, err);
+		rc = wait_notify(conn, PR_QUEUE_CHANNEL, tag, deadline, stop, err);
 		if (rc != PR_OK)
 			return rc;
 	}
@@ -264,7 +260,7 @@ pr_wait_for_upload(pr_conn *conn, const pr_uuid *id, int timeout_ms,
 	}
 	pr_uuid_format(id, id_text);
 	if (pri_listen(conn, true, err) != PR_OK ||
-		notify_tag(conn, UPLOAD_CHANNEL, id_text, tag, err) != PR_OK)
+		notify_tag(conn, PR_UPLOAD_CHANNEL, id_text, tag, err) != PR_OK)
 		return PR_ERROR;
 	for (;;)
 	{
@@ -274,7 +270,7 @@ pr_wait_for_upload(pr_conn *conn, const pr_uuid *id, int timeout_ms,
 		rc = pr_upload_result(conn, id, result_json, err);
 		if (rc != PR_NONE)
 			return rc;
-		rc = wait_notify(conn, UPLOAD_CHANNEL, tag, deadline, NULL, err);
+		rc = wait_notify(conn, PR_UPLOAD_CHANNEL, tag, deadline, NULL, err);
 		if (rc != PR_OK)
 			return rc;
 	}
@@ -364,7 +360,7 @@ pr_wait_for_variant(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 	strcpy(key + 2 * hash_len + 1, variant);
 	rc = listen_once(conn, &st_listen_variant, &conn->listen_variant, err);
 	if (rc == PR_OK)
-		rc = notify_tag(conn, VARIANT_CHANNEL, key, tag, err);
+		rc = notify_tag(conn, PR_VARIANT_CHANNEL, key, tag, err);
 	free(key);
 	if (rc != PR_OK)
 		return PR_ERROR;
@@ -389,7 +385,7 @@ pr_wait_for_variant(pr_conn *conn, const uint8_t *hash, size_t hash_len,
 				*outcome = PR_VARIANT_RELEASED;
 			return PR_NONE;
 		}
-		rc = wait_notify(conn, VARIANT_CHANNEL, tag, deadline, NULL, err);
+		rc = wait_notify(conn, PR_VARIANT_CHANNEL, tag, deadline, NULL, err);
 		if (rc != PR_OK)
 			return rc;
 	}

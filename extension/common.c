@@ -21,6 +21,20 @@
 #include "utils/guc.h"
 #include "utils/tuplestore.h"
 
+/* The client sends and reads these types by the OIDs of pict_repo_protocol.h. */
+StaticAssertDecl(PR_BOOLOID == BOOLOID, "PR_BOOLOID");
+StaticAssertDecl(PR_BYTEAOID == BYTEAOID, "PR_BYTEAOID");
+StaticAssertDecl(PR_INT8OID == INT8OID, "PR_INT8OID");
+StaticAssertDecl(PR_INT4OID == INT4OID, "PR_INT4OID");
+StaticAssertDecl(PR_TEXTOID == TEXTOID, "PR_TEXTOID");
+StaticAssertDecl(PR_TEXTARRAYOID == TEXTARRAYOID, "PR_TEXTARRAYOID");
+StaticAssertDecl(PR_TIMESTAMPTZOID == TIMESTAMPTZOID, "PR_TIMESTAMPTZOID");
+StaticAssertDecl(PR_INTERVALOID == INTERVALOID, "PR_INTERVALOID");
+StaticAssertDecl(PR_UUIDOID == UUIDOID, "PR_UUIDOID");
+StaticAssertDecl(PR_UUIDARRAYOID == UUIDARRAYOID, "PR_UUIDARRAYOID");
+StaticAssertDecl(PR_JSONBOID == JSONBOID, "PR_JSONBOID");
+StaticAssertDecl(PR_JSONBARRAYOID == JSONBARRAYOID, "PR_JSONBARRAYOID");
+
 /* Connect to SPI, failing loudly if it refuses. */
 void
 PrConnect(void)

@@ -30,7 +30,7 @@
 #include "utils/builtins.h"
 
 /* Bytes of the HMAC a tag keeps (16 hex digits). */
-#define PR_TAG_BYTES 8
+#define PR_TAG_BYTES (PR_TAG_LEN / 2)
 
 static PrPlan secret_plan;
 

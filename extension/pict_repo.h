@@ -15,24 +15,12 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
+#include "pict_repo_protocol.h"
+
 /* Every query of the module names its objects with this schema. */
 #define PR_SCHEMA "pict_repo"
 
-/* Limits of the arguments (the README's limits table), checked by the functions. */
-#define PR_NAME_MAX		256		/* alias, token, variant, setting key */
-#define PR_LONG_MAX		4096	/* identifier, URL */
-#define PR_QUEUE_MAX	64		/* queue name */
-#define PR_HASH_MAX		128		/* hash bytes */
-#define PR_LIM_MAX		10000	/* lim, max_jobs */
-
-/*
- * Notification channels (notify.c): a queue got runnable jobs, an upload its
- * result, a variant's processing lock went away.  The payload is a tag.
- */
-#define PR_QUEUE_CHANNEL	"pict_repo_queue"
-#define PR_UPLOAD_CHANNEL	"pict_repo_upload"
-#define PR_VARIANT_CHANNEL	"pict_repo_variant"
-
+/* Notifications (notify.c) on the channels of pict_repo_protocol.h. */
 extern void PrNotifyQueue(Datum queue);
 extern void PrNotifyUpload(Datum id);
 extern void PrNotifyVariant(Datum hash, Datum variant);

@@ -32,9 +32,6 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 
-/* unique_key: long enough for a hash and a variant, short enough for a btree entry. */
-#define PR_UNIQUE_KEY_MAX 512
-
 /* A job that a claim may take, and the order in which claims take them. */
 #define PR_CLAIMABLE "status = 'new' AND run_at <= pg_catalog.now()"
 #define PR_CLAIM_ORDER "priority DESC, run_at, id"

@@ -43,7 +43,6 @@
 #include "utils/builtins.h"
 
 /* Store names and form names: 1 to this many characters. */
-#define PR_STORE_NAME_MAX 64
 
 /* The totals rows a transaction remembers the place of (see AddTotals). */
 #define PR_TOTALS_CACHE 8

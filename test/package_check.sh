@@ -118,7 +118,8 @@ else
     finish
 fi
 for f in /usr/lib/postgresql/15/lib/pict_repo.so /usr/share/postgresql/15/extension/pict_repo.control \
-         /usr/bin/pict-repo /usr/share/man/man1/pict-repo.1.gz /usr/include/pict_repo_client.h; do
+         /usr/bin/pict-repo /usr/share/man/man1/pict-repo.1.gz /usr/include/pict_repo_client.h \
+         /usr/include/pict_repo_protocol.h; do
     [ -e "$f" ] && ok "$f is installed" || fail "$f is installed"
 done
 zcat /usr/share/man/man1/pict-repo.1.gz | grep -q '^\.TH PICT-REPO 1 ' &&
@@ -205,7 +206,8 @@ as_pg "$PGBIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null 2>&1
 if dpkg --purge "${PKGS[@]}" >"$WORK/purge.log" 2>&1; then
     left=0
     for f in /usr/lib/postgresql/15/lib/pict_repo.so /usr/share/postgresql/15/extension/pict_repo.control \
-             /usr/bin/pict-repo /usr/share/man/man1/pict-repo.1.gz /usr/include/pict_repo_client.h; do
+             /usr/bin/pict-repo /usr/share/man/man1/pict-repo.1.gz /usr/include/pict_repo_client.h \
+             /usr/include/pict_repo_protocol.h; do
         [ -e "$f" ] && left=1
     done
     [ "$left" -eq 0 ] && ok "dpkg --purge removes them and their files" || fail "files left after dpkg --purge"

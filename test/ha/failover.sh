@@ -134,7 +134,7 @@ wait_state() {
 }
 node_sql() { as_pg "$PGBIN/psql" -qXAt -h 127.0.0.1 -p "$1" -U postgres -d pict -c "$2"; }
 
-cc -std=gnu11 -Wall -Wextra -Werror -O1 -g -pthread -Iclient $(pkg-config --cflags libpq) \
+cc -std=gnu11 -Wall -Wextra -Werror -O1 -g -pthread -Iclient -Iinclude $(pkg-config --cflags libpq) \
     -o "$T/load" test/ha/load.c client/libpictrepo.a $(pkg-config --libs libpq) >"$T/load.build.log" 2>&1 ||
     { cat "$T/load.build.log"; fail "test/ha/load.c builds"; finish; }
 

@@ -19,7 +19,7 @@ trap 'cluster_stop; private_server_remove' EXIT
 psql -qX -d postgres -c "CREATE DATABASE pict_repo_test" >/dev/null
 psql -qX -d pict_repo_test -c "CREATE EXTENSION pict_repo" >/dev/null || exit 1
 cc -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers -O2 -g -pthread \
-    -Iclient -Ibench $(pkg-config --cflags libpq) -o "$TMP/queue_proof" test/proofs/queue_proof.c bench/driver.c \
+    -Iclient -Iinclude -Ibench $(pkg-config --cflags libpq) -o "$TMP/queue_proof" test/proofs/queue_proof.c bench/driver.c \
     client/libpictrepo.a $(pkg-config --libs libpq) || exit 1
 echo "soak: ${SOAK_JOBS:-1000000} jobs, ${SOAK_WORKERS:-16} workers, cluster in $TMP"
 PGDATABASE=pict_repo_test "$TMP/queue_proof" once -j "${SOAK_JOBS:-1000000}" \

@@ -53,7 +53,7 @@ if ! client_setup; then
     cat "$client_dir/setup.log"
     client_f=$((client_f + 1))
 elif ! cc -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers -g -O0 -pthread \
-        -Iclient $(pkg-config --cflags libpq) -o "$client_dir/test_client" test/client/*.c \
+        -Iclient -Iinclude $(pkg-config --cflags libpq) -o "$client_dir/test_client" test/client/*.c \
         client/libpictrepo.a $(pkg-config --libs libpq) >"$client_dir/build.log" 2>&1; then
     cat "$client_dir/build.log"
     echo "not ok - the client tests do not build"
@@ -134,4 +134,35 @@ for readme in README.md; do
         client_f=$((client_f + 1))
     fi
 done
+# The README's limits table and include/pict_repo_protocol.h, which the
+# client and the server both compile with, say the same: every row's
+# constant has the row's bound (the last number outside parentheses), and
+# every limit of the header has a row.
+limits_check() {
+    local hdr=include/pict_repo_protocol.h rows name bound value bad=0 n=0
+    rows=$(sed -n '/^| argument | limit | constant |$/,/^$/p' README.md |
+           sed -n 's/^| [^|]* | \([^|]*\) | `\(PR_[A-Z_]*\)` |$/\2 \1/p')
+    [ -n "$rows" ] || { echo "# no limits table in README.md"; return 1; }
+    while read -r name bound; do
+        bound=$(printf '%s\n' "$bound" | sed 's/([^)]*)//g' | grep -oE '[0-9]+' | tail -n 1)
+        value=$(sed -n "s/^#define $name[[:space:]]*\([0-9]*\).*/\1/p" "$hdr")
+        n=$((n + 1))
+        if [ -z "$value" ] || [ "$value" != "$bound" ]; then
+            echo "# README says $bound for $name, $hdr ${value:-does not define it}"; bad=1
+        fi
+    done <<<"$rows"
+    for name in $(sed -n 's/^#define \(PR_[A-Z_]*_MAX\|PR_DEFAULT_LIM\)[[:space:]].*/\1/p' "$hdr"); do
+        grep -q "^$name " <<<"$rows" || { echo "# $name has no row in the README's limits table"; bad=1; }
+    done
+    [ "$bad" -eq 0 ] && echo "# $n rows"
+    return "$bad"
+}
+if limits_check; then
+    echo "ok - the README's limits table matches include/pict_repo_protocol.h"
+    client_p=$((client_p + 1))
+else
+    echo "not ok - the README's limits table matches include/pict_repo_protocol.h"
+    client_f=$((client_f + 1))
+fi
+
 add_counts "client (C)" "$client_p" "$client_f" "$client_s"

@@ -27,7 +27,7 @@ proof_fold() {
 }
 
 if ! cc -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers -O2 -g -pthread \
-        -Iclient -Ibench $(pkg-config --cflags libpq) -o "$proof_dir/queue_proof" test/proofs/queue_proof.c bench/driver.c \
+        -Iclient -Iinclude -Ibench $(pkg-config --cflags libpq) -o "$proof_dir/queue_proof" test/proofs/queue_proof.c bench/driver.c \
         client/libpictrepo.a $(pkg-config --libs libpq) >"$proof_dir/build.log" 2>&1; then
     cat "$proof_dir/build.log"
     echo "not ok - test/proofs/queue_proof.c does not build"

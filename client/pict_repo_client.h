@@ -662,7 +662,7 @@ int			pr_claim_upload(pr_conn *conn, const pr_uuid *id, char **result_json,
 /*
  * Wait up to timeout_ms (negative: forever) for the upload's result: LISTEN
  * pict_repo_upload, then read upload_result(), then wait on the socket for
- * the NOTIFY whose payload is the id.  PR_OK with the result (not claimed:
+ * the NOTIFY whose payload is the id's tag.  PR_OK with the result (not claimed:
  * call pr_claim_upload), PR_NONE on timeout; P0002 for an unknown upload.
  */
 int			pr_wait_for_upload(pr_conn *conn, const pr_uuid *id, int timeout_ms,

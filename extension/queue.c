@@ -630,6 +630,21 @@ pict_repo_complete_and_claim_job(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Put the id, the worker and the optional error of fail_job and abort_job
+ * (arguments 0-2) into values[0..2] and nulls[2].
+ */
+static void
+FailureArgs(FunctionCallInfo fcinfo, Datum *values, char *nulls)
+{
+	values[0] = RequiredArg(fcinfo, 0, "id");
+	values[1] = RequiredArg(fcinfo, 1, "worker");
+	if (PG_ARGISNULL(2))
+		nulls[2] = 'n';
+	else
+		values[2] = PG_GETARG_DATUM(2);
+}
+
+/*
  * Record a failed attempt of a job held by worker: 'retry' puts it back as
  * new, runnable after retry_in or the backoff of least(2^attempts s, 1 h);
  * 'dead' moves it to dead_jobs once max_attempts are used.  NULL if the
@@ -650,12 +665,7 @@ pict_repo_fail_job(PG_FUNCTION_ARGS)
 
 	PrRequireWritable();
 
-	values[0] = RequiredArg(fcinfo, 0, "id");
-	values[1] = RequiredArg(fcinfo, 1, "worker");
-	if (PG_ARGISNULL(2))
-		nulls[2] = 'n';
-	else
-		values[2] = PG_GETARG_DATUM(2);
+	FailureArgs(fcinfo, values, nulls);
 	values[3] = PrIntervalArgOpt(fcinfo, 3, "retry_in");
 	if (PG_ARGISNULL(3))
 		nulls[3] = 'n';
@@ -719,12 +729,7 @@ pict_repo_abort_job(PG_FUNCTION_ARGS)
 	int64		n;
 
 	PrRequireWritable();
-	values[0] = RequiredArg(fcinfo, 0, "id");
-	values[1] = RequiredArg(fcinfo, 1, "worker");
-	if (PG_ARGISNULL(2))
-		nulls[2] = 'n';
-	else
-		values[2] = PG_GETARG_DATUM(2);
+	FailureArgs(fcinfo, values, nulls);
 	values[3] = Int16GetDatum(PR_STATS_SHARD());
 
 	KeepCommitDurable();

@@ -250,8 +250,8 @@ media_fill(void)
 	exec_ok(ctl, "INSERT INTO pict_repo.usage_totals (owner, shard, uploads, bytes) "
 			"SELECT v.owner, 0, count(*), coalesce(sum(a.bytes), 0) FROM pict_repo.aliases a, "
 			"LATERAL (VALUES (''), (a.owner)) v(owner) WHERE v.owner IS NOT NULL GROUP BY v.owner");
-	exec_ok(ctl, "INSERT INTO pict_repo.alias_tags (tag, created_at, alias) "
-			"SELECT t, created_at, alias FROM pict_repo.aliases, unnest(tags) t");
+	exec_ok(ctl, "INSERT INTO pict_repo.alias_tags (tag, created_at, alias, content_type) "
+			"SELECT t, created_at, alias, content_type FROM pict_repo.aliases, unnest(tags) t");
 	exec_ok(ctl, "VACUUM ANALYZE pict_repo.hashes, pict_repo.aliases, pict_repo.alias_tags, "
 			"pict_repo.usage_totals");
 }

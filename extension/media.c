@@ -80,7 +80,7 @@
  * The common table expressions that keep alias_tags equal to the tags of
  * the aliases (pict_repo--1.3--1.4.sql): "name" adds, or removes, a row
  * for each element of the text[] column col of each row of src (which has
- * the columns alias and created_at of the alias).  The statement that
+ * the columns alias, created_at and content_type of the alias).  The statement that
  * holds them writes the alias rows themselves, so the rows of one alias
  * change only under the lock on it; and its caller locked those rows in an
  * earlier statement, so that it reads alias_tags with a snapshot taken
@@ -89,13 +89,17 @@
  * changed row does not show new rows of another table).
  */
 #define PR_TAGS_INSERT(name, src, col) \
-	name " AS (INSERT INTO " PR_SCHEMA ".alias_tags (tag, created_at, alias)" \
-	"  SELECT x.tag, s.created_at, s.alias" \
+	name " AS (INSERT INTO " PR_SCHEMA ".alias_tags (tag, created_at, alias, content_type)" \
+	"  SELECT x.tag, s.created_at, s.alias, s.content_type" \
 	"  FROM " src " s, pg_catalog.unnest(s." col ") x(tag)) "
 #define PR_TAGS_DELETE(name, src, col) \
 	name " AS (DELETE FROM " PR_SCHEMA ".alias_tags d" \
 	"  USING " src " s, pg_catalog.unnest(s." col ") x(tag)" \
 	"  WHERE d.tag = x.tag AND d.created_at = s.created_at AND d.alias = s.alias) "
+
+/* Lock the aliases of hash $1, in alias order (see PR_TAGS_INSERT). */
+#define PR_LOCK_ALIASES_OF_HASH \
+	"SELECT 1 FROM " PR_SCHEMA ".aliases WHERE hash = $1 ORDER BY alias FOR UPDATE"
 
 /* The columns of the copies, in the order of MediaProps. */
 #define PR_MEDIA_NPROPS 5
@@ -551,7 +555,8 @@ PrMediaInsertUpload(const PrUpload *upload)
 				  "          $2, COALESCE($3, pg_catalog.gen_random_uuid()::pg_catalog.text),"
 				  "          $5, $6, $7, $8, $9, $10, $11, $12, $13)"
 				  "  ON CONFLICT (alias) DO NOTHING"
-				  "  RETURNING alias, token, created_at, tags, owner, 1::pg_catalog.int8 AS uploads,"
+				  "  RETURNING alias, token, created_at, tags, content_type, owner,"
+				  "            1::pg_catalog.int8 AS uploads,"
 				  "            COALESCE(bytes, 0) AS bytes), "
 				  PR_TAGS_INSERT("g", "a", "tags") ", "
 				  PR_MEDIA_TOTALS("a", "$14")
@@ -596,8 +601,7 @@ int
 PrMediaDeleteAliasesOfHash(Datum hash)
 {
 	/* Locked first, in alias order: see PR_TAGS_INSERT. */
-	PrExec(&lock_aliases_of_hash_plan,
-		   "SELECT 1 FROM " PR_SCHEMA ".aliases WHERE hash = $1 ORDER BY alias FOR UPDATE",
+	PrExec(&lock_aliases_of_hash_plan, PR_LOCK_ALIASES_OF_HASH,
 		   1, bytea_only, &hash, NULL, false, 0, SPI_OK_SELECT);
 	return DeleteCounted(&delete_hash_plan, PR_DELETE_COUNTED("hash = $1"),
 						 hash, BYTEAOID);
@@ -643,6 +647,15 @@ RefreshLocked(Datum hash)
 	values[6] = Int16GetDatum(PR_STATS_SHARD());
 
 	/*
+	 * The aliases are locked first, in alias order, so that the rewrite
+	 * below reads alias_tags after every add_tags that held one of them
+	 * committed (see PR_TAGS_INSERT): their rows of alias_tags get the new
+	 * content_type with the aliases.
+	 */
+	PrExec(&lock_aliases_of_hash_plan, PR_LOCK_ALIASES_OF_HASH,
+		   1, bytea_only, &hash, NULL, false, 0, SPI_OK_SELECT);
+
+	/*
 	 * s holds each alias's bytes before the change (only this function
 	 * changes the copies, under the lock above); a concurrent set_owner
 	 * makes the UPDATE re-read the row, and the difference then goes to the
@@ -656,8 +669,11 @@ RefreshLocked(Datum hash)
 			   "  FROM s WHERE a.alias = s.alias"
 			   "  AND (a.content_type, a.width, a.height, a.frames, a.media_bytes)"
 			   "      IS DISTINCT FROM ($2, $3, $4, $5, $6)"
-			   "  RETURNING a.owner, 0::pg_catalog.int8 AS uploads,"
+			   "  RETURNING a.alias, a.created_at, a.tags, a.owner, 0::pg_catalog.int8 AS uploads,"
 			   "            COALESCE(a.bytes, 0) - COALESCE(s.bytes, 0) AS bytes), "
+			   "g AS (UPDATE " PR_SCHEMA ".alias_tags d SET content_type = $2"
+			   "  FROM c, pg_catalog.unnest(c.tags) x(tag)"
+			   "  WHERE d.tag = x.tag AND d.created_at = c.created_at AND d.alias = c.alias), "
 			   PR_MEDIA_TOTALS("c", "$7")
 			   "SELECT pg_catalog.count(*) FROM c",
 			   7, types, values, nulls, SPI_OK_SELECT);
@@ -864,9 +880,9 @@ pict_repo_set_owner(PG_FUNCTION_ARGS)
  * same change.
  */
 #define PR_CHANGE_TAGS(expr) \
-	"WITH n AS (SELECT a.alias, a.created_at, a.tags AS old, " expr " AS tags" \
+	"WITH n AS (SELECT a.alias, a.created_at, a.content_type, a.tags AS old, " expr " AS tags" \
 	"           FROM " PR_SCHEMA ".aliases a WHERE a.alias = $1 FOR UPDATE), " \
-	"m AS (SELECT n.alias, n.created_at, n.tags," \
+	"m AS (SELECT n.alias, n.created_at, n.content_type, n.tags," \
 	"      ARRAY(SELECT x.t FROM pg_catalog.unnest(n.tags) x(t) WHERE x.t <> ALL (n.old)) AS added," \
 	"      ARRAY(SELECT x.t FROM pg_catalog.unnest(n.old) x(t) WHERE x.t <> ALL (n.tags)) AS removed" \
 	"      FROM n WHERE pg_catalog.cardinality(n.tags) <= " CppAsString2(PR_TAGS_MAX) "), " \
@@ -1008,7 +1024,7 @@ pict_repo_rename_alias(PG_FUNCTION_ARGS)
 			   "  SELECT $2, hash, token, created_at, owner, tags, access, upload_bytes,"
 			   "         content_type, width, height, frames, media_bytes"
 			   "    FROM " PR_SCHEMA ".aliases WHERE alias = $1"
-			   "  ON CONFLICT (alias) DO NOTHING RETURNING alias, created_at, tags), "
+			   "  ON CONFLICT (alias) DO NOTHING RETURNING alias, created_at, tags, content_type), "
 			   PR_TAGS_INSERT("g", "a", "tags")
 			   "SELECT 1 FROM a",
 			   2, text_text, values, NULL, false, 0, SPI_OK_SELECT) == 0)
@@ -1102,6 +1118,10 @@ pict_repo_media_backfill(PG_FUNCTION_ARGS)
 		}
 		MemoryContextSwitchTo(old);
 		SPI_freetuptable(SPI_tuptable);
+		/*
+		 * Tags are new in 1.4: every alias has none yet, and alias_tags,
+		 * no rows to give the content_type.
+		 */
 		for (int i = 0; i < n; i++)
 		{
 			Datum		values[6];

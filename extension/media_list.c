@@ -20,7 +20,13 @@
  * with several of the tags is listed only by the walk of the first of them
  * it has.  With an owner too, the tags are walked only when they are rare
  * (under TAG_COUNT_CAP uploads); otherwise the owner index is walked and
- * the tags are checked on aliases.tags (ChooseTagWalk).
+ * the tags are checked on aliases.tags (ChooseTagWalk).  With a
+ * content_type, and when the tag walked (tags_all's rarest, or every tag
+ * of tags_any) is rare, the walk is a read of the tag's rows of that type
+ * (or of that top-level type: a range of the column) from alias_tags'
+ * index (tag, content_type, created_at, alias), at most TAG_COUNT_CAP
+ * rows sorted newest first, so that only the page's uploads are looked
+ * up; a common tag is walked as without a type, its uploads filtered.
  *
  * The query of each combination of keys is prepared once and kept (up to
  * LIST_PLANS_MAX combinations); it is
@@ -120,7 +126,8 @@ static const FilterKey filter_keys[F_NKEYS] = {
 #define SHAPE_AFTER			(1u << (F_NKEYS + 2))
 #define SHAPE_ALL_REST		(1u << (F_NKEYS + 3))	/* tags of tags_all filtered */
 #define SHAPE_WALK			(1u << (F_NKEYS + 4))	/* the tags are walked */
-#define SHAPE_ANY_SHIFT		(F_NKEYS + 5)	/* number of tags_any walks */
+#define SHAPE_TYPED			(1u << (F_NKEYS + 5))	/* the walks read one type */
+#define SHAPE_ANY_SHIFT		(F_NKEYS + 6)	/* number of tags_any walks */
 
 /* The columns of a row of list_media, before its cursor. */
 #define LIST_COLUMNS \
@@ -146,6 +153,9 @@ typedef struct ListQuery
 	/* whether the tags are walked (ChooseTagWalk), and which of tags_all */
 	bool		walk;
 	int			driver;
+	/* whether the walks read the rows of one type, with that condition */
+	bool		typed;
+	char	   *type_cond;
 	/* the query */
 	StringInfoData sql;
 	int			nargs;
@@ -458,16 +468,18 @@ AddParam(ListQuery *q, Oid type, Datum value)
  * With an owner, a top-level type is also written as the range of
  * content_type it covers, ['image/', 'image0') (the column is COLLATE "C"),
  * so that aliases_owner_content_type_created_at_alias_idx can read just the
- * owner's uploads of that type when they are few among the owner's.
+ * owner's uploads of that type when they are few among the owner's; and
+ * so on alias_tags (r "t") for a typed walk.
  */
 static void
-AddTypeRange(ListQuery *q, StringInfo conds)
+AddTypeRange(ListQuery *q, StringInfo conds, const char *r)
 {
 	char	   *type = text_to_cstring(DatumGetTextPP(q->value[F_CONTENT_TYPE]));
 	int			lo = AddParam(q, TEXTOID, PointerGetDatum(cstring_to_text(psprintf("%s/", type))));
 	int			hi = AddParam(q, TEXTOID, PointerGetDatum(cstring_to_text(psprintf("%s0", type))));
 
-	appendStringInfo(conds, " AND a.content_type >= $%d AND a.content_type < $%d", lo, hi);
+	appendStringInfo(conds, " AND %s.content_type >= $%d AND %s.content_type < $%d",
+					 r, lo, r, hi);
 }
 
 /* Return a text[] of n tags. */
@@ -502,38 +514,44 @@ CountTags(ListQuery *q, int which, int64 *counts)
 
 /*
  * Decide how a filter with tags is read (see the top): set q->walk, and
- * q->driver, the tag of tags_all to walk.  Called inside SPI.
+ * q->driver, the tag of tags_all to walk, and q->typed.  Called inside SPI.
  */
 static void
 ChooseTagWalk(ListQuery *q)
 {
 	int64		counts[PR_TAGS_MAX];
-	int64		fewest = PG_INT64_MAX;
+	int64		fewest = 0;
+	int64		most = 0;
+	int			which = q->present[F_TAGS_ALL] ? 0 : 1;
 
 	q->walk = true;
-	if (q->present[F_TAGS_ALL])
+	/* The tags are counted only when a choice depends on it. */
+	if (!(q->present[F_OWNER] || q->present[F_CONTENT_TYPE] ||
+		  (which == 0 && q->ntags[0] > 1)))
+		return;
+	CountTags(q, which, counts);
+	if (which == 0)
 	{
-		if (q->ntags[0] > 1 || q->present[F_OWNER])
-			CountTags(q, 0, counts);
-		for (int i = 0; i < q->ntags[0] && q->ntags[0] > 1; i++)
-			if (counts[i] < fewest)
-			{
-				fewest = counts[i];
+		/* tags_all: its rarest tag is walked. */
+		for (int i = 1; i < q->ntags[0]; i++)
+			if (counts[i] < counts[q->driver])
 				q->driver = i;
-			}
-		if (q->ntags[0] == 1 && q->present[F_OWNER])
-			fewest = counts[0];
+		fewest = most = counts[q->driver];
 	}
-	else if (q->present[F_OWNER])
+	else
 	{
-		CountTags(q, 1, counts);
-		fewest = 0;
+		/* tags_any: every tag is walked. */
 		for (int i = 0; i < q->ntags[1]; i++)
+		{
 			fewest += counts[i];
+			most = Max(most, counts[i]);
+		}
 	}
 	/* An owner's uploads: walked by the owner index unless the tags are rare. */
 	if (q->present[F_OWNER] && fewest >= TAG_COUNT_CAP)
 		q->walk = false;
+	/* One type of uploads: read from the type's rows of each tag walked. */
+	q->typed = q->walk && q->present[F_CONTENT_TYPE] && most < TAG_COUNT_CAP;
 }
 
 /* The columns of a row read through the walk of a tag (t.created_at = a.created_at). */
@@ -555,6 +573,32 @@ ChooseTagWalk(ListQuery *q)
 #define WALK_ORDER " ORDER BY t.created_at DESC, t.alias DESC LIMIT $%d"
 
 /*
+ * The typed walk of one tag: its rows of one type (conditions %s, then the
+ * cursor's), read from alias_tags_tag_content_type_created_at_alias_idx
+ * and sorted newest first (a subquery with ORDER BY is planned on its own:
+ * all its rows, at most the tag's), each upload looked up as above until
+ * lim passed.
+ */
+#define TYPED_FROM \
+	" FROM (SELECT t.created_at, t.alias FROM " PR_SCHEMA ".alias_tags t" \
+	"       WHERE t.tag = $%d%s%s ORDER BY t.created_at DESC, t.alias DESC) t," \
+	" LATERAL (SELECT * FROM " PR_SCHEMA ".aliases a WHERE a.alias = t.alias%s LIMIT 1) a"
+
+/* Write the walk of one tag (WALK_FROM or TYPED_FROM) into q->sql. */
+static void
+WriteWalk(ListQuery *q, const char *conds, const char *tconds, Datum tag, int lim)
+{
+	int			p = AddParam(q, TEXTOID, tag);
+
+	if (q->typed)
+		appendStringInfo(&q->sql, "SELECT " WALK_COLUMNS TYPED_FROM WALK_ORDER,
+						 p, q->type_cond, tconds, conds, lim);
+	else
+		appendStringInfo(&q->sql, "SELECT " WALK_COLUMNS WALK_FROM WALK_ORDER,
+						 conds, p, tconds, lim);
+}
+
+/*
  * Write the query of a filter with tags (see the top) into q->sql, with
  * conds, the conditions on the aliases, tconds, those on the walk (the
  * cursor), and the parameter of lim.
@@ -567,8 +611,7 @@ WriteTagQuery(ListQuery *q, const char *conds, const char *tconds, int lim)
 	{
 		Datum		tag = q->present[F_TAGS_ALL] ? q->tags[0][q->driver] : q->tags[1][0];
 
-		appendStringInfo(&q->sql, "SELECT " WALK_COLUMNS WALK_FROM WALK_ORDER,
-						 conds, AddParam(q, TEXTOID, tag), tconds, lim);
+		WriteWalk(q, conds, tconds, tag, lim);
 		return;
 	}
 
@@ -585,9 +628,9 @@ WriteTagQuery(ListQuery *q, const char *conds, const char *tconds, int lim)
 		if (j > 0)
 			walk_conds = psprintf("%s AND NOT (a.tags && $%d)", conds,
 								  AddParam(q, TEXTARRAYOID, TagArray(q->tags[1], j)));
-		appendStringInfo(&q->sql, "%s(SELECT " WALK_COLUMNS WALK_FROM WALK_ORDER ")",
-						 j > 0 ? " UNION ALL " : "", walk_conds,
-						 AddParam(q, TEXTOID, q->tags[1][j]), tconds, lim);
+		appendStringInfoString(&q->sql, j > 0 ? " UNION ALL (" : "(");
+		WriteWalk(q, walk_conds, tconds, q->tags[1][j], lim);
+		appendStringInfoChar(&q->sql, ')');
 	}
 	appendStringInfo(&q->sql, ") a" LIST_ORDER, lim);
 }
@@ -643,7 +686,22 @@ BuildQuery(ListQuery *q)
 						 filter_keys[k].condition,
 						 AddParam(q, filter_keys[k].type, q->value[k]));
 		if (k == F_CONTENT_TYPE && q->media_type && q->present[F_OWNER])
-			AddTypeRange(q, &conds);
+			AddTypeRange(q, &conds, "a");
+	}
+
+	/* A typed walk's condition on alias_tags.content_type. */
+	if (q->typed)
+	{
+		StringInfoData tc;
+
+		initStringInfo(&tc);
+		if (q->media_type)
+			AddTypeRange(q, &tc, "t");
+		else
+			appendStringInfo(&tc, " AND t.content_type = $%d",
+							 AddParam(q, TEXTOID, q->value[F_CONTENT_TYPE]));
+		q->type_cond = tc.data;
+		q->shape |= SHAPE_TYPED;
 	}
 
 	/*

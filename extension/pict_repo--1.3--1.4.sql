@@ -150,17 +150,25 @@ CREATE INDEX aliases_animated_created_at_alias_idx
  * call).  Every statement that writes aliases.tags, creates an alias or
  * deletes one writes these rows in the same statement, under the lock it
  * holds on the alias row (media.c): the rows are exactly unnest(tags) of
- * the aliases.  No foreign key: the writers keep them, and a key would
- * need one more index to delete by alias.
+ * the aliases, each with the alias's content_type, which those statements
+ * and every rewrite of the copies (media.c, RefreshLocked) keep equal to
+ * aliases.content_type.  No foreign key: the writers keep them, and a key
+ * would need one more index to delete by alias.
  */
 CREATE TABLE @extschema@.alias_tags (
     -- "C": a tag is only ever looked up by equality; bytes compare fastest.
     tag         text COLLATE pg_catalog."C" NOT NULL,
     created_at  timestamptz NOT NULL,
     alias       text NOT NULL,
+    -- as aliases.content_type: a top-level type is a range of it
+    content_type text COLLATE pg_catalog."C",
     PRIMARY KEY (tag, created_at, alias)
 );
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.alias_tags', '');
+-- The uploads of a rare tag of one type (or of one top-level type: a
+-- range of it): at most the tag's rows, read here and sorted.
+CREATE INDEX alias_tags_tag_content_type_created_at_alias_idx
+    ON @extschema@.alias_tags (tag, content_type, created_at, alias);
 
 /*
  * Uploads and bytes per owner, for usage_report without reading the

@@ -22,15 +22,18 @@ LANGUAGE sql AS $$
                                FROM pict_repo.aliases a, LATERAL (VALUES (''), (a.owner)) v(owner)
                               WHERE v.owner IS NOT NULL GROUP BY v.owner) t), '{}')
 $$;
--- alias_tags holds exactly the tags of the aliases, one row each.
+-- alias_tags holds exactly the tags of the aliases, one row each, with
+-- the alias's content_type.
 CREATE FUNCTION regress.tags_exact() RETURNS boolean
 LANGUAGE sql AS $$
-    SELECT NOT EXISTS (SELECT tag, created_at, alias FROM pict_repo.alias_tags
+    SELECT NOT EXISTS (SELECT tag, created_at, alias, content_type FROM pict_repo.alias_tags
                        EXCEPT ALL
-                       SELECT t, created_at, alias FROM pict_repo.aliases, unnest(tags) t)
-       AND NOT EXISTS (SELECT t, created_at, alias FROM pict_repo.aliases, unnest(tags) t
+                       SELECT t, created_at, alias, content_type
+                         FROM pict_repo.aliases, unnest(tags) t)
+       AND NOT EXISTS (SELECT t, created_at, alias, content_type
+                         FROM pict_repo.aliases, unnest(tags) t
                        EXCEPT ALL
-                       SELECT tag, created_at, alias FROM pict_repo.alias_tags)
+                       SELECT tag, created_at, alias, content_type FROM pict_repo.alias_tags)
 $$;
 -- Every page of a filter, lim rows each, through the cursor.
 CREATE FUNCTION regress.walk(f jsonb, lim int) RETURNS text
@@ -180,21 +183,23 @@ SELECT access FROM pict_repo.media_info('e1.png');             -- errors changed
 -- ---- the copies follow the original's details ------------------------------------
 SELECT pict_repo.relate_details('media/e1.png', '{"width": 10, "height": 20, "bytes": 99, "format": "webp"}');
 SELECT regress.info('e1.png'), regress.info('e1-bob.png');    -- e1.png keeps the size it was given
-SELECT regress.totals_exact();
+-- alias_tags has the new type of e1.png's tags
+SELECT tag, content_type FROM pict_repo.alias_tags WHERE alias = 'e1.png' ORDER BY tag;
+SELECT regress.totals_exact(), regress.tags_exact();
 SELECT pict_repo.relate_details('media/e1-thumb.webp', '{"width": 1}');   -- a variant's: no change
 SELECT regress.info('e1-bob.png');
 SELECT pict_repo.cleanup_details('media/e1.png');
 SELECT regress.info('e1-bob.png');
-SELECT regress.totals_exact();
+SELECT regress.totals_exact(), regress.tags_exact();
 SELECT pict_repo.relate_details('media/e1-other.png', '{"width": 7, "bytes": 7}');
 SELECT pict_repo.update_identifier('\xe1', 'media/e1-other.png');
 SELECT regress.info('e1-bob.png');
-SELECT regress.totals_exact();
+SELECT regress.totals_exact(), regress.tags_exact();
 SELECT pict_repo.migrate_identifier('media/e1-other.png', 'store2/e1.png');
 SELECT regress.info('e1-bob.png');
 SELECT pict_repo.relate_details('store2/e1.png', '{"width": 8, "bytes": 8}');
 SELECT regress.info('e1-bob.png');
-SELECT regress.totals_exact();
+SELECT regress.totals_exact(), regress.tags_exact();
 
 -- ---- rename_alias -------------------------------------------------------------------
 SELECT pict_repo.relate_url('https://example.com/e1', 'e1.png');

@@ -20,8 +20,9 @@ INSERT INTO pict_repo.hashes (hash, identifier, created_at)
 SELECT sha256(int8send(g)), 'plan/' || g, '2026-01-01 00:00:00+00'::timestamptz + g * interval '1 second'
   FROM generate_series(1, 100000) g;
 -- Three uploads per second; 1,000 owners; 10% private; eight types; 5%
--- animated; tags: cat on every 7th, dog on every 11th, rare on every 97th,
--- and one of tag0..tag49 on each.
+-- animated; tags: cat on every 7th, dog on every 11th, few on every 211th
+-- (474: under the 1,000 rows list_media counts), rare on every 97th, and
+-- one of tag0..tag49 on each.
 INSERT INTO pict_repo.aliases (alias, hash, token, created_at, owner, tags, access,
                                content_type, width, height, frames, media_bytes)
 SELECT 'p' || g || '.png', sha256(int8send(g)), 'tok' || g,
@@ -30,6 +31,7 @@ SELECT 'p' || g || '.png', sha256(int8send(g)), 'tok' || g,
        -- in byte order already, as list_media's tags are kept
        array_remove(ARRAY[CASE WHEN g % 7 = 0 THEN 'cat' END,
                           CASE WHEN g % 11 = 0 THEN 'dog' END,
+                          CASE WHEN g % 211 = 0 THEN 'few' END,
                           CASE WHEN g % 97 = 0 THEN 'rare' END,
                           'tag' || (g % 50)], NULL),
        CASE WHEN g % 10 = 0 THEN 'private' ELSE 'public' END,
@@ -40,8 +42,8 @@ SELECT 'p' || g || '.png', sha256(int8send(g)), 'tok' || g,
        ((g * 37) % 4000 + 16) * ((g * 53) % 3000 + 16) / 4
   FROM generate_series(1, 100000) g;
 -- The tags' rows, as the functions write them with the tags.
-INSERT INTO pict_repo.alias_tags (tag, created_at, alias)
-SELECT t, created_at, alias FROM pict_repo.aliases, unnest(tags) t;
+INSERT INTO pict_repo.alias_tags (tag, created_at, alias, content_type)
+SELECT t, created_at, alias, content_type FROM pict_repo.aliases, unnest(tags) t;
 SET default_statistics_target = 400;
 ANALYZE pict_repo.hashes, pict_repo.aliases, pict_repo.alias_tags;
 RESET default_statistics_target;
@@ -79,6 +81,9 @@ INSERT INTO filters (filter) VALUES
     ('{"owner": "owner42", "tags_all": ["cat"]}'),
     ('{"tags_any": ["cat", "rare"], "content_type": "image/"}'),
     ('{"tags_any": ["rare"], "content_type": "video/mp4"}'),
+    -- a rare tag of one type: its rows of the type, from the type's index
+    ('{"tags_any": ["few"], "content_type": "video/"}'),
+    ('{"tags_all": ["cat", "few"], "content_type": "image/gif"}'),
     ('{"access": "private", "min_width": 1000}'),
     ('{"access": "private", "min_width": 3990}');
 
@@ -102,6 +107,10 @@ SELECT f, (SELECT array_agg(alias) FROM pict_repo.list_media(f::jsonb, 20)) =
                               THEN a.owner = 'owner42' AND a.content_type LIKE 'image/%'
                               WHEN '{"tags_any": ["rare"], "content_type": "video/mp4"}'
                               THEN a.tags && '{rare}' AND a.content_type = 'video/mp4'
+                              WHEN '{"tags_any": ["few"], "content_type": "image/"}'
+                              THEN a.tags && '{few}' AND a.content_type LIKE 'image/%'
+                              WHEN '{"tags_all": ["cat", "few"], "content_type": "image/png"}'
+                              THEN a.tags @> '{cat,few}' AND a.content_type = 'image/png'
                               WHEN '{"tags_all": ["cat", "rare"]}' THEN a.tags @> '{cat,rare}'
                               WHEN '{"tags_any": ["rare", "cat", "tag7"]}'
                               THEN a.tags && '{rare,cat,tag7}'
@@ -112,6 +121,8 @@ SELECT f, (SELECT array_agg(alias) FROM pict_repo.list_media(f::jsonb, 20)) =
                  ORDER BY created_at DESC, alias DESC LIMIT 20) AS same_rows
   FROM unnest(ARRAY['{"owner": "owner42", "content_type": "image/"}',
                     '{"tags_any": ["rare"], "content_type": "video/mp4"}',
+                    '{"tags_any": ["few"], "content_type": "image/"}',
+                    '{"tags_all": ["cat", "few"], "content_type": "image/png"}',
                     '{"tags_all": ["cat", "rare"]}', '{"tags_any": ["rare", "cat", "tag7"]}',
                     '{"owner": "owner42", "tags_all": ["cat"]}',
                     '{"min_width": 3990}', '{"animated": true}']) f;

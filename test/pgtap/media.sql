@@ -89,9 +89,10 @@ SELECT throws_ok($$UPDATE pict_repo.aliases SET bytes = 1 WHERE alias = 'tap-siz
                  '428C9', NULL, 'bytes is generated');
 SELECT is((SELECT pg_catalog.sum(uploads)::bigint FROM pict_repo.usage_totals WHERE owner = ''),
           (SELECT pg_catalog.count(*) FROM pict_repo.aliases), 'the totals count every alias');
-SELECT set_eq($$SELECT tag, created_at, alias FROM pict_repo.alias_tags$$,
-              $$SELECT t, created_at, alias FROM pict_repo.aliases, pg_catalog.unnest(tags) t$$,
-              'alias_tags holds the tags of every alias, one row each');
+SELECT set_eq($$SELECT tag, created_at, alias, content_type FROM pict_repo.alias_tags$$,
+              $$SELECT t, created_at, alias, content_type
+                  FROM pict_repo.aliases, pg_catalog.unnest(tags) t$$,
+              'alias_tags holds the tags of every alias, one row each, with its content_type');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -68,8 +68,8 @@ INSERT INTO expected_tables VALUES
 INSERT INTO expected_tables VALUES
     (101, 'usage_totals',    '{owner,shard}',    true),
     -- The tags of every upload, one row per tag, in the order list_media
-    -- walks them (newest first per tag): the same data as aliases.tags,
-    -- dumped with it.
+    -- walks them (newest first per tag), each with the upload's
+    -- content_type: the same data as aliases.tags, dumped with it.
     (102, 'alias_tags',      '{tag,created_at,alias}', true);
 
 -- Every column, in table order: type as format_type() spells it, NOT NULL,
@@ -214,7 +214,8 @@ INSERT INTO expected_columns (tab, col, typ, not_null, is_unique) VALUES
     ('usage_totals', 'bytes', 'bigint', true, false),
     ('alias_tags', 'tag', 'text', true, false),
     ('alias_tags', 'created_at', 'timestamp with time zone', true, false),
-    ('alias_tags', 'alias', 'text', true, false);
+    ('alias_tags', 'alias', 'text', true, false),
+    ('alias_tags', 'content_type', 'text', false, false);
 
 -- Every foreign key: columns, referenced table and columns, ON DELETE action
 -- as pg_constraint.confdeltype spells it (a = no action, c = cascade).
@@ -309,7 +310,10 @@ INSERT INTO expected_indexes VALUES
     (108, 'aliases', 'aliases_width_idx', '{width}'),
     (109, 'aliases', 'aliases_height_idx', '{height}'),
     (110, 'aliases', 'aliases_bytes_idx', '{bytes}'),
-    (111, 'aliases', 'aliases_animated_created_at_alias_idx', '{created_at,alias}');
+    (111, 'aliases', 'aliases_animated_created_at_alias_idx', '{created_at,alias}'),
+    -- A rare tag's uploads of one type (or top-level type, a range).
+    (112, 'alias_tags', 'alias_tags_tag_content_type_created_at_alias_idx',
+     '{tag,content_type,created_at,alias}');
 
 -- The definitions that has_index() does not show: the partial indexes,
 -- descending columns and uniqueness, as pg_get_indexdef() prints them.
@@ -345,7 +349,8 @@ INSERT INTO expected_indexdefs VALUES
 -- 1.4, the file service: uploads without an owner take no room in the
 -- owner indexes; a content_type prefix is its top-level type; only
 -- animated uploads are in the animated index.  (Tags are searched through
--- alias_tags' primary key.)
+-- alias_tags' primary key, and with a type through its index on (tag,
+-- content_type, created_at, alias), C-collated as the columns.)
 INSERT INTO expected_indexdefs VALUES
     (101, 'aliases_owner_created_at_alias_idx',
      'CREATE INDEX aliases_owner_created_at_alias_idx ON pict_repo.aliases USING btree '
@@ -371,6 +376,7 @@ SELECT plan(
     + (SELECT count(*) FROM expected_indexdefs)::int
     + 2 -- dead_jobs' columns, HOT heartbeats
     + 2 -- storage tiers: the store id sequence is dumped, HOT totals
+    + 1 -- the file service: the content types compare as bytes
 );
 
 -- ---------------------------------------------------------------------------
@@ -537,6 +543,24 @@ SELECT ok(NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
                         AND o LIKE 'fillfactor=%'
                         AND pg_catalog.split_part(o, '=', 2)::int < 100),
           'no index of store_totals holds copies or bytes, and it leaves free space (fillfactor < 100)');
+
+-- ---------------------------------------------------------------------------
+-- The file service
+-- ---------------------------------------------------------------------------
+-- A top-level type is the range ['image/', 'image0') of content_type: in
+-- byte order, in aliases and in alias_tags (and its type index) alike.
+SELECT set_eq(
+    $$SELECT c.relname::text, l.collname::text
+        FROM pg_catalog.pg_attribute a
+        JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+        JOIN pg_catalog.pg_collation l ON l.oid = a.attcollation
+       WHERE a.attrelid IN ('pict_repo.aliases'::pg_catalog.regclass,
+                            'pict_repo.alias_tags'::pg_catalog.regclass,
+                            'pict_repo.alias_tags_tag_content_type_created_at_alias_idx'::pg_catalog.regclass)
+         AND a.attname = 'content_type'$$,
+    $$VALUES ('aliases', 'C'), ('alias_tags', 'C'),
+             ('alias_tags_tag_content_type_created_at_alias_idx', 'C')$$,
+    'content_type is COLLATE "C" in aliases, alias_tags and its type index');
 
 SELECT * FROM finish();
 ROLLBACK;

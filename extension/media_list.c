@@ -21,12 +21,13 @@
  * it has.  With an owner too, the tags are walked only when they are rare
  * (under TAG_COUNT_CAP uploads); otherwise the owner index is walked and
  * the tags are checked on aliases.tags (ChooseTagWalk).  With a
- * content_type, and when the tag walked (tags_all's rarest, or every tag
- * of tags_any) is rare, the walk is a read of the tag's rows of that type
- * (or of that top-level type: a range of the column) from alias_tags'
- * index (tag, content_type, created_at, alias), at most TAG_COUNT_CAP
- * rows sorted newest first, so that only the page's uploads are looked
- * up; a common tag is walked as without a type, its uploads filtered.
+ * content_type, the tags are counted by their uploads of that type (or of
+ * that top-level type: a range of the column), and when those of the tag
+ * walked (tags_all's rarest, or every tag of tags_any) are few (under
+ * TAG_COUNT_CAP), the walk is a read of them from alias_tags' index (tag,
+ * content_type, created_at, alias), sorted newest first, so that only the
+ * page's uploads are looked up; otherwise the tag is walked as without a
+ * type, its uploads filtered.
  *
  * The query of each combination of keys is prepared once and kept (up to
  * LIST_PLANS_MAX combinations); it is
@@ -171,6 +172,8 @@ static struct
 static int	n_list_plans;
 
 static PrPlan count_plan;
+static PrPlan count_type_plan;
+static PrPlan count_media_type_plan;
 
 /* ---- the filter ------------------------------------------------------------ */
 
@@ -490,22 +493,47 @@ TagArray(Datum *tags, int n)
 }
 
 /*
+ * The query of CountTags: the rows of each tag of $1 in alias_tags, up to
+ * TAG_COUNT_CAP, that meet cond (on x).
+ */
+#define COUNT_TAGS(cond) \
+	"SELECT (SELECT pg_catalog.count(*) FROM (SELECT 1 FROM " PR_SCHEMA ".alias_tags x" \
+	"         WHERE x.tag = u.tag" cond " LIMIT " CppAsString2(TAG_COUNT_CAP) ") c)" \
+	"  FROM pg_catalog.unnest($1) WITH ORDINALITY u(tag, i) ORDER BY u.i"
+
+/*
  * Count the uploads of each tag of tags_all (which = 0) or tags_any (1),
- * each up to TAG_COUNT_CAP, into counts.  Called inside SPI.
+ * each up to TAG_COUNT_CAP, into counts: with a content_type, only those
+ * of that type (one index-only read of the type's index per tag), which
+ * are the rows a typed walk reads.  Called inside SPI.
  */
 static void
 CountTags(ListQuery *q, int which, int64 *counts)
 {
-	static const Oid types[] = {TEXTARRAYOID};
-	Datum		tags = TagArray(q->tags[which], q->ntags[which]);
+	Oid			types[] = {TEXTARRAYOID, TEXTOID, TEXTOID};
+	Datum		values[3];
 	int			n;
 	bool		isnull;
 
-	n = PrExec(&count_plan,
-			   "SELECT (SELECT pg_catalog.count(*) FROM (SELECT 1 FROM " PR_SCHEMA ".alias_tags x"
-			   "         WHERE x.tag = u.tag LIMIT " CppAsString2(TAG_COUNT_CAP) ") c)"
-			   "  FROM pg_catalog.unnest($1) WITH ORDINALITY u(tag, i) ORDER BY u.i",
-			   1, types, &tags, NULL, true, 0, SPI_OK_SELECT);
+	values[0] = TagArray(q->tags[which], q->ntags[which]);
+	values[1] = q->value[F_CONTENT_TYPE];
+	if (!q->present[F_CONTENT_TYPE])
+		n = PrExec(&count_plan, COUNT_TAGS(""),
+				   1, types, values, NULL, true, 0, SPI_OK_SELECT);
+	else if (!q->media_type)
+		n = PrExec(&count_type_plan, COUNT_TAGS(" AND x.content_type = $2"),
+				   2, types, values, NULL, true, 0, SPI_OK_SELECT);
+	else
+	{
+		char	   *type = text_to_cstring(DatumGetTextPP(q->value[F_CONTENT_TYPE]));
+
+		/* A top-level type: the range of AddTypeRange. */
+		values[1] = PointerGetDatum(cstring_to_text(psprintf("%s/", type)));
+		values[2] = PointerGetDatum(cstring_to_text(psprintf("%s0", type)));
+		n = PrExec(&count_media_type_plan,
+				   COUNT_TAGS(" AND x.content_type >= $2 AND x.content_type < $3"),
+				   3, types, values, NULL, true, 0, SPI_OK_SELECT);
+	}
 	if (n != q->ntags[which])
 		elog(ERROR, "counting the uploads of %d tags gave %d rows", q->ntags[which], n);
 	for (int i = 0; i < n; i++)

@@ -21,7 +21,7 @@ SELECT sha256(int8send(g)), 'plan/' || g, '2026-01-01 00:00:00+00'::timestamptz 
   FROM generate_series(1, 100000) g;
 -- Three uploads per second; 1,000 owners; 10% private; eight types; 5%
 -- animated; tags: cat on every 7th, dog on every 11th, few on every 211th
--- (474: under the 1,000 rows list_media counts), rare on every 97th, and
+-- (473: under the 1,000 rows list_media counts), rare on every 97th, and
 -- one of tag0..tag49 on each.
 INSERT INTO pict_repo.aliases (alias, hash, token, created_at, owner, tags, access,
                                content_type, width, height, frames, media_bytes)
@@ -80,8 +80,9 @@ INSERT INTO filters (filter) VALUES
     ('{"owner": "owner42", "created_after": "2026-01-01T09:00:00Z"}'),
     ('{"owner": "owner42", "tags_all": ["cat"]}'),
     ('{"tags_any": ["cat", "rare"], "content_type": "image/"}'),
+    -- tags with under 1,000 uploads of the type (rare has 1,030 uploads,
+    -- 51 of them video/mp4): their rows of the type, from the type's index
     ('{"tags_any": ["rare"], "content_type": "video/mp4"}'),
-    -- a rare tag of one type: its rows of the type, from the type's index
     ('{"tags_any": ["few"], "content_type": "video/"}'),
     ('{"tags_all": ["cat", "few"], "content_type": "image/gif"}'),
     ('{"access": "private", "min_width": 1000}'),

@@ -19,15 +19,8 @@ SRC=$PWD
 PKGS=(postgresql-15-pict-repo libpictrepo1 libpictrepo-dev pict-repo)
 # Removed afterwards too, should they have been installed.
 DBGSYM=(postgresql-15-pict-repo-dbgsym libpictrepo1-dbgsym pict-repo-dbgsym)
-passed=0
-failed=0
-ok() { echo "ok - $*"; passed=$((passed + 1)); }
-fail() { echo "not ok - $*"; failed=$((failed + 1)); }
-finish() {
-    echo "$passed passed, $failed failed"
-    [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
-    exit $?
-}
+# shellcheck source=test/counts.sh
+. test/counts.sh
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "make package-check installs packages: run it as root" >&2

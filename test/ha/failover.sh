@@ -23,15 +23,8 @@ cd "$(dirname "$0")/../.."
 LOAD_SECONDS=${HA_LOAD_SECONDS:-30}
 KILL_AFTER=${HA_KILL_AFTER:-8}
 DRAIN_SECONDS=${HA_DRAIN_SECONDS:-90}
-passed=0
-failed=0
-ok() { echo "ok - $*"; passed=$((passed + 1)); }
-fail() { echo "not ok - $*"; failed=$((failed + 1)); }
-finish() {
-    echo "$passed passed, $failed failed"
-    [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
-    exit $?
-}
+# shellcheck source=test/counts.sh
+. test/counts.sh
 started=$(date +%s)
 
 if ! command -v pg_autoctl >/dev/null 2>&1 ||

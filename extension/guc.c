@@ -41,6 +41,9 @@ double		pict_repo_queue_vacuum_scale_factor = 0.05;
 /* pict_repo.claim_requeue: claims requeue stale jobs when maintenance stopped. */
 bool		pict_repo_claim_requeue = true;
 
+/* pict_repo.shared_queue_stats: completions counted in shared memory. */
+bool		pict_repo_shared_queue_stats = true;
+
 /* Define the settings; the PGC_POSTMASTER ones only while preloading. */
 void
 PrDefineSettings(void)
@@ -141,6 +144,17 @@ PrDefineSettings(void)
 							 "maintenance_interval (no background worker, no pg_cron), claims do its "
 							 "requeueing for their own queue.",
 							 &pict_repo_claim_requeue,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("pict_repo.shared_queue_stats",
+							 "Counts completions in shared memory, written to queue_stats by each maintenance pass.",
+							 "Only with the library preloaded, in the database of the background worker.  "
+							 "Off: each completion writes its queue_stats row in its own transaction, "
+							 "which a crash cannot lose, at about twice the cost of a completion.",
+							 &pict_repo_shared_queue_stats,
 							 true,
 							 PGC_SUSET,
 							 0,

@@ -141,6 +141,13 @@ StepDue(PrMaintenanceResult *result)
 	PrFinish();
 }
 
+/* Write the completions counted in shared memory into queue_stats. */
+static void
+StepFlushStats(PrMaintenanceResult *result)
+{
+	(void) PrSharedStatsFlush();
+}
+
 /* Drop queue_stats rows older than the retention. */
 static void
 StepPruneStats(PrMaintenanceResult *result)
@@ -214,6 +221,7 @@ RunStep(const char *name, PrMaintenanceStep step, PrMaintenanceResult *result)
  *  - delete variant locks without heartbeat for pict_repo.lock_timeout and
  *    tell their waiters;
  *  - tell every queue that holds runnable jobs;
+ *  - write the completions counted in shared memory into queue_stats;
  *  - drop queue_stats rows older than the retention.
  *
  * No step waits for a row lock a client holds (each skips such rows until a
@@ -229,6 +237,7 @@ PrRunMaintenance(PrMaintenanceResult *result)
 	RunStep("removing expired uploads", StepUploads, result);
 	RunStep("removing expired variant locks", StepVariantLocks, result);
 	RunStep("notifying due queues", StepDue, result);
+	RunStep("writing queue statistics", StepFlushStats, result);
 	RunStep("pruning queue statistics", StepPruneStats, result);
 }
 

@@ -3,7 +3,8 @@
  * pict_repo.c
  *		The module itself: its magic block and _PG_init, which defines the
  *		settings (guc.c) and, when the library is preloaded, registers the
- *		maintenance background worker (worker.c).
+ *		maintenance background worker (worker.c) and asks for the shared
+ *		memory of the completion counters (shared_stats.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -11,6 +12,7 @@
 
 #include "miscadmin.h"
 #include "pict_repo.h"
+#include "queue.h"
 
 PG_MODULE_MAGIC;
 
@@ -30,4 +32,5 @@ _PG_init(void)
 	if (!process_shared_preload_libraries_in_progress || IsBinaryUpgrade)
 		return;
 	PrRegisterWorker();
+	PrSharedStatsInit();
 }

@@ -37,6 +37,7 @@ extern int	pict_repo_queue_vacuum_interval;	/* ms, 0: off */
 extern int	pict_repo_queue_vacuum_threshold;	/* dead rows */
 extern double pict_repo_queue_vacuum_scale_factor;	/* of live rows */
 extern bool pict_repo_claim_requeue;
+extern bool pict_repo_shared_queue_stats;
 
 /* The module's entry point (pict_repo.c). */
 extern void _PG_init(void);

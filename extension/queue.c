@@ -66,6 +66,8 @@ static PrPlan claim_one_plan;
 static PrPlan heartbeat_plan;
 static PrPlan complete_plan;
 static PrPlan complete_many_plan;
+static PrPlan complete_shared_plan;
+static PrPlan complete_many_shared_plan;
 static PrPlan fail_plan;
 static PrPlan abort_plan;
 
@@ -462,7 +464,8 @@ pict_repo_heartbeat_job(PG_FUNCTION_ARGS)
 
 /*
  * Delete a job held by worker and count it in queue_stats (this backend's
- * shard of the current minute).  False if the worker does not hold it.
+ * shard of the current minute), or in shared memory (shared_stats.c).
+ * False if the worker does not hold it.
  */
 static bool
 CompleteJob(Datum id, Datum worker)
@@ -478,6 +481,18 @@ CompleteJob(Datum id, Datum worker)
 
 	KeepCommitDurable();
 	PrConnect();
+	if (PrSharedStatsOn())
+	{
+		/* worker = $2 implies status = 'running' (see heartbeat_job). */
+		n = ExecHot(&complete_shared_plan,
+					"DELETE FROM " PR_SCHEMA ".job_queue"
+					" WHERE id = $1 AND worker = $2"
+					" RETURNING queue, queue_time, run_at",
+					2, argtypes, values, NULL, SPI_OK_DELETE_RETURNING);
+		PrSharedStatsCountResult(1);
+		PrFinish();
+		return n > 0;
+	}
 	/* worker = $2 implies status = 'running' (see heartbeat_job). */
 	ExecHot(&complete_plan,
 		   "WITH d AS ("
@@ -511,8 +526,9 @@ pict_repo_complete_job(PG_FUNCTION_ARGS)
 
 /*
  * Delete the jobs of ids that worker holds and count them in queue_stats
- * with one upsert per queue; the SPI result holds the ids deleted.  Ids it
- * does not hold (or NULL elements) are left alone.
+ * with one upsert per queue, or in shared memory (shared_stats.c); column 1
+ * of the SPI result holds the ids deleted.  Ids it does not hold (or NULL
+ * elements) are left alone.
  */
 static void
 CompleteJobs(Datum ids, Datum worker)
@@ -525,6 +541,17 @@ CompleteJobs(Datum ids, Datum worker)
 	values[2] = Int16GetDatum(PR_STATS_SHARD());
 
 	KeepCommitDurable();
+	if (PrSharedStatsOn())
+	{
+		/* worker = $2 implies status = 'running' (see heartbeat_job). */
+		ExecHot(&complete_many_shared_plan,
+				"DELETE FROM " PR_SCHEMA ".job_queue"
+				" WHERE id = ANY ($1) AND worker = $2"
+				" RETURNING id, queue, queue_time, run_at",
+				2, argtypes, values, NULL, SPI_OK_DELETE_RETURNING);
+		PrSharedStatsCountResult(2);
+		return;
+	}
 	/* worker = $2 implies status = 'running' (see heartbeat_job). */
 	ExecHot(&complete_many_plan,
 			"WITH d AS ("
@@ -563,7 +590,13 @@ pict_repo_complete_jobs(PG_FUNCTION_ARGS)
 
 	PrConnect();
 	CompleteJobs(PointerGetDatum(ids), worker);
-	PrPutRows(fcinfo);
+	for (uint64 row = 0; row < SPI_processed; row++)
+	{
+		bool		isnull;
+		Datum		id = PrGetDatum((int) row, 1, &isnull);
+
+		PrPutRow(fcinfo, &id, &isnull);
+	}
 	PrFinish();
 	PG_RETURN_NULL();
 }

@@ -94,6 +94,13 @@ extern void PrRunMaintenance(PrMaintenanceResult *result);
 
 /* claim_requeue.c: stale jobs come back without the background worker. */
 extern void PrRequeueIfUnattended(Datum queue);
+
+/* Completions counted in shared memory (shared_stats.c). */
+extern void PrSharedStatsInit(void);
+extern bool PrSharedStatsOn(void);
+extern bool PrSharedStatsReadable(void);
+extern void PrSharedStatsCountResult(int qcol);
+extern int	PrSharedStatsFlush(void);
 extern void PrNoteMaintenancePass(void);
 
 #endif							/* PICT_REPO_QUEUE_H */

@@ -14,8 +14,10 @@
  * Dead jobs are listed (list_dead_jobs) oldest job first, in keyset pages
  * on the id: ids are UUIDv7, so their order is the order of the pushes.
  *  - completed, failed, avg_wait, avg_run: summed from queue_stats over the
- *    last 24 hours (whole minutes, UTC), exact: each completion or failed
- *    attempt adds to its backend's shard row in its own transaction.
+ *    last 24 hours (whole minutes, UTC), exact: each failed attempt adds to
+ *    its backend's shard row in its own transaction, and so does each
+ *    completion, or it counts in shared memory until a maintenance pass
+ *    writes it (shared_stats.c), and the sum adds what shared memory holds.
  *
  *-------------------------------------------------------------------------
  */
@@ -32,7 +34,9 @@ static PrPlan cancel_plan;
 static PrPlan length_plan;
 static PrPlan length_all_plan;
 static PrPlan stats_plan;
+static PrPlan stats_shared_plan;
 static PrPlan average_plan;
+static PrPlan average_shared_plan;
 static PrPlan dead_all_first_plan;
 static PrPlan dead_all_next_plan;
 static PrPlan dead_queue_first_plan;
@@ -237,50 +241,80 @@ pict_repo_queue_length(PG_FUNCTION_ARGS)
  * and over the last 24 hours the attempts completed and failed and the
  * average wait (push to start of the completing attempt) and run time.
  */
+/*
+ * Where the readers sum completions from: queue_stats alone, or with the
+ * counts in shared memory not yet written to it (shared_stats.c).
+ */
+#define STATS_TABLE PR_SCHEMA ".queue_stats"
+#define STATS_WITH_SHARED "(SELECT queue, minute, completed, failed, wait_time, run_time" \
+	" FROM " PR_SCHEMA ".queue_stats" \
+	" UNION ALL SELECT queue, minute, completed, 0, wait_time, run_time" \
+	" FROM " PR_SCHEMA ".unflushed_queue_stats()) s"
+
+#define STATS_QUERY(source) \
+	"WITH cur AS (" \
+	"  SELECT queue," \
+	"    pg_catalog.count(*) FILTER (WHERE status = 'new'" \
+	"                         AND run_at <= pg_catalog.now()) AS pending," \
+	"    pg_catalog.count(*) FILTER (WHERE status = 'new'" \
+	"                         AND run_at > pg_catalog.now()) AS scheduled," \
+	"    pg_catalog.count(*) FILTER (WHERE status = 'running') AS running" \
+	"  FROM " PR_SCHEMA ".job_queue GROUP BY queue), " \
+	"dd AS (" \
+	"  SELECT queue, pg_catalog.count(*) AS dead" \
+	"  FROM " PR_SCHEMA ".dead_jobs GROUP BY queue), " \
+	"st AS (" \
+	"  SELECT queue, pg_catalog.sum(completed)::bigint AS completed," \
+	"    pg_catalog.sum(failed)::bigint AS failed," \
+	"    pg_catalog.sum(wait_time)" \
+	"      / NULLIF(pg_catalog.sum(completed), 0)::float8 AS avg_wait," \
+	"    pg_catalog.sum(run_time)" \
+	"      / NULLIF(pg_catalog.sum(completed), 0)::float8 AS avg_run" \
+	"  FROM " source \
+	"  WHERE minute >= pg_catalog.date_trunc('minute', pg_catalog.now(), 'UTC')" \
+	"                  - interval '24 hours'" \
+	"  GROUP BY queue), " \
+	"q AS (SELECT queue FROM cur UNION SELECT queue FROM dd" \
+	"      UNION SELECT queue FROM st) " \
+	"SELECT q.queue, COALESCE(cur.pending, 0), COALESCE(cur.scheduled, 0)," \
+	"       COALESCE(cur.running, 0), COALESCE(dd.dead, 0)," \
+	"       COALESCE(st.completed, 0), COALESCE(st.failed, 0)," \
+	"       st.avg_wait, st.avg_run " \
+	"FROM q LEFT JOIN cur ON cur.queue = q.queue" \
+	"       LEFT JOIN dd ON dd.queue = q.queue" \
+	"       LEFT JOIN st ON st.queue = q.queue " \
+	"ORDER BY q.queue"
+
+/*
+ * Return one row per queue with live, dead or recently finished jobs: jobs
+ * pending (runnable now), scheduled (run_at in the future), running, dead,
+ * and over the last 24 hours the attempts completed and failed and the
+ * average wait (push to start of the completing attempt) and run time.
+ */
 PG_FUNCTION_INFO_V1(pict_repo_queue_stats);
 Datum
 pict_repo_queue_stats(PG_FUNCTION_ARGS)
 {
 	PrMaterialize(fcinfo);
 	PrConnect();
-	PrExec(&stats_plan,
-		   "WITH cur AS ("
-		   "  SELECT queue,"
-		   "    pg_catalog.count(*) FILTER (WHERE status = 'new'"
-		   "                         AND run_at <= pg_catalog.now()) AS pending,"
-		   "    pg_catalog.count(*) FILTER (WHERE status = 'new'"
-		   "                         AND run_at > pg_catalog.now()) AS scheduled,"
-		   "    pg_catalog.count(*) FILTER (WHERE status = 'running') AS running"
-		   "  FROM " PR_SCHEMA ".job_queue GROUP BY queue), "
-		   "dd AS ("
-		   "  SELECT queue, pg_catalog.count(*) AS dead"
-		   "  FROM " PR_SCHEMA ".dead_jobs GROUP BY queue), "
-		   "st AS ("
-		   "  SELECT queue, pg_catalog.sum(completed)::bigint AS completed,"
-		   "    pg_catalog.sum(failed)::bigint AS failed,"
-		   "    pg_catalog.sum(wait_time)"
-		   "      / NULLIF(pg_catalog.sum(completed), 0)::float8 AS avg_wait,"
-		   "    pg_catalog.sum(run_time)"
-		   "      / NULLIF(pg_catalog.sum(completed), 0)::float8 AS avg_run"
-		   "  FROM " PR_SCHEMA ".queue_stats"
-		   "  WHERE minute >= pg_catalog.date_trunc('minute', pg_catalog.now(), 'UTC')"
-		   "                  - interval '24 hours'"
-		   "  GROUP BY queue), "
-		   "q AS (SELECT queue FROM cur UNION SELECT queue FROM dd"
-		   "      UNION SELECT queue FROM st) "
-		   "SELECT q.queue, COALESCE(cur.pending, 0), COALESCE(cur.scheduled, 0),"
-		   "       COALESCE(cur.running, 0), COALESCE(dd.dead, 0),"
-		   "       COALESCE(st.completed, 0), COALESCE(st.failed, 0),"
-		   "       st.avg_wait, st.avg_run "
-		   "FROM q LEFT JOIN cur ON cur.queue = q.queue"
-		   "       LEFT JOIN dd ON dd.queue = q.queue"
-		   "       LEFT JOIN st ON st.queue = q.queue "
-		   "ORDER BY q.queue",
-		   0, NULL, NULL, NULL, true, 0, SPI_OK_SELECT);
+	if (PrSharedStatsReadable())
+		PrExec(&stats_shared_plan, STATS_QUERY(STATS_WITH_SHARED),
+			   0, NULL, NULL, NULL, true, 0, SPI_OK_SELECT);
+	else
+		PrExec(&stats_plan, STATS_QUERY(STATS_TABLE),
+			   0, NULL, NULL, NULL, true, 0, SPI_OK_SELECT);
 	PrPutRows(fcinfo);
 	PrFinish();
 	PG_RETURN_NULL();
 }
+
+#define AVERAGE_QUERY(source) \
+	"SELECT (pg_catalog.sum(wait_time) + pg_catalog.sum(run_time))" \
+	"       / NULLIF(pg_catalog.sum(completed), 0)::float8 " \
+	"FROM " source " " \
+	"WHERE ($1::text IS NULL OR queue = $1)" \
+	"  AND minute >= pg_catalog.date_trunc('minute', $2, 'UTC')" \
+	"  AND minute < $3"
 
 /*
  * Return the average time from push to completion of the jobs of a queue
@@ -307,13 +341,10 @@ pict_repo_average_time_to_completion(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("until must not be before since")));
 
-	return PrLookup(fcinfo, &average_plan,
-					"SELECT (pg_catalog.sum(wait_time) + pg_catalog.sum(run_time))"
-					"       / NULLIF(pg_catalog.sum(completed), 0)::float8 "
-					"FROM " PR_SCHEMA ".queue_stats "
-					"WHERE ($1::text IS NULL OR queue = $1)"
-					"  AND minute >= pg_catalog.date_trunc('minute', $2, 'UTC')"
-					"  AND minute < $3",
+	if (PrSharedStatsReadable())
+		return PrLookup(fcinfo, &average_shared_plan, AVERAGE_QUERY(STATS_WITH_SHARED),
+						3, argtypes, values, nulls);
+	return PrLookup(fcinfo, &average_plan, AVERAGE_QUERY(STATS_TABLE),
 					3, argtypes, values, nulls);
 }
 

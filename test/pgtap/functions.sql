@@ -337,6 +337,19 @@ INSERT INTO expected_signatures (name, args, arguments, result) VALUES
      'from_queue text DEFAULT NULL::text, lim integer DEFAULT 100, after_id uuid DEFAULT NULL::uuid',
      'TABLE(id uuid, queue text, job jsonb, attempts integer, last_error text, '
      'died_at timestamp with time zone)');
+-- 1.5: the completion counters in shared memory.  unflushed_queue_stats
+-- reads shared memory only; flush_queue_stats writes queue_stats (the job
+-- queue's reason).
+INSERT INTO expected_functions VALUES
+    ('job queue', 'unflushed_queue_stats', 's'),
+    ('job queue', 'flush_queue_stats', 'v');
+INSERT INTO security_invoker VALUES
+    ('unflushed_queue_stats', 'reads the counters in shared memory; reads no table');
+INSERT INTO expected_signatures (name, args, arguments, result) VALUES
+    ('unflushed_queue_stats', '{}', '',
+     'TABLE(queue text, minute timestamp with time zone, completed bigint, '
+     'wait_time interval, run_time interval)'),
+    ('flush_queue_stats', '{}', '', 'integer');
 -- 1.3: pict-rs drop-in: the reason of its section and its signatures.
 INSERT INTO security_definer VALUES
     ('pict-rs import',

@@ -38,6 +38,10 @@ my $completed = $node->safe_psql('postgres',
 	"SELECT count(*) FILTER (WHERE pict_repo.complete_job(id, '$w')) FROM "
 	  . "(SELECT id FROM pict_repo.job_queue WHERE worker = '$w' ORDER BY id LIMIT 10) s");
 is($completed, '10', 'ten claimed jobs completed');
+# The counts of the completions written into queue_stats (they wait in
+# shared memory for the next maintenance pass otherwise, which a crash
+# loses: test/t/007_shared_stats.pl).
+$node->safe_psql('postgres', 'SELECT pict_repo.flush_queue_stats()');
 # A claim followed by a push in one transaction: the push is durable.
 $node->safe_psql('postgres',
 	"BEGIN; SELECT count(*) FROM pict_repo.claim_job('crash', '$w'); "

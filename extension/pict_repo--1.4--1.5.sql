@@ -1,0 +1,60 @@
+/* pict_repo--1.4--1.5.sql: from 1.4 (as shipped, frozen) to 1.5. */
+
+\echo Use "ALTER EXTENSION pict_repo UPDATE TO '1.5'" to load this file. \quit
+
+/*
+ * 1.5 comes in sections, one per area; each says what it adds or changes
+ * and why every new function that touches a table is SECURITY DEFINER.
+ * Every name is schema-qualified and every function pins search_path.
+ */
+
+-- ===========================================================================
+-- Completions counted in shared memory
+-- ===========================================================================
+
+/*
+ * With the library preloaded, a completion in the database of the
+ * background worker adds to a counter in shared memory when its
+ * transaction commits, instead of upserting its queue_stats row (half the
+ * work of complete_job); every maintenance pass writes the counters into
+ * queue_stats (pict_repo.shared_queue_stats = off goes back to the upsert).
+ * queue_stats() and average_time_to_completion() add what shared memory
+ * holds, so their figures stay exact; the table itself lags by up to one
+ * maintenance_interval, and a crash loses at most that much of the counts
+ * (never a job).
+ *
+ * unflushed_queue_stats: the counts of this database not yet in
+ * queue_stats.  Reads no table, so SECURITY INVOKER; STABLE and PARALLEL
+ * SAFE like the other reads (a parallel worker sees the same shared memory
+ * and the leader's transaction).
+ */
+CREATE FUNCTION @extschema@.unflushed_queue_stats()
+    RETURNS TABLE (queue text, minute timestamptz, completed bigint,
+                   wait_time interval, run_time interval)
+    LANGUAGE c STABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_unflushed_queue_stats';
+
+REVOKE ALL ON FUNCTION @extschema@.unflushed_queue_stats() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.unflushed_queue_stats() TO pict_repo_user;
+
+/*
+ * flush_queue_stats: write those counts into queue_stats now, in the
+ * caller's transaction (what each maintenance pass does); returns the rows
+ * written.  SECURITY DEFINER: it writes queue_stats, which an application
+ * role may not touch; C code that pins search_path, names every table and
+ * built-in with its schema and passes its values as $n parameters.
+ */
+CREATE FUNCTION @extschema@.flush_queue_stats()
+    RETURNS integer
+    LANGUAGE c VOLATILE SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_flush_queue_stats';
+
+REVOKE ALL ON FUNCTION @extschema@.flush_queue_stats() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.flush_queue_stats() TO pict_repo_user;
+
+
+-- ===========================================================================
+-- End of 1.5
+-- ===========================================================================

@@ -124,7 +124,9 @@ INSERT INTO expected_columns (tab, col, typ, not_null, is_unique) VALUES
     -- What every job has from its push on is NOT NULL, what only a
     -- running, failed or keyed job has may be NULL.
     ('job_queue', 'id', 'uuid', true, false),
-    ('job_queue', 'queue', 'text', true, false),
+    -- 1.5: queue, attempts and max_attempts are domains over text and
+    -- integer (their checks run only where a value is assigned).
+    ('job_queue', 'queue', 'pict_repo.job_queue_name', true, false),
     ('job_queue', 'job', 'jsonb', true, false),
     ('job_queue', 'status', 'pict_repo.job_status', true, false),
     ('job_queue', 'worker', 'uuid', false, false),
@@ -132,8 +134,8 @@ INSERT INTO expected_columns (tab, col, typ, not_null, is_unique) VALUES
     ('job_queue', 'run_at', 'timestamp with time zone', true, false),
     ('job_queue', 'queue_time', 'timestamp with time zone', true, false),
     ('job_queue', 'heartbeat', 'timestamp with time zone', false, false),
-    ('job_queue', 'attempts', 'integer', true, false),
-    ('job_queue', 'max_attempts', 'integer', true, false),
+    ('job_queue', 'attempts', 'pict_repo.job_attempts', true, false),
+    ('job_queue', 'max_attempts', 'pict_repo.job_max_attempts', true, false),
     ('job_queue', 'unique_key', 'text', false, false),
     ('job_queue', 'last_error', 'text', false, false),
     -- The job_queue columns plus died_at.
@@ -499,14 +501,19 @@ SELECT is(pg_catalog.pg_get_indexdef(('pict_repo.' || idx)::pg_catalog.regclass)
           'index ' || idx || ': ' || def)
   FROM expected_indexdefs ORDER BY ord;
 
--- A dead job keeps every column of its job, in the same order and type.
+-- A dead job keeps every column of its job, in the same order and type (a
+-- domain of job_queue's as its base type: dead_jobs is written only by
+-- copying job_queue's rows).
 SELECT is(ARRAY(SELECT a.attname || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod)
                 FROM pg_catalog.pg_attribute a
                 WHERE a.attrelid = 'pict_repo.dead_jobs'::pg_catalog.regclass
                   AND a.attnum > 0 AND NOT a.attisdropped AND a.attname <> 'died_at'
                 ORDER BY a.attnum),
-          ARRAY(SELECT a.attname || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod)
+          ARRAY(SELECT a.attname || ' ' || pg_catalog.format_type(
+                         CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END,
+                         a.atttypmod)
                 FROM pg_catalog.pg_attribute a
+                JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
                 WHERE a.attrelid = 'pict_repo.job_queue'::pg_catalog.regclass
                   AND a.attnum > 0 AND NOT a.attisdropped
                 ORDER BY a.attnum),

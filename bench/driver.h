@@ -18,6 +18,26 @@
 
 #include <libpq-fe.h>
 
+/*
+ * The plain-SQL queue the benchmark measures pict_repo against (bench/queue.c)
+ * and that bench/profile.c profiles: the table, its claim and its
+ * completion ($1: the worker's name, then the claimed id).
+ */
+#define BASELINE_DDL \
+	"DROP TABLE IF EXISTS public.bench_queue;" \
+	"CREATE TABLE public.bench_queue (" \
+	"  id bigserial PRIMARY KEY," \
+	"  queue_time timestamptz NOT NULL DEFAULT clock_timestamp()," \
+	"  status text NOT NULL DEFAULT 'new'," \
+	"  worker text," \
+	"  job jsonb NOT NULL);" \
+	"CREATE INDEX bench_queue_status_time_idx ON public.bench_queue (status, queue_time);"
+#define BASELINE_CLAIM \
+	"UPDATE public.bench_queue SET status = 'running', worker = $1 " \
+	"WHERE id = (SELECT id FROM public.bench_queue WHERE status = 'new' " \
+	"ORDER BY queue_time LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id"
+#define BASELINE_COMPLETE "DELETE FROM public.bench_queue WHERE id = $1"
+
 /* Name the program in messages and choose the exit status of die(). */
 extern void driver_init(const char *name, int die_status);
 

@@ -9,6 +9,9 @@
  *	MODE  claim-complete   pr_claim_job(1), then pr_complete_job
  *	      complete-claim   pr_complete_and_claim_job(1) (the worker loop's path)
  *	      roundtrip        a prepared "SELECT 1" (the floor of a round trip)
+ *	      baseline         the plain-SQL claim and completion that make bench
+ *	                       measures the queue against (BASELINE_* of
+ *	                       driver.h), on a table of its own it makes and fills
  *
  * The connection comes from the libpq environment; the queue "profile" must
  * hold enough jobs.  The driver prints "pid <backend pid>", runs 500
@@ -43,7 +46,8 @@ typedef enum Mode
 {
 	M_CLAIM_COMPLETE,
 	M_COMPLETE_CLAIM,
-	M_ROUNDTRIP
+	M_ROUNDTRIP,
+	M_BASELINE
 } Mode;
 
 static pr_conn *conn;
@@ -69,6 +73,55 @@ fail(const char *what, const pr_error *err)
 
 	fprintf(stderr, "profile: %s: %s\n", what, pr_error_format(err, buf, sizeof(buf)));
 	exit(1);
+}
+
+/* Run the baseline's prepared statement name with one parameter. */
+static PGresult *
+baseline_run(const char *name, const char *param, ExecStatusType want)
+{
+	PGresult   *r = PQexecPrepared(pr_pgconn(conn), name, 1, &param, NULL, NULL, 0);
+
+	if (PQresultStatus(r) != want)
+	{
+		fprintf(stderr, "profile: baseline %s: %s", name, PQerrorMessage(pr_pgconn(conn)));
+		exit(1);
+	}
+	return r;
+}
+
+/* Make and fill the baseline's table with n jobs; prepare its statements. */
+static void
+baseline_setup(long n)
+{
+	char		sql[256];
+	const char *stmts[] = {BASELINE_DDL, sql, "VACUUM ANALYZE public.bench_queue"};
+
+	snprintf(sql, sizeof(sql),
+			 "INSERT INTO public.bench_queue (job) "
+			 "SELECT '{\"op\": \"thumbnail\", \"n\": 1}'::jsonb FROM generate_series(1, %ld)", n);
+	for (int i = 0; i < 3; i++)
+	{
+		PGresult   *r = PQexec(pr_pgconn(conn), stmts[i]);
+
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		{
+			fprintf(stderr, "profile: baseline setup: %s", PQerrorMessage(pr_pgconn(conn)));
+			exit(1);
+		}
+		PQclear(r);
+	}
+	for (int i = 0; i < 2; i++)
+	{
+		PGresult   *r = PQprepare(pr_pgconn(conn), i ? "done" : "claim",
+								  i ? BASELINE_COMPLETE : BASELINE_CLAIM, 0, NULL);
+
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		{
+			fprintf(stderr, "profile: baseline prepare: %s", PQerrorMessage(pr_pgconn(conn)));
+			exit(1);
+		}
+		PQclear(r);
+	}
 }
 
 static void
@@ -106,6 +159,24 @@ one(Mode m)
 			held = jobs->rows[0].id;
 			t_first += now_s() - t0;
 			break;
+		case M_BASELINE:
+			{
+				PGresult   *r = baseline_run("claim", "w1", PGRES_TUPLES_OK);
+				char		id[32];
+
+				if (PQntuples(r) != 1)
+				{
+					fprintf(stderr, "profile: the baseline's queue ran empty\n");
+					exit(1);
+				}
+				snprintf(id, sizeof(id), "%s", PQgetvalue(r, 0, 0));
+				PQclear(r);
+				t1 = now_s();
+				PQclear(baseline_run("done", id, PGRES_COMMAND_OK));
+				t_first += t1 - t0;
+				t_second += now_s() - t1;
+			}
+			break;
 		case M_ROUNDTRIP:
 			{
 				PGresult   *r = PQexecPrepared(pr_pgconn(conn), "one", 0, NULL, NULL, NULL, 0);
@@ -138,7 +209,7 @@ main(int argc, char **argv)
 
 	if (argc != 3 || (n = atol(argv[2])) < 1)
 	{
-		fprintf(stderr, "usage: profile claim-complete|complete-claim|roundtrip N\n");
+		fprintf(stderr, "usage: profile claim-complete|complete-claim|roundtrip|baseline N\n");
 		return 2;
 	}
 	if (strcmp(argv[1], "claim-complete") == 0)
@@ -147,6 +218,8 @@ main(int argc, char **argv)
 		m = M_COMPLETE_CLAIM;
 	else if (strcmp(argv[1], "roundtrip") == 0)
 		m = M_ROUNDTRIP;
+	else if (strcmp(argv[1], "baseline") == 0)
+		m = M_BASELINE;
 	else
 	{
 		fprintf(stderr, "profile: unknown mode %s\n", argv[1]);
@@ -172,6 +245,8 @@ main(int argc, char **argv)
 	printf("pid %s\n", PQgetvalue(r, 0, 0));
 	PQclear(r);
 
+	if (m == M_BASELINE)
+		baseline_setup(n + (getenv("PROFILE_WARMUP") ? atol(getenv("PROFILE_WARMUP")) : WARMUP) + 100);
 	if (m == M_COMPLETE_CLAIM)
 	{
 		pr_job_list *jobs = NULL;

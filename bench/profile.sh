@@ -151,7 +151,7 @@ timing() {
     out ""
     out "| path | wall µs / iteration | first call µs | second call µs | backend CPU µs | client CPU µs | wall − backend − client µs |"
     out "|---|---:|---:|---:|---:|---:|---:|"
-    for mode in claim-complete complete-claim roundtrip; do
+    for mode in claim-complete complete-claim roundtrip baseline; do
         fill $((N + 1000))
         run "$mode" "$N"
         local wall first second client
@@ -170,6 +170,7 @@ label() {
         claim-complete) echo "claim_job(1) + complete_job" ;;
         complete-claim) echo "complete_and_claim_job(1)" ;;
         roundtrip) echo "SELECT 1" ;;
+        baseline) echo "baseline (plain SQL claim + delete)" ;;
     esac
 }
 
@@ -445,7 +446,7 @@ cg_run() {
     sleep 1
     read -r s1 r1 <<<"$(claim_idx_reads)"
     CG_ENTRIES=-
-    [ "$1" != roundtrip ] &&
+    [ "$1" != roundtrip ] && [ "$1" != baseline ] &&
         CG_ENTRIES=$(awk -v a=$((r1 - r0)) -v b=$((s1 - s0)) 'BEGIN { printf "%.1f", b ? a / b : 0 }')
     f=$(ls -t "$W"/cg."$BACKEND_PID".[0-9]* 2>/dev/null | head -1)
     [ -n "$f" ] || die "no callgrind dump of backend $BACKEND_PID"
@@ -468,7 +469,7 @@ callgrind_part() {
     out "| path | instructions / iteration | claim index entries read / claim | backend CPU µs (timing run) | ns / instruction |"
     out "|---|---:|---:|---:|---:|"
     local mode t
-    for mode in roundtrip claim-complete complete-claim; do
+    for mode in roundtrip baseline claim-complete complete-claim; do
         cg_run "$mode" "$NCG"
         eval "t=\${TIMING_${mode//-/_}:-0}"
         out "| $(label "$mode") | $CG_PER | $CG_ENTRIES | $([ "$t" = 0 ] && echo - || echo "$t") | $(awk -v a="$t" -v b="$CG_PER" 'BEGIN { if (a > 0) printf "%.3f", a * 1000 / b; else printf "-" }') |"

@@ -14,15 +14,7 @@
 void
 setup_baseline_table(void)
 {
-	exec_ok(ctl,
-			"DROP TABLE IF EXISTS public.bench_queue;"
-			"CREATE TABLE public.bench_queue ("
-			"  id bigserial PRIMARY KEY,"
-			"  queue_time timestamptz NOT NULL DEFAULT clock_timestamp(),"
-			"  status text NOT NULL DEFAULT 'new',"
-			"  worker text,"
-			"  job jsonb NOT NULL);"
-			"CREATE INDEX bench_queue_status_time_idx ON public.bench_queue (status, queue_time);");
+	exec_ok(ctl, BASELINE_DDL);
 }
 
 static void
@@ -88,11 +80,8 @@ drain_baseline(int idx)
 
 	if (PQstatus(c) != CONNECTION_OK)
 		child_fail("connect: %s", PQerrorMessage(c));
-	prepare(c, "claim",
-			"UPDATE public.bench_queue SET status = 'running', worker = $1 "
-			"WHERE id = (SELECT id FROM public.bench_queue WHERE status = 'new' "
-			"ORDER BY queue_time LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id");
-	prepare(c, "done", "DELETE FROM public.bench_queue WHERE id = $1");
+	prepare(c, "claim", BASELINE_CLAIM);
+	prepare(c, "done", BASELINE_COMPLETE);
 	snprintf(worker, sizeof(worker), "w%d", idx);
 	wait_start();
 	for (;;)

@@ -69,6 +69,8 @@ function scenarios() {
   for (const c of SCALE.concurrency) {
     list.push({ queue: Q.pict, variant: "worker loop, batch_size 1", key: "pict1", c });
     list.push({ queue: Q.pict, variant: "worker loop, batch_size 100", key: "pict100", c });
+    // The batch graphile-worker's localQueue fetches (its size 500).
+    if (!QUICK) list.push({ queue: Q.pict, variant: "worker loop, batch_size 500", key: "pict500", c });
     list.push({ queue: Q.pict, variant: "claim_job(100) + complete_jobs, no loop", key: "pictcj", c });
     list.push({ queue: Q.graphile, variant: "runner", key: "gw", c, node: ["graphile-worker", "default"] });
     list.push({ queue: Q.graphile, variant: "runner, localQueue 500", key: "gwlq", c, node: ["graphile-worker", "localQueue"] });
@@ -178,7 +180,7 @@ async function runScenario(s) {
   let line;
   const cap = String(s.queue === Q.boss ? SCALE.bossCap : SCALE.cap);
   if (s.key === "pictcj") line = run(DRIVER, ["pict_repo-batch-drain", String(s.c), String(N), cap], db);
-  else if (s.queue === Q.pict) line = run(DRIVER, ["pict_repo-drain", String(s.c), s.key === "pict1" ? "1" : "100", String(N), cap], db);
+  else if (s.queue === Q.pict) line = run(DRIVER, ["pict_repo-drain", String(s.c), s.key.slice("pict".length), String(N), cap], db);
   else if (s.queue === Q.pgq) line = run(DRIVER, ["pgq-drain", String(s.c), String(N), cap], db);
   else line = run(process.execPath, [path.join(here, "drain.mjs"), "drain", ...s.node, String(s.c), String(N), cap], db);
   const r = JSON.parse(line);
@@ -307,7 +309,9 @@ function report(v, list, best, all, secs) {
     for (const [key, name] of [
       ["pict1", "worker loop, batch_size 1"],
       ["pict100", "worker loop, batch_size 100"],
+      ["pict500", "worker loop, batch_size 500"],
     ]) {
+      if (!best.get(`${key}|${c}`)) continue;
       const ours = best.get(`${key}|${c}`)?.rate;
       let fastest = null;
       for (const [pk, pn] of peers) {

@@ -6,7 +6,9 @@
  *
  * The handler runs in the caller's thread on the caller's connection.
  * Heartbeats come from a helper thread with a second connection (opened
- * with the same conninfo) that wakes every heartbeat interval and calls
+ * with the same conninfo at its first heartbeat, so a worker whose jobs
+ * finish within an interval never opens it) that wakes every heartbeat
+ * interval and calls
  * heartbeat_job for each job of the current batch not yet finished; the
  * job list is shared under a mutex, and the thread waits on a condition
  * variable, so stopping it is immediate.
@@ -39,7 +41,9 @@ typedef struct Heartbeat
 	pthread_mutex_t mutex;
 	pthread_cond_t cond;
 	bool		quit;
-	pr_conn    *conn;			/* the thread's own connection */
+	pr_conn    *conn;			/* the thread's own connection, NULL until needed */
+	char	   *conninfo;		/* the worker's, for opening it */
+	int			pooling;
 	int			interval_ms;
 	pr_uuid		worker;
 	HbJob	   *jobs;
@@ -115,10 +119,24 @@ heartbeat_main(void *arg)
 				slots[n++] = i;
 			}
 		pthread_mutex_unlock(&hb->mutex);
+
+		/*
+		 * The connection is opened for the first heartbeat: a worker whose
+		 * jobs all finish within an interval never needs it.  A failure to
+		 * connect counts as a failed heartbeat of each job, tried again at
+		 * the next interval.
+		 */
+		if (n > 0 && !hb->conn)
+		{
+			pr_error	e;
+
+			hb->conn = pri_connect(hb->conninfo, hb->pooling, &e);
+		}
 		for (size_t i = 0; i < n; i++)
 		{
 			pr_error	e;
-			int			r = pr_heartbeat_job(hb->conn, &ids[i], &hb->worker, &e);
+			int			r = hb->conn ? pr_heartbeat_job(hb->conn, &ids[i], &hb->worker, &e)
+				: PR_ERROR;
 
 			pthread_mutex_lock(&hb->mutex);
 			if (r == PR_NONE && slots[i] < hb->njobs &&
@@ -147,12 +165,14 @@ heartbeat_start(pr_conn *conn, const pr_uuid *worker, int interval_ms, pr_error 
 		pri_set_error(err, PR_SQLSTATE_CLIENT, "out of memory");
 		return NULL;
 	}
-	hb->conn = pri_connect(conn->conninfo, conn->pooling, err);
-	if (!hb->conn)
+	hb->conninfo = strdup(conn->conninfo ? conn->conninfo : "");
+	if (!hb->conninfo)
 	{
+		pri_set_error(err, PR_SQLSTATE_CLIENT, "out of memory");
 		free(hb);
 		return NULL;
 	}
+	hb->pooling = conn->pooling;
 	hb->interval_ms = interval_ms;
 	hb->worker = *worker;
 	pthread_mutex_init(&hb->mutex, NULL);
@@ -165,7 +185,7 @@ heartbeat_start(pr_conn *conn, const pr_uuid *worker, int interval_ms, pr_error 
 		pri_set_error(err, PR_SQLSTATE_CLIENT, "cannot start the heartbeat thread");
 		pthread_cond_destroy(&hb->cond);
 		pthread_mutex_destroy(&hb->mutex);
-		pr_finish(hb->conn);
+		free(hb->conninfo);
 		free(hb);
 		return NULL;
 	}
@@ -185,6 +205,7 @@ heartbeat_stop(Heartbeat *hb)
 	pthread_cond_destroy(&hb->cond);
 	pthread_mutex_destroy(&hb->mutex);
 	pr_finish(hb->conn);
+	free(hb->conninfo);
 	free(hb->jobs);
 	free(hb);
 }

@@ -654,6 +654,8 @@ typedef struct Seen
 	bool		stop_seen;
 	pr_uuid		worker;
 	int			running_seen;	/* jobs of client-work6 running in "pending" */
+	char		conns_query[200];	/* counts the application role's backends */
+	char		conns_in_handler[32];	/* its answer in a "conns" job */
 	bool		pending_beat;	/* a finished job's heartbeat moved meanwhile */
 } Seen;
 
@@ -681,6 +683,8 @@ handler(pr_job_ctx *ctx, const pr_job *job, void *user)
 		if (!seen->heartbeat_advanced)
 			diag("heartbeat before '%s' after '%s'", a, b);
 	}
+	if (strstr(job->job, "conns"))
+		admin_value(seen->conns_query, seen->conns_in_handler, sizeof(seen->conns_in_handler));
 	if (strstr(job->job, "pending"))
 	{
 		/*
@@ -1011,6 +1015,36 @@ test_worker(void)
 	ok(rc == PR_OK && seen.handled == 2, "pr_worker_run stops after max_jobs");
 	ok(pr_queue_length(c, "client-work2", &len, &err) == PR_OK && len == 1,
 	   "one job is left");
+
+	/*
+	 * The heartbeat thread opens its connection for its first heartbeat: a
+	 * worker whose jobs finish within the interval has one connection.
+	 */
+	if (tap_pooled())
+		skip("behind a pooler the backends are the pooler's",
+			 "a worker whose jobs finish within the heartbeat interval opens no second connection");
+	else
+	{
+		char		role[128] = "",
+					before[32] = "";
+
+		memset(&seen, 0, sizeof(seen));
+		sql_value(c, "SELECT current_user", role, sizeof(role));
+		snprintf(seen.conns_query, sizeof(seen.conns_query),
+				 "SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE usename = '%s'", role);
+		admin_value(seen.conns_query, before, sizeof(before));
+		pr_push_job(c, "client-work-lazy", "{\"conns\": 1}", NULL, NULL, &err);
+		memset(&opts, 0, sizeof(opts));
+		opts.heartbeat_interval_ms = 60000;
+		opts.handler = handler;
+		opts.user_data = &seen;
+		opts.exit_when_idle = true;
+		rc = pr_worker_run(c, "client-work-lazy", &opts, &err);
+		ok(rc == PR_OK && seen.handled == 1 && before[0] &&
+		   strcmp(seen.conns_in_handler, before) == 0,
+		   "a worker whose jobs finish within the heartbeat interval opens no second connection (%s backends before, %s in the handler)",
+		   before, seen.conns_in_handler);
+	}
 
 	/* A batch is completed together, after its last job, in one call. */
 	pr_push_job(c, "client-work6", "{\"n\": 1}", NULL, NULL, &err);

@@ -524,6 +524,16 @@ drop_checks() {
               EXECUTE format('ALTER TABLE pict_repo.job_queue DROP CONSTRAINT %I', c);
             END LOOP; END \$\$" >/dev/null || die "dropping CHECK constraints failed"
 }
+# The single-column checks of job_queue: domains since 1.5 (CHECK
+# constraints of the table before; drop_checks "NOT LIKE" drops those).
+drop_domain_checks() {
+    q -c "DO \$\$ DECLARE r record; BEGIN
+            FOR r IN SELECT t.typname, c.conname FROM pg_constraint c
+                     JOIN pg_type t ON t.oid = c.contypid
+                     WHERE t.typnamespace = 'pict_repo'::regnamespace AND c.contype = 'c' LOOP
+              EXECUTE format('ALTER DOMAIN pict_repo.%I DROP CONSTRAINT %I', r.typname, r.conname);
+            END LOOP; END \$\$" >/dev/null || die "dropping the domains' checks failed"
+}
 whatif_part() {
     echo "== what-if"
     out "## What-if: cuts that need no code change"
@@ -542,7 +552,8 @@ whatif_part() {
         die "ALTER FUNCTION failed"
     whatif_row "SECURITY INVOKER, no SET search_path (claim_job, complete_job, complete_and_claim_job)"
     drop_checks "NOT LIKE"
-    whatif_row "+ no single-column CHECK constraints on job_queue (queue length, attempts, max_attempts)"
+    drop_domain_checks
+    whatif_row "+ no checks of queue length, attempts and max_attempts (the domains' constraints; CHECK constraints of job_queue before 1.5)"
     drop_checks "LIKE"
     whatif_row "+ no CHECK ((status = 'running') = (worker IS NOT NULL))"
     q -c "DROP INDEX pict_repo.job_queue_running_idx" -c "DROP INDEX pict_repo.job_queue_unique_key_idx" >/dev/null ||

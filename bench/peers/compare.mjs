@@ -275,7 +275,7 @@ function report(v, list, best, all, secs) {
   p();
   p("| queue | version | client | settings |");
   p("|---|---|---|---|");
-  p(`| pict_repo | ${v.pict} | libpictrepo (C, libpq), one process and connection per worker (plus its heartbeat connection) | \`pr_worker_run\`, default heartbeats; jobs pushed with \`push_jobs\` |`);
+  p(`| pict_repo | ${v.pict} | libpictrepo (C, libpq), one process and connection per worker (its heartbeat connection is opened only for a job that outlives the 30 s interval: none here) | \`pr_worker_run\`, default heartbeats; jobs pushed with \`push_jobs\` |`);
   p(`| graphile-worker | ${v.graphile} | pg ${v.pgNode}, Node.js ${v.node} | \`run()\`, concurrency W, maxPoolSize max(10, W+2); localQueue: size 500, completeJobBatchDelay 0; jobs added with \`addJobs\` |`);
   p(`| pg-boss | ${v.boss} | pg ${v.pgNode}, Node.js ${v.node} | W \`work()\` workers, pollingIntervalSeconds 0.5, pool max(10, W+2); jobs added with \`insert\` |`);
   p(`| @lbu/store | ${v.lbu} | postgres ${v.postgresJs}, Node.js ${v.node} | \`JobQueueWorker\` parallelCount W, pollInterval 100 ms, pool max(10, 2W); jobs added with \`addJobToQueue\` |`);

@@ -92,6 +92,14 @@ claimed('a2', 1);
 sql('BEGIN; ' . complete_sql('a2', 1) . "; PREPARE TRANSACTION 'p2';");
 sql("ROLLBACK PREPARED 'p2'");
 is(completed('a2'), '0', 'ROLLBACK PREPARED counts nothing');
+claimed('p3', 1);
+sql(complete_sql('p3', 1));
+my ($ret, $out, $err) = $node->psql('postgres',
+	"\\set VERBOSITY verbose\nBEGIN; SELECT pict_repo.flush_queue_stats(); PREPARE TRANSACTION 'p3';");
+like($err, qr/0A000: cannot PREPARE a transaction that wrote the shared queue statistics/,
+	'a transaction that flushed cannot be prepared (0A000)');
+is(completed('p3'), '1', 'and its completions still count once');
+is(unflushed('p3'), '1', 'back in shared memory');
 
 # --- flushing ------------------------------------------------------------------
 ok(sql('SELECT pict_repo.flush_queue_stats()') > 0, 'flush_queue_stats() writes rows');

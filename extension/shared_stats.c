@@ -107,7 +107,7 @@ typedef struct PrStatsEntry
 
 typedef struct PrStatsShared
 {
-	LWLock	   *lock;			/* guards everything, taken exclusively */
+	LWLock	   *lock;			/* guards everything: shared to read, exclusive to change */
 	TransactionId flush_xid;	/* the flush under way, or invalid */
 } PrStatsShared;
 
@@ -723,6 +723,30 @@ typedef struct PrFlushRow
 	PrStatsCounts counts;
 } PrFlushRow;
 
+/* Whether this database has counts to write and no flush is under way. */
+static bool
+HaveCountsToFlush(void)
+{
+	HASH_SEQ_STATUS seq;
+	PrStatsEntry *e;
+	bool		found = false;
+
+	LWLockAcquire(shared->lock, LW_SHARED);
+	if (!TransactionIdIsValid(shared->flush_xid))
+	{
+		hash_seq_init(&seq, entries);
+		while ((e = hash_seq_search(&seq)) != NULL)
+			if (e->key.dbid == MyDatabaseId && !CountsZero(&e->counts))
+			{
+				found = true;
+				hash_seq_term(&seq);
+				break;
+			}
+	}
+	LWLockRelease(shared->lock);
+	return found;
+}
+
 /*
  * Write the counts of this database into queue_stats (the current
  * transaction's shard of each minute) and return how many rows it wrote;
@@ -739,6 +763,13 @@ PrSharedStatsFlush(void)
 	TransactionId xid;
 
 	if (shared == NULL || flush_level > 0)
+		return 0;
+
+	/*
+	 * Nothing to write (or another flush under way): return without taking
+	 * a transaction id, so that an idle pass writes no commit record.
+	 */
+	if (!HaveCountsToFlush())
 		return 0;
 
 	/* Assigning an id may fail: before any change to shared memory. */
@@ -810,7 +841,7 @@ pict_repo_unflushed_queue_stats(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 
 	rows = palloc(sizeof(PrFlushRow) * PR_SHARED_STATS_ENTRIES);
-	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+	LWLockAcquire(shared->lock, LW_SHARED);
 	if (TransactionIdIsValid(shared->flush_xid))
 		add_flushing = !XidVisible(shared->flush_xid,
 								   ActiveSnapshotSet() ? GetActiveSnapshot() : NULL);

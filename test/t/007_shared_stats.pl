@@ -106,6 +106,8 @@ ok(sql('SELECT pict_repo.flush_queue_stats()') > 0, 'flush_queue_stats() writes 
 is(in_table('a'), '10', 'the table has every completion after the flush');
 is(unflushed('a'), '0', 'and shared memory none');
 is(completed('a'), '10', 'queue_stats() counts each once');
+is(sql('BEGIN; SELECT pict_repo.flush_queue_stats(); SELECT pg_current_xact_id_if_assigned() IS NULL; COMMIT'),
+	"0\nt", 'a flush with nothing to write takes no transaction id (an idle pass writes no commit)');
 
 claimed('v', 4);
 sql(complete_sql('v', 2));

@@ -54,6 +54,16 @@ CREATE FUNCTION @extschema@.flush_queue_stats()
 REVOKE ALL ON FUNCTION @extschema@.flush_queue_stats() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.flush_queue_stats() TO pict_repo_user;
 
+-- Counters left in shared memory by an extension dropped in this database
+-- while the server ran belong to its queue_stats, not to this one's: every
+-- CREATE EXTENSION runs this script (a C function of this script only).
+CREATE FUNCTION @extschema@.discard_queue_stats() RETURNS integer
+    LANGUAGE c VOLATILE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'pict_repo_discard_queue_stats';
+SELECT @extschema@.discard_queue_stats();
+DROP FUNCTION @extschema@.discard_queue_stats();
+
 
 -- ===========================================================================
 -- The job queue's constraints as domains

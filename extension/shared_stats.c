@@ -876,6 +876,39 @@ pict_repo_unflushed_queue_stats(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Forget the counts of this database (a C function the 1.4--1.5 script
+ * creates, runs once and drops): counters left over from an extension
+ * dropped in this database while the server ran must not be written into
+ * the queue_stats of one created afresh, and every CREATE EXTENSION runs
+ * that script.  Returns the entries dropped.
+ */
+PG_FUNCTION_INFO_V1(pict_repo_discard_queue_stats);
+Datum
+pict_repo_discard_queue_stats(PG_FUNCTION_ARGS)
+{
+	HASH_SEQ_STATUS seq;
+	PrStatsEntry *e;
+	int			n = 0;
+
+	if (shared == NULL)
+		PG_RETURN_INT32(0);
+	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
+	hash_seq_init(&seq, entries);
+	while ((e = hash_seq_search(&seq)) != NULL)
+	{
+		if (e->key.dbid != MyDatabaseId)
+			continue;
+		memset(&e->counts, 0, sizeof(e->counts));
+		memset(&e->flushing, 0, sizeof(e->flushing));
+		if (e->pins == 0)
+			(void) hash_search(entries, &e->key, HASH_REMOVE, NULL);
+		n++;
+	}
+	LWLockRelease(shared->lock);
+	PG_RETURN_INT32(n);
+}
+
+/*
  * flush_queue_stats(): write the counts of shared memory into queue_stats
  * now, in the caller's transaction; returns the rows written (0 when
  * another flush is under way or nothing is counted).

@@ -170,6 +170,16 @@ is(completed('pb'), $done, 'queue_stats() counts every completion once');
 sql('SELECT pict_repo.flush_queue_stats()');
 is(in_table('pb'), $done, 'and so does the table after a last flush');
 
+# --- a dropped extension's counters do not reach one created afresh ----------------
+claimed('x', 2);
+sql(complete_sql('x', 2));
+is(unflushed('x'), '2', 'two completions not written');
+sql('DROP EXTENSION pict_repo CASCADE');
+sql('CREATE EXTENSION pict_repo');
+is(unflushed('x'), '0', 'after DROP and CREATE EXTENSION shared memory has none of them');
+sql('SELECT pict_repo.flush_queue_stats()');
+is(completed('x'), '0', 'and the new queue_stats counts nothing of the old queue');
+
 # --- a clean restart keeps the counters, a crash loses the unwritten ----------------
 claimed('r', 3);
 sql(complete_sql('r', 3));

@@ -440,20 +440,20 @@ IntervalOf(int64 us)
 }
 
 /*
- * Add counts to the queue_stats row of key's queue and minute in this
+ * Add counts to the queue_stats row of queue (len bytes) and minute in this
  * backend's shard, in a SPI connection of its own (which leaves the
  * caller's SPI result as it was).
  */
 static void
-UpsertRow(const PrStatsKey *key, const PrStatsCounts *counts)
+UpsertRow(const char *queue, int len, TimestampTz minute, const PrStatsCounts *counts)
 {
 	static const Oid argtypes[] = {TEXTOID, TIMESTAMPTZOID, INT2OID, INT8OID,
 	INTERVALOID, INTERVALOID};
 	static PrPlan upsert_plan;
 	Datum		values[6];
 
-	values[0] = PointerGetDatum(cstring_to_text_with_len(key->queue, key->len));
-	values[1] = TimestampTzGetDatum(key->minute);
+	values[0] = PointerGetDatum(cstring_to_text_with_len(queue, len));
+	values[1] = TimestampTzGetDatum(minute);
 	values[2] = Int16GetDatum(PR_STATS_SHARD());
 	values[3] = Int64GetDatum(counts->completed);
 	values[4] = IntervalOf(counts->wait_us);
@@ -466,17 +466,6 @@ UpsertRow(const PrStatsKey *key, const PrStatsCounts *counts)
 		   " ON CONFLICT (queue, minute, shard) DO UPDATE SET " PR_STATS_ADD_COMPLETED,
 		   6, argtypes, values, NULL, false, 0, SPI_OK_INSERT);
 	PrFinish();
-}
-
-/* Fill key for queue (len bytes, at most PR_QUEUE_BYTES) and this transaction's minute. */
-static void
-KeyFor(PrStatsKey *key, const char *queue, int len)
-{
-	memset(key, 0, sizeof(*key));
-	key->dbid = MyDatabaseId;
-	key->len = len;
-	key->minute = MinuteOf(GetCurrentTransactionStartTimestamp());
-	memcpy(key->queue, queue, len);
 }
 
 static void
@@ -504,7 +493,12 @@ CountCompletion(const char *queue, int len, int64 wait_us, int64 run_us)
 	Assert(shared != NULL);
 	if (len > PR_QUEUE_BYTES)
 		return false;
-	KeyFor(&key, queue, len);
+	/* Zero-padded: the hash compares the key whole. */
+	memset(&key, 0, sizeof(key));
+	key.dbid = MyDatabaseId;
+	key.len = len;
+	key.minute = MinuteOf(GetCurrentTransactionStartTimestamp());
+	memcpy(key.queue, queue, len);
 
 	for (int i = npending - 1; i >= 0; i--)
 		if (pending[i].level == level &&
@@ -568,11 +562,9 @@ PrSharedStatsCountResult(int qcol)
 
 		if (!CountCompletion(VARDATA_ANY(queue), VARSIZE_ANY_EXHDR(queue), wait_us, run_us))
 		{
-			PrStatsKey	key;
 			PrStatsCounts counts = {1, wait_us, run_us};
 
-			KeyFor(&key, VARDATA_ANY(queue), VARSIZE_ANY_EXHDR(queue));
-			UpsertRow(&key, &counts);
+			UpsertRow(VARDATA_ANY(queue), VARSIZE_ANY_EXHDR(queue), MinuteOf(now), &counts);
 		}
 	}
 }
@@ -649,9 +641,9 @@ WritePendingRows(void)
 {
 	for (int i = 0; i < npending; i++)
 	{
-		PrStatsEntry *e = pending[i].entry;
+		PrStatsKey *key = &pending[i].entry->key;
 
-		UpsertRow(&e->key, &pending[i].counts);
+		UpsertRow(key->queue, key->len, key->minute, &pending[i].counts);
 	}
 	DropPending(0);
 }
@@ -781,6 +773,7 @@ PrSharedStatsFlush(void)
 	if (TransactionIdIsValid(shared->flush_xid))
 	{
 		LWLockRelease(shared->lock);
+		pfree(rows);
 		return 0;
 	}
 	hash_seq_init(&seq, entries);
@@ -801,11 +794,8 @@ PrSharedStatsFlush(void)
 	}
 	LWLockRelease(shared->lock);
 
-	if (nrows == 0)
-		return 0;
-
 	for (int i = 0; i < nrows; i++)
-		UpsertRow(&rows[i].key, &rows[i].counts);
+		UpsertRow(rows[i].key.queue, rows[i].key.len, rows[i].key.minute, &rows[i].counts);
 	pfree(rows);
 	return nrows;
 }
